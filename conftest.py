@@ -1,0 +1,23 @@
+"""Repository-wide pytest setup: make ``ansible_collections.netraven.core`` importable.
+
+`make setup` links the checkout to build/collections/ansible_collections/netraven/core;
+this puts that folder first on sys.path and in ANSIBLE_COLLECTIONS_PATH so that unit tests,
+and the Ansible processes the integration tests start, load the working tree.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+COLLECTIONS = ROOT / "build" / "collections"
+LINK = COLLECTIONS / "ansible_collections" / "netraven" / "core"
+
+if not LINK.exists():
+    LINK.parent.mkdir(parents=True, exist_ok=True)
+    LINK.symlink_to(ROOT)
+
+sys.path.insert(0, str(COLLECTIONS))
+os.environ["ANSIBLE_COLLECTIONS_PATH"] = str(COLLECTIONS)
+os.environ.setdefault("ANSIBLE_CONFIG", str(ROOT / "ansible.cfg"))

@@ -1,0 +1,62 @@
+"""The collection builds, installs from its tarball and documents every plugin it ships."""
+from __future__ import annotations
+
+import subprocess
+import tarfile
+from pathlib import Path
+
+import yaml
+
+PLUGIN_DIRS = ("inventory", "lookup", "modules", "filter", "test", "callback", "connection")
+
+
+def shipped_plugins(root: Path) -> list[tuple[str, str]]:
+    """(ansible-doc type, FQCN) for every public plugin file in plugins/."""
+    doc_type = {"modules": "module"}
+    found = []
+    for kind in PLUGIN_DIRS:
+        for path in sorted((root / "plugins" / kind).glob("*.py")):
+            if not path.name.startswith("_"):
+                found.append((doc_type.get(kind, kind), f"netraven.core.{path.stem}"))
+    return found
+
+
+def test_galaxy_metadata(repo_root: Path) -> None:
+    meta = yaml.safe_load((repo_root / "galaxy.yml").read_text())
+    assert (meta["namespace"], meta["name"]) == ("netraven", "core")
+    runtime = yaml.safe_load((repo_root / "meta" / "runtime.yml").read_text())
+    assert runtime["requires_ansible"] == ">=2.16.0"
+
+
+def test_build_install_and_doc(repo_root: Path, tmp_path: Path, ansible_env: dict[str, str]) -> None:
+    version = yaml.safe_load((repo_root / "galaxy.yml").read_text())["version"]
+    subprocess.run(
+        ["ansible-galaxy", "collection", "build", "--force", "--output-path", str(tmp_path), str(repo_root)],
+        check=True, env=ansible_env, capture_output=True, text=True,
+    )
+    tarball = tmp_path / f"netraven-core-{version}.tar.gz"
+    assert tarball.is_file()
+    with tarfile.open(tarball) as tar:
+        names = set(tar.getnames())
+    assert "galaxy.yml" not in names and "MANIFEST.json" in names
+    assert not any(n.startswith((".venv", "build/", "tests/output")) for n in names)
+
+    # Install into an empty collections path and ask ansible-doc about it from there only.
+    install_path = tmp_path / "installed"
+    env = dict(ansible_env, ANSIBLE_COLLECTIONS_PATH=str(install_path))
+    env.pop("ANSIBLE_CONFIG")
+    subprocess.run(
+        ["ansible-galaxy", "collection", "install", "--offline", "-p", str(install_path), str(tarball)],
+        check=True, env=env, capture_output=True, text=True, cwd=tmp_path,
+    )
+    listed = subprocess.run(
+        ["ansible-galaxy", "collection", "list", "netraven.core", "-p", str(install_path)],
+        check=True, env=env, capture_output=True, text=True, cwd=tmp_path,
+    ).stdout
+    assert f"netraven.core {version}" in " ".join(listed.split())
+    for doc_type, fqcn in shipped_plugins(repo_root):
+        out = subprocess.run(
+            ["ansible-doc", "-t", doc_type, fqcn], env=env, capture_output=True, text=True, cwd=tmp_path, check=False,
+        )
+        assert out.returncode == 0, f"ansible-doc {fqcn}: {out.stderr}"
+        assert "EXAMPLES" in out.stdout and ("RETURN" in out.stdout or doc_type == "inventory"), fqcn
