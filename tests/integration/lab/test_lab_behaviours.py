@@ -121,18 +121,24 @@ def test_lab_max_auth_tries(running):
 
 
 def test_lab_lockout_banner_and_expiry(running):
-    for _attempt in range(2):
-        with pytest.raises(paramiko.AuthenticationException):
-            _client(running, "lock", BAD)
+    transport = _transport(running, "lock")
+    try:
+        for password in (BAD, "Canary-lab-other-9f3", GOOD):  # the 2nd failure locks: GOOD is refused too
+            with pytest.raises(paramiko.AuthenticationException):
+                transport.auth_password("ops", password)
+        assert "locked" in transport.get_banner().decode()  # sent during this connection
+    finally:
+        transport.close()
     transport = _transport(running, "lock")
     try:
         with pytest.raises(paramiko.AuthenticationException):
             transport.auth_password("ops", GOOD)
-        assert "locked" in transport.get_banner().decode()
+        assert "locked" in transport.get_banner().decode()  # sent before authentication starts
     finally:
         transport.close()
-    last = running.auth_log("lock")[-1]
-    assert (last["accepted"], last["credential"], last["reason"]) == (False, "good", "locked")
+    log = [(r["accepted"], r["credential"], r.get("reason")) for r in running.auth_log("lock")]
+    assert log == [(False, "bad", "not_accepted"), (False, None, "wrong_secret"), (False, "good", "locked"),
+                   (False, "good", "locked")]
     time.sleep(1.6)
     _client(running, "lock").close()
     assert running.auth_log("lock")[-1]["accepted"] is True

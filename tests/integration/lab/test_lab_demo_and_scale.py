@@ -79,8 +79,8 @@ def test_lab_public_key_login(lab, tmp_path):
         client.connect("127.0.0.1", port=running.port("r1"), username="keyuser", pkey=random_host_key(),
                        look_for_keys=False, allow_agent=False, timeout=5)
     log = running.auth_log("r1")
-    assert [(r["method"], r["accepted"], r["credential"]) for r in log] == [("publickey", True, "k1"),
-                                                                          ("publickey", False, None)]
+    expected = [("publickey", True, "k1"), ("publickey", False, None)]
+    assert [(r["method"], r["accepted"], r["credential"]) for r in log] == expected
 
 
 def _children() -> set[int]:
