@@ -43,7 +43,8 @@ def default_state_dir(name: str) -> Path:
     return STATE_ROOT / name
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -61,7 +62,7 @@ def _is_lab_process(pid: int) -> bool:
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
-        return _pid_alive(pid)
+        return pid_alive(pid)
     return b"lab" in cmdline and b"_serve" in cmdline
 
 
@@ -161,7 +162,7 @@ class RunningLab:
 
     def running(self) -> bool:
         """Whether the server process is alive."""
-        return _pid_alive(self.pid)
+        return pid_alive(self.pid)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the server (SIGTERM, then SIGKILL after ``timeout`` s) and wait until it is gone."""
@@ -178,15 +179,15 @@ class RunningLab:
 
 def stop_pid(pid: int, timeout: float, state_dir: Path) -> None:
     """End the lab process ``pid`` and mark ``state_dir`` stopped. Raises LabError if it survives."""
-    if _pid_alive(pid) and _is_lab_process(pid):
+    if pid_alive(pid) and _is_lab_process(pid):
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
-        while _pid_alive(pid) and time.monotonic() < deadline:
+        while pid_alive(pid) and time.monotonic() < deadline:
             time.sleep(0.02)
-        if _pid_alive(pid):
+        if pid_alive(pid):
             os.kill(pid, signal.SIGKILL)
             time.sleep(0.2)
-        if _pid_alive(pid):
+        if pid_alive(pid):
             raise LabError(f"lab process {pid} did not stop")
     state_file = state_dir / "state.json"
     if state_file.exists():
@@ -208,7 +209,7 @@ def start(spec: Any, state_dir: Path | str | None = None, base_dir: Path | str |
     old = sdir / "state.json"
     if old.exists():
         pid = json.loads(old.read_text(encoding="utf-8")).get("pid", 0)
-        if _pid_alive(pid) and _is_lab_process(pid):
+        if pid_alive(pid) and _is_lab_process(pid):
             raise LabError(f"lab {lab.name} is already running (pid {pid}, state {sdir}); run 'python -m lab down' first")
         old.unlink()
     for stale in (sdir / "auth").glob("*.jsonl"):
@@ -265,7 +266,7 @@ def find_labs(root: Path = STATE_ROOT) -> list[Path]:
             pid = json.loads(sdir.read_text(encoding="utf-8"))["pid"]
         except (OSError, ValueError, KeyError):
             continue
-        if _pid_alive(pid):
+        if pid_alive(pid):
             out.append(sdir.parent)
     return out
 

@@ -48,7 +48,8 @@ class DeviceState:  # pylint: disable=too-many-instance-attributes
     def bind(self) -> None:
         """Bind the device port (listening unless ``unreachable``)."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if not self.device.behaviours.unreachable:  # a bound, non-listening socket must stay exclusive
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((HOST, self.device.port))
         if not self.device.behaviours.unreachable:
             sock.listen(64)

@@ -22,10 +22,11 @@ class SessionClosed(Exception):
 
 
 class Shell:  # pylint: disable=too-many-instance-attributes
-    """One CLI session. ``ctx`` carries the device spec, username and callbacks.
+    """One CLI session on ``channel`` (a paramiko Channel) for ``device`` (spec.Device).
 
-    ``ctx`` keys: ``device`` (spec.Device), ``username`` (str), ``check_enable`` (callable
-    taking the typed secret, returning bool; it also writes the auth log).
+    ``username`` is the logged-in user (Junos prompt); ``check_enable(typed) -> bool`` checks an
+    enable secret and writes the auth log. Sessions start in ``>`` when the device has an enable
+    secret, else in ``#``.
     """
 
     def __init__(self, channel: Any, device: Any, username: str, check_enable: Callable[[str], bool]) -> None:

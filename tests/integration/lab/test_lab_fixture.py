@@ -1,6 +1,7 @@
 """The ``lab`` fixture and the ``python -m lab`` command line."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -9,6 +10,8 @@ from pathlib import Path
 import paramiko
 import pytest
 import yaml
+
+from lab.control import pid_alive, ports_in_use
 
 REPO = Path(__file__).resolve().parents[3]
 pytestmark = pytest.mark.lab
@@ -70,6 +73,7 @@ def test_lab_cli_up_status_down(tmp_path):
     finally:
         down = run("down")
     assert down.returncode == 0, down.stderr
-    from lab.control import ports_in_use  # pylint: disable=import-outside-toplevel
+    pid = json.loads((state / "state.stopped.json").read_text(encoding="utf-8"))["pid"]
+    assert not pid_alive(pid)
     assert ports_in_use(ports) == []
     assert run("status").returncode == 0
