@@ -50,7 +50,11 @@ class DeviceState:  # pylint: disable=too-many-instance-attributes
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         if not self.device.behaviours.unreachable:  # a bound, non-listening socket must stay exclusive
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((HOST, self.device.port))
+        try:
+            sock.bind((HOST, self.device.port))
+        except OSError as exc:
+            sock.close()
+            raise OSError(exc.errno, f"device {self.device.name}: cannot bind {HOST}:{self.device.port}: {exc.strerror}") from None
         if not self.device.behaviours.unreachable:
             sock.listen(64)
             sock.setblocking(False)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -77,3 +78,15 @@ def test_lab_cli_up_status_down(tmp_path):
     assert not pid_alive(pid)
     assert ports_in_use(ports) == []
     assert run("status").returncode == 0
+
+
+def test_lab_port_in_use_is_a_clear_error(lab):
+    from lab import LabError  # pylint: disable=import-outside-toplevel
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        spec = {"credentials": [], "devices": [{"name": "taken", "platform": "cisco_ios", "port": port}]}
+        with pytest.raises(LabError, match=f"device taken: cannot bind 127.0.0.1:{port}: Address already in use"):
+            lab(spec)
