@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -104,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
         return {"up": cmd_up, "down": cmd_down, "status": cmd_status}[args.command](args)
     except (LabError, LabSpecError) as exc:
         print(f"lab: error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # e.g. `python -m lab status | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
 
 

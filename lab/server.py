@@ -110,6 +110,8 @@ class DeviceAuth(paramiko.ServerInterface):
     def get_allowed_auths(self, username: str) -> str:
         if self.beh.keyboard_interactive_only:
             return "keyboard-interactive"
+        if self.beh.publickey_only:
+            return "publickey"
         return "publickey,keyboard-interactive,password"
 
     def get_banner(self) -> tuple[str | None, str | None]:
@@ -120,11 +122,13 @@ class DeviceAuth(paramiko.ServerInterface):
         return (None, None)
 
     def check_auth_password(self, username: str, password: str) -> int:
-        if self.beh.keyboard_interactive_only:
+        if self.beh.keyboard_interactive_only or self.beh.publickey_only:
             return self._decide("password", username, None, reason="method_not_allowed")
         return self._decide("password", username, self.st.identify(username, password))
 
     def check_auth_interactive(self, username: str, submethods: str) -> Any:
+        if self.beh.publickey_only:
+            return self._decide("keyboard-interactive", username, None, reason="method_not_allowed")
         self.username = username
         return paramiko.InteractiveQuery("", "", ("Password: ", False))
 

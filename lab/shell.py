@@ -40,7 +40,7 @@ class Shell:  # pylint: disable=too-many-instance-attributes
         self.page_len = PAGE_DEFAULT
         self._keys = self._keystrokes()
         self._pending_lf = False
-        self.extra = {" ".join(cmd.split()): out for cmd, out in device.commands}
+        self.extra = {" ".join(cmd.split()): (out, delay) for cmd, out, delay in device.commands}
 
     # ---- low-level I/O ---------------------------------------------------------------
     def send(self, text: str) -> None:
@@ -184,7 +184,10 @@ class Shell:  # pylint: disable=too-many-instance-attributes
         if not stripped or stripped.startswith(("!", "#")):
             return None
         if stripped in self.extra:
-            self._output(self.extra[stripped])
+            output, delay = self.extra[stripped]
+            if delay:
+                time.sleep(delay)
+            self._output(output)
             return None
         words = stripped.split()
         if self.mode == "config":

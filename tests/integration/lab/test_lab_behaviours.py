@@ -34,6 +34,9 @@ SPEC = {
         {"name": "rotate", "platform": "arista_eos", "accept": ["good"], "rotate_host_key": True},
         {"name": "en", "platform": "cisco_ios", "accept": ["good", "bad"], "enable_secret": ENABLE,
          "running_config": "configs/cisco_ios_as2border1.cfg"},
+        {"name": "keyonly", "platform": "cisco_ios", "accept": ["good"], "behaviours": ["publickey_only"]},
+        {"name": "cmds", "platform": "cisco_ios", "accept": ["good"],
+         "commands": {"show inventory": "NAME: \"Chassis\", DESCR: \"LAB\"", "show tech-support": {"output": "x", "delay": 5}}},
         {"name": "pager", "platform": "arista_eos", "accept": ["good"], "running_config": "configs/arista_eos_veos.cfg"},
     ],
 }
@@ -248,3 +251,21 @@ def test_lab_paging_until_disabled(running):
         assert "--More--" not in text and text.endswith("management telnet\r\n   no shutdown\r\n!\r\nend\r\npager#")
     finally:
         client.close()
+
+
+def test_lab_publickey_only_refuses_passwords(running):
+    transport = _transport(running, "keyonly")
+    try:
+        with pytest.raises(paramiko.BadAuthenticationType) as err:
+            transport.auth_password("ops", GOOD)  # no keyboard-interactive fallback either
+        assert err.value.allowed_types == ["publickey"]
+    finally:
+        transport.close()
+    assert {r["reason"] for r in running.auth_log("keyonly")} == {"method_not_allowed"}
+
+
+def test_lab_extra_commands_and_slow_command(running):
+    with netmiko.ConnectHandler(**running.netmiko_params("cmds", "good")) as conn:
+        assert conn.send_command("show inventory") == 'NAME: "Chassis", DESCR: "LAB"'
+        with pytest.raises(netmiko.ReadTimeout):
+            conn.send_command("show tech-support", read_timeout=1)
