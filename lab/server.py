@@ -156,11 +156,13 @@ class DeviceAuth(paramiko.ServerInterface):
             return paramiko.AUTH_SUCCESSFUL
         if reason is None:
             reason = "not_accepted" if cred is not None else "wrong_secret"
-        if reason != "locked":
-            self.st.note_result(False)
-        self.conn_failures += 1
-        drop = self.beh.disconnect_after_failed_auth or (
-            self.beh.max_auth_tries is not None and self.conn_failures >= self.beh.max_auth_tries)
+        drop = False
+        if reason != "method_not_allowed":  # a method the device does not offer is no failed login
+            if reason != "locked":
+                self.st.note_result(False)
+            self.conn_failures += 1
+            drop = self.beh.disconnect_after_failed_auth or (
+                self.beh.max_auth_tries is not None and self.conn_failures >= self.beh.max_auth_tries)
         self.st.log.record(device=self.st.device.name, username=username, method=method, accepted=False,
                            credential=cred.name if cred else None, peer=self.peer, reason=reason,
                            disconnected=drop)

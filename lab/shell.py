@@ -82,6 +82,9 @@ class Shell:  # pylint: disable=too-many-instance-attributes
             if ch == "\x03":
                 buf = []
                 continue
+            if ch == "\x1a":  # Ctrl-Z leaves configuration mode like `end`
+                self.send("\n")
+                return "end"
             if ch < " " and ch != "\t":
                 continue
             buf.append(ch)
@@ -224,7 +227,7 @@ class Shell:  # pylint: disable=too-many-instance-attributes
                 self.send("Exiting configuration mode\n")
                 self.mode = "priv"
             return None
-        if first in ("end", "exit") or words == ["\x1a"]:
+        if first in ("end", "exit"):
             self.mode = "priv"
         return None
 

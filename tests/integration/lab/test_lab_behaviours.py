@@ -22,7 +22,7 @@ SPEC = {
     ],
     "devices": [
         {"name": "slow", "platform": "cisco_ios", "accept": ["good"], "behaviours": [{"slow_auth": 1.5}]},
-        {"name": "kbd", "platform": "cisco_ios", "accept": ["good"], "behaviours": ["keyboard_interactive_only"]},
+        {"name": "kbd", "platform": "cisco_ios", "accept": ["good"], "behaviours": ["keyboard_interactive_only", "disconnect_after_failed_auth"]},
         {"name": "drop", "platform": "cisco_ios", "accept": ["good"], "behaviours": ["disconnect_after_failed_auth"]},
         {"name": "tries", "platform": "cisco_ios", "accept": ["good"], "behaviours": [{"max_auth_tries": 2}]},
         {"name": "lock", "platform": "cisco_ios", "accept": ["good"], "behaviours": [{"lockout": {"after": 2, "for": 60}}]},
@@ -103,7 +103,8 @@ def test_lab_keyboard_interactive_only(running):
         assert transport.is_authenticated()
     finally:
         transport.close()
-    with netmiko.ConnectHandler(**running.netmiko_params("kbd", "good")) as conn:  # netmiko falls back to it
+    # netmiko falls back to it; the refused password method is no failed login, so no disconnect
+    with netmiko.ConnectHandler(**running.netmiko_params("kbd", "good")) as conn:
         assert conn.find_prompt() == "kbd#"
     methods = [(r["method"], r["accepted"]) for r in running.auth_log("kbd")]
     assert ("keyboard-interactive", True) in methods and methods[0] == ("password", False)
