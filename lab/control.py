@@ -242,7 +242,7 @@ def _write_served_spec(spec: Any, lab: LabSpec, sdir: Path, base_dir: Path | str
         data = yaml.safe_load(Path(spec).read_text(encoding="utf-8"))
         base = Path(base_dir) if base_dir else Path(spec).resolve().parent
     else:
-        data = json.loads(json.dumps(spec))
+        data = _plain(spec)
         base = Path(base_dir) if base_dir else LAB_DIR
     data["name"] = lab.name
     for dev in data.get("devices", []):
@@ -256,6 +256,17 @@ def _write_served_spec(spec: Any, lab: LabSpec, sdir: Path, base_dir: Path | str
     target = sdir / "lab.yml"
     target.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     target.chmod(0o600)
+
+
+def _plain(value: Any) -> Any:
+    """A deep copy of ``value`` with Paths and tuples turned into str and lists (YAML-safe)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
 
 
 def find_labs(root: Path = STATE_ROOT) -> list[Path]:

@@ -33,7 +33,8 @@ def _login(port: int, password: str) -> paramiko.SSHClient:
 
 
 def test_lab_fixture_starts_and_stops(lab):
-    running = lab(SPEC)
+    running = lab({**SPEC, "devices": [{**SPEC["devices"][0], "running_config": REPO / "lab" / "configs" / "cisco_ios_rtr2811.cfg",
+                                        "tags": ("site_x",)}, SPEC["devices"][1]]})
     assert running.running()
     assert [d["name"] for d in running.devices] == ["d1", "d2"]
     assert running.device("d1")["inventory"]["tags"] == ["site_x"]
@@ -69,7 +70,8 @@ def test_lab_cli_up_status_down(tmp_path):
         assert status.returncode == 0 and "d1" in status.stdout and "1/0" in status.stdout
         again = run("up", str(lab_file))
         assert again.returncode == 1 and "already running" in again.stderr
-        for text in (up.stdout, up.stderr, status.stdout):
+        for text in (up.stdout, up.stderr, status.stdout, (state / "lab.log").read_text(encoding="utf-8"),
+                     (state / "auth" / "d1.jsonl").read_text(encoding="utf-8")):
             assert "Canary-lab-fixture-9f3" not in text
     finally:
         down = run("down")
