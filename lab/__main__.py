@@ -73,7 +73,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  {'device':<22} {'platform':<14} {'port':>5}  {'auth ok/fail':>12}  behaviours / tags")
         for dev in lab.state["devices"]:
             inv = dev["inventory"]
-            log = lab.auth_log(inv["name"])
+            log = lab.auth_log(inv["name"])  # SSH logins only, not enable checks
             ok = sum(1 for r in log if r["accepted"])
             print(f"  {inv['name']:<22} {inv['platform']:<14} {inv['port']:>5}  {ok:>5}/{len(log) - ok:<6}  "
                   f"{','.join(dev['behaviours'])} / {','.join(inv['tags'])}")

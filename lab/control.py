@@ -132,7 +132,19 @@ class RunningLab:
         return (self.state_dir / "inventory.yml").read_text(encoding="utf-8")
 
     def auth_log(self, name: str) -> list[dict[str, Any]]:
-        """Auth records of device ``name``, oldest first: time, username, method, accepted, credential..."""
+        """SSH authentication records of device ``name``, oldest first.
+
+        Each: time, device, username, method (password / keyboard-interactive / publickey),
+        accepted, credential (name or None), peer, and for rejections reason and disconnected.
+        Enable-secret checks are not in here: see :meth:`enable_log`.
+        """
+        return [r for r in self._records(name) if r["method"] != "enable"]
+
+    def enable_log(self, name: str) -> list[dict[str, Any]]:
+        """Enable-secret checks typed at the CLI of device ``name`` (method ``enable``), oldest first."""
+        return [r for r in self._records(name) if r["method"] == "enable"]
+
+    def _records(self, name: str) -> list[dict[str, Any]]:
         self.device(name)
         return read_auth_log(self.state_dir / "auth" / f"{name}.jsonl")
 

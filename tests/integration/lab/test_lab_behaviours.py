@@ -229,8 +229,9 @@ def test_lab_enable_secret(running, repo_root):
     with netmiko.ConnectHandler(**running.netmiko_params("en", "bad", secret="Canary-lab-wrong-enable-9f3")) as conn:
         with pytest.raises(ValueError):
             conn.enable()
-    log = [(r["method"], r["accepted"], r["credential"]) for r in running.auth_log("en") if r["method"] == "enable"]
+    log = [(r["method"], r["accepted"], r["credential"]) for r in running.enable_log("en")]
     assert log == [("enable", True, "good"), ("enable", False, "bad")]
+    assert [(r["method"], r["accepted"]) for r in running.auth_log("en")] == [("password", True), ("password", True)]
 
 
 def test_lab_paging_until_disabled(running):
