@@ -265,9 +265,11 @@ def _write_served_spec(spec: Any, lab: LabSpec, sdir: Path, base_dir: Path | str
             cred["ssh_key_file"] = str((base / cred["ssh_key_file"]).resolve())
         if isinstance(cred, dict) and cred.get("public_key") and (base / cred["public_key"]).is_file():
             cred["public_key"] = str((base / cred["public_key"]).resolve())
-    target = sdir / "lab.yml"
-    target.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    target.chmod(0o600)
+    target = sdir / "lab.yml"  # holds the test world's secrets: owner-only from the first byte
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(yaml.safe_dump(data, sort_keys=False))
 
 
 def _plain(value: Any) -> Any:

@@ -309,10 +309,12 @@ def _device(raw: Any, where: str, base: Path, cred_names: set[str]) -> Device:
 
 def _commands(raw: Any, where: str) -> tuple[tuple[str, str, float], ...]:
     """``{command: output}`` or ``{command: {output: text, delay: seconds}}`` -> tuples."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict) or not all(isinstance(cmd, str) and cmd.strip() for cmd in raw):
+        raise _fail(where, "must map command strings to output strings or {output, delay} mappings")
     out = []
-    for cmd, value in (raw or {}).items() if isinstance(raw, dict) or raw is None else [(None, None)]:
-        if not isinstance(cmd, str) or not cmd.strip():
-            raise _fail(where, "must map command strings to output strings or {output, delay} mappings")
+    for cmd, value in raw.items():
         if isinstance(value, str):
             out.append((cmd, value, 0.0))
         elif isinstance(value, dict) and not set(value) - {"output", "delay"} and isinstance(value.get("output", ""), str):
