@@ -280,7 +280,7 @@ def normalise_tags(row: Mapping, tag_names: Mapping[str, str], default_tag: str,
                 tag = tag_id
         elif not isinstance(tag, str):
             text = str(tag).lower() if isinstance(tag, bool) else str(tag)
-            warnings.add(f"tag {tag!r} is a {type(tag).__name__}, not text; kept as the text {text!r}", origin)
+            warnings.add(f"tag {tag!r} is not text ({type(tag).__name__}); kept as the text {text!r}", origin)
             tag = text
         seen.setdefault(tag, None)
     seen.setdefault(default_tag, None)
