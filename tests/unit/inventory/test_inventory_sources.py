@@ -48,15 +48,12 @@ def test_yaml_empty_and_errors():
 
 def test_unreadable_file_names_the_path(tmp_path):
     missing = tmp_path / "nope.yml"
-    with pytest.raises(DeviceSourceError, match=f"cannot read device source {missing}"):
+    with pytest.raises(DeviceSourceError, match=f"cannot read device source {missing}: No such file"):
         sources.read_source("nope.yml", str(tmp_path))
-    locked = tmp_path / "locked.csv"
-    locked.write_text("hostname\n")
-    locked.chmod(0)
-    if os.access(locked, os.R_OK):  # running as root: permissions do not stop reads
-        pytest.skip("root reads mode-000 files")
-    with pytest.raises(DeviceSourceError, match=f"cannot read device source {locked}"):
-        sources.read_csv(str(locked))
+    folder = tmp_path / "folder.csv"
+    folder.mkdir()  # unreadable as a file even for root
+    with pytest.raises(DeviceSourceError, match=f"cannot read device source {folder}: Is a directory"):
+        sources.read_source(str(folder), "/")
 
 
 # --- NetRaven bulk import ---------------------------------------------------------------------
