@@ -14,13 +14,13 @@ description:
   - Per host it sets C(ansible_host), C(ansible_port) (default 22), C(netraven_platform) (the netmiko
     device_type), C(netraven_tags) (the tags as written in the source, always including O(default_tag))
     and one C(netraven_<field>) per free field (description, site, model, serial_number, notes...).
-  - Every string read from a source reaches Jinja only marked unsafe, so a description such as
-    C({{ lookup('pipe', 'id') }}) is never templated.
+  - Every string read from a source reaches Jinja only marked unsafe, so a description holding a Jinja
+    expression (a C(pipe) lookup, say) is shown as written and never templated.
   - Bad input is an error that names the file (or the DSN without its password), the line or row
     and the field; duplicate hostnames are always an error. Warnings are grouped, one per problem.
   - The configuration file name must end in C(netraven.yml) or C(netraven.yaml).
 author:
-  - netraven.core contributors
+  - netraven.core contributors (@netraven)
 extends_documentation_fragment:
   - ansible.builtin.constructed
   - ansible.builtin.inventory_cache
