@@ -10,7 +10,8 @@ schema migration. The schema, version by version, is ``MIGRATIONS`` (documented 
 
 Concurrency: SQLite runs in WAL mode with a 30 s busy timeout; every write is one short
 ``BEGIN IMMEDIATE`` transaction (one attempt row, one counter upsert, one binding upsert).
-PostgreSQL runs each write in one transaction sent in one round trip (pipeline mode). A row lock
+PostgreSQL runs each write as one statement (the three joined as data-modifying CTEs), atomic
+on its own. A row lock
 is held until the commit has been flushed, so a single counter row per credential would let only
 one writer per credential commit per WAL flush; the counters are therefore spread over
 ``COUNTER_SHARDS`` rows per credential (chosen by the writer's pid) and summed by the view
@@ -132,12 +133,8 @@ class SqlStore(MetricsStore):
 
     # -- dialect hooks -----------------------------------------------------------------------
 
-    def _write_tx(self, batch: bool = False):
-        """Context manager yielding a cursor inside one write transaction (commit or rollback).
-
-        ``batch``: the statements need no results before the commit, so a backend may send them
-        together (PostgreSQL pipeline mode: one network round trip per attempt).
-        """
+    def _write_tx(self):
+        """Context manager yielding a cursor inside one write transaction (commit or rollback)."""
         raise NotImplementedError
 
     def _read_cursor(self):
@@ -189,16 +186,22 @@ class SqlStore(MetricsStore):
         with self._read_cursor() as cur:
             return self._read_version(cur)
 
+    def _record_statements(self, row: dict, effect: dict | None) -> list:
+        """The statements of one attempt, in lock order: ``[(sql, params)]`` (log row, counter, binding)."""
+        statements = [(INSERT_ATTEMPT, tuple(row[k] for k in ATTEMPT_FIELDS[1:]))]
+        if effect is not None:
+            statements.append((UPSERT_CREDENTIAL, (
+                row["credential"], self._pid % COUNTER_SHARDS, effect["successes"], effect["failures"],
+                effect["enable_failures"], effect["last_used"], effect["last_success"], effect["last_failure"],
+            )))
+            if effect["bind"]:
+                statements.append((UPSERT_BINDING, (row["device"], row["credential"], row["time"])))
+        return statements
+
     def _record(self, row: dict, effect: dict | None) -> None:
-        with self._write_tx(batch=True) as cur:
-            cur.execute(self._sql(INSERT_ATTEMPT), tuple(row[k] for k in ATTEMPT_FIELDS[1:]))
-            if effect is not None:
-                cur.execute(self._sql(UPSERT_CREDENTIAL), (
-                    row["credential"], self._pid % COUNTER_SHARDS, effect["successes"], effect["failures"], effect["enable_failures"],
-                    effect["last_used"], effect["last_success"], effect["last_failure"],
-                ))
-                if effect["bind"]:
-                    cur.execute(self._sql(UPSERT_BINDING), (row["device"], row["credential"], row["time"]))
+        with self._write_tx() as cur:
+            for statement, params in self._record_statements(row, effect):
+                cur.execute(self._sql(statement), params)
 
     def _stats(self, names) -> list:
         statement, params = SELECT_STATS, ()
@@ -288,7 +291,7 @@ class SqliteStore(SqlStore):
         return ""
 
     @contextlib.contextmanager
-    def _write_tx(self, batch: bool = False):
+    def _write_tx(self):
         cur = self._conn.cursor()
         cur.execute("BEGIN IMMEDIATE")
         try:
@@ -340,12 +343,25 @@ class PostgresStore(SqlStore):
             raise
 
     @contextlib.contextmanager
-    def _write_tx(self, batch: bool = False):
-        with contextlib.ExitStack() as stack:
-            if batch:
-                stack.enter_context(self._conn.pipeline())
-            stack.enter_context(self._conn.transaction())
-            yield stack.enter_context(self._conn.cursor())
+    def _write_tx(self):
+        with self._conn.transaction():
+            with self._conn.cursor() as cur:
+                yield cur
+
+    def _record(self, row: dict, effect: dict | None) -> None:
+        """One statement per attempt: the shared statements joined as data-modifying CTEs.
+
+        A single statement is atomic on its own (autocommit), needs one round trip and one
+        executor start instead of five (BEGIN, three statements, COMMIT).
+        """
+        statements = self._record_statements(row, effect)
+        *first, (last, last_params) = statements
+        sql_text = ""
+        if first:
+            sql_text = "WITH " + ", ".join("s%d AS (%s)" % (i, text) for i, (text, _p) in enumerate(first)) + " "
+        params = tuple(p for _text, chunk in first for p in chunk) + tuple(last_params)
+        with self._conn.cursor() as cur:
+            cur.execute(self._sql(sql_text + last), params)
 
     @contextlib.contextmanager
     def _read_cursor(self):
