@@ -280,6 +280,17 @@ def last_working_names(url: str | None, devices: list[str]) -> dict[str, str | N
         return {}
 
 
+def _failure_reason(exc: BaseException) -> str:
+    """Why a value could not be decrypted or rendered, by exception class names only (no message text)."""
+    chain = []
+    while exc is not None and len(chain) < 10:
+        chain.append(exc.__class__.__name__)
+        exc = exc.__cause__ or exc.__context__
+    if any("vault" in name.lower() for name in chain):
+        return "cannot decrypt it; is the vault password (vault id) it was encrypted with given? (%s)" % " <- ".join(chain)
+    return "cannot render it (%s)" % " <- ".join(chain)
+
+
 class LookupModule(LookupBase):
     """Implements ``lookup('netraven.core.credentials', host, ...)``; see DOCUMENTATION."""
 
@@ -445,11 +456,8 @@ class LookupModule(LookupBase):
                 value = self._templar.template(value)
                 if isinstance(value, _VaultValue):
                     value = str(value)
-            except Exception as exc:  # noqa: BLE001 - vault or template failure; the message could quote the value
-                hint = " - is the vault password for it given?" if "vault" in exc.__class__.__name__.lower() else ""
-                raise AnsibleLookupError(
-                    "netraven.core.credentials: %s: cannot decrypt or render it (%s)%s" % (where, exc.__class__.__name__, hint)
-                ) from None
+            except Exception as exc:  # noqa: BLE001 - vault or template failure; its message could quote the value
+                raise AnsibleLookupError("netraven.core.credentials: %s: %s" % (where, _failure_reason(exc))) from None
             if not isinstance(value, str):
                 raise AnsibleLookupError("netraven.core.credentials: %s: must be a string, got %s" % (where, type(value).__name__))
             if value == "":
