@@ -265,7 +265,7 @@ def last_working_names(url: str | None, devices: list[str]) -> dict[str, str | N
         return {}
     where = redact_url(url) if url else "the default metrics store"
     try:
-        store = open_store(url)
+        store = open_store(url, warn=display.warning)
         if store is None:
             display.warning("netraven.core.credentials: order=learned but the metrics store is disabled (none); using priority order")
             return {}

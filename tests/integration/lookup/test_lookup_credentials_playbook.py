@@ -246,3 +246,49 @@ def test_errors_name_the_credential_or_host_and_never_a_secret(project: Path, an
     assert "unknown host 'ghost-01'" in errors["unknown"]
     assert "no credential matches host 'lon-fw-01'" in errors["nomatch"]
     assert "Canary" not in log and "Canary" not in json.dumps(errors)
+
+
+STORE_MODULE = Path(__file__).resolve().parents[3] / "plugins" / "module_utils" / "_metrics_store.py"
+
+LEARNED = """
+- name: Learned order from the metrics store
+  hosts: nyc-core-01,nyc-edge-01,lon-fw-01
+  gather_facts: false
+  tasks:
+    - name: Order from the configured store (learned is the default when a store is configured)
+      ansible.builtin.copy:
+        content: "{{ lookup('netraven.core.credentials', inventory_hostname) | map(attribute='name') | join(',') }}"
+        dest: "{{ playbook_dir }}/out/{{ inventory_hostname }}.learned"
+        mode: "0600"
+    - name: An unreadable store warns and falls back to priority order
+      ansible.builtin.copy:
+        content: "{{ lookup('netraven.core.credentials', inventory_hostname, metrics_store=broken) | map(attribute='name') | join(',') }}"
+        dest: "{{ playbook_dir }}/out/{{ inventory_hostname }}.fallback"
+        mode: "0600"
+      vars:
+        broken: "json://{{ playbook_dir }}/no-such-folder/metrics.json"
+"""
+
+
+@pytest.mark.skipif(not STORE_MODULE.exists(), reason="metrics store (branch store, module_utils/_metrics_store.py) is not merged into this branch yet")
+def test_learned_order_through_the_real_metrics_store(project: Path, ansible_env: dict[str, str]) -> None:
+    from ansible_collections.netraven.core.plugins.module_utils._metrics_store import open_store
+
+    url = "sqlite:///%s" % (project / "metrics.db")
+    store = open_store(url)
+    try:
+        store.record_attempt("nyc-core-01", "cisco_admin", "auth_rejected", 40)
+        store.record_attempt("nyc-core-01", "backup_admin", "success", 55)
+        store.record_attempt("nyc-edge-01", "cisco_admin", "success", 30)  # bound, but does not match a Juniper box
+    finally:
+        store.close()
+    result = playbook(project, dict(ansible_env, NETRAVEN_METRICS_STORE=url), LEARNED)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-3000:]
+    out = project / "out"
+    learned = {p.stem: p.read_text() for p in out.glob("*.learned")}
+    assert learned == {"nyc-core-01": "backup_admin,cisco_admin", "nyc-edge-01": "juniper_admin,backup_admin", "lon-fw-01": "backup_admin"}
+    fallback = {p.stem: p.read_text() for p in out.glob("*.fallback")}
+    assert fallback == {"nyc-core-01": "cisco_admin,backup_admin", "nyc-edge-01": "juniper_admin,backup_admin", "lon-fw-01": "backup_admin"}
+    assert "cannot read the metrics store" in log and "using priority order" in log
+    assert "Canary" not in log

@@ -211,9 +211,8 @@ def test_priority_is_the_default_without_a_store(lookup, world, warnings) -> Non
 
 
 def test_unreadable_store_warns_and_falls_back_to_priority(lookup, world, warnings, tmp_path: Path, monkeypatch) -> None:
-    garbage = tmp_path / "metrics.json"
-    garbage.write_text("{ this is not json")
-    monkeypatch.setenv("NETRAVEN_METRICS_STORE", "json://%s" % garbage)  # a configured store: learned is the default
+    unreadable = tmp_path / "no-such-folder" / "metrics.json"
+    monkeypatch.setenv("NETRAVEN_METRICS_STORE", "json://%s" % unreadable)  # a configured store: learned is the default
     assert names(lookup.run(["nyc-core-01"], variables=world)[0]) == ["cisco_admin", "backup_admin"]
     assert len(warnings) == 1 and "using priority order" in warnings[0]
 
