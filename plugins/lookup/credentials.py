@@ -400,9 +400,13 @@ class LookupModule(LookupBase):
         """
         real = None
         try:
-            real = self._loader.get_real_file(found, decrypt=True)
-            with open(real, "rb") as handle:
-                text = to_text(handle.read(), errors="surrogate_or_strict")
+            read_text = getattr(self._loader, "get_text_file_contents", None)
+            if read_text is not None:  # ansible-core >= 2.19: a vault-encrypted file is decrypted in memory
+                text = read_text(found)
+            else:  # older: a decrypted temporary copy, removed below
+                real = self._loader.get_real_file(found, decrypt=True)
+                with open(real, "rb") as handle:
+                    text = to_text(handle.read(), errors="surrogate_or_strict")
             data = self._loader.load(text, file_name=found, show_content=False)
         except AnsibleError as exc:
             raise AnsibleLookupError("netraven.core.credentials: cannot read credentials_file %s: %s" % (path, exc.message)) from None

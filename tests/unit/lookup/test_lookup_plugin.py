@@ -181,7 +181,7 @@ def test_vault_encrypted_credentials_file(lookup, world, warnings, tmp_path: Pat
     loader.set_vault_secrets([("default", VaultSecret(b"unit-vault-pw"))])
     (result,) = lookup.run(["nyc-core-01"], variables=world, credentials_file=str(path))
     assert result[0]["password"] == CANARY + " p{{x}}"
-    assert loader._tempfiles == set()  # the decrypted temporary copy is removed at once
+    assert loader._tempfiles == set()  # decrypted in memory (or the temporary copy removed at once)
 
 
 @pytest.mark.parametrize("content, words", [
