@@ -6,7 +6,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: credentials
-author: netraven.core contributors
+author: netraven.core contributors (@netraven)
 version_added: "0.1.0"
 short_description: Tag-matched credentials for a device, in priority or learned order
 description:
