@@ -136,6 +136,15 @@ EXAMPLES = r"""
 #     priority: 30
 #     tags: [default]
 
+# What comes back (cred = one credential mapping):
+#   lookup('netraven.core.credentials', 'r1')              -> [cred, cred]                  r1's list
+#   query('netraven.core.credentials', 'r1')               -> [[cred, cred]]                one list per host
+#   lookup('netraven.core.credentials', 'r1', wantlist=true) -> [[cred, cred]]              same as query
+#   lookup('netraven.core.credentials', 'r1', 'r2')        -> [[r1's creds], [r2's creds]]
+#   query('netraven.core.credentials', groups['routers'])  -> one list per router, in group order
+#     (use query for groups: with lookup, a group of one host gives that host's list, not a list of lists)
+#   lookup('netraven.core.credentials', tags=['cisco'])    -> [cred, ...]                   tags cisco or default
+
 - name: Back up the running-config with the first credential that works
   netraven.core.cli_command:
     command: show running-config

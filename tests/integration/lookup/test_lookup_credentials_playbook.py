@@ -157,6 +157,8 @@ HAPPY = r"""
         content: |
           {{ query('netraven.core.credentials', groups['all']) | map('map', attribute='name') | map('join', ',') | join(';') }}
           {{ lookup('netraven.core.credentials', tags=['juniper']) | map(attribute='name') | join(',') }}
+          {{ lookup('netraven.core.credentials', 'lon-fw-01', 'nyc-edge-01') | map('map', attribute='name') | map('join', ',') | join(';') }}
+          {{ query('netraven.core.credentials', 'lon-fw-01') | map('map', attribute='name') | map('join', ',') | join(';') }}
         dest: "{{ out }}/multi.txt"
         mode: "0600"
       run_once: true
@@ -179,6 +181,8 @@ def test_vaulted_credentials_arrive_byte_exact_and_never_in_output(project: Path
         # groups['all'] lists the hosts in inventory order (lon-fw-01, nyc-core-01, nyc-edge-01, special-01)
         "backup_admin;cisco_admin,backup_admin;juniper_admin,backup_admin;" + ",".join("spec_%d" % i for i in range(len(SPECIAL))) + ",backup_admin",
         "juniper_admin,backup_admin",
+        "backup_admin;juniper_admin,backup_admin",  # lookup with several hosts: one list each
+        "backup_admin",  # query with one host: a list holding its one list
     ]
     expected = {
         "nyc-core-01-var": [("cisco_admin", CISCO, ENABLE), ("backup_admin", "", "")],
