@@ -255,3 +255,9 @@ def test_template_errors_name_the_field_not_the_value(lookup, world, warnings) -
     assert "Canary" not in str(info.value) and "undefined_thing" not in str(info.value)
     # the broken credential does not match a Juniper box: its password is never rendered
     assert names(lookup.run(["nyc-edge-01"], variables=world)[0]) == ["juniper_admin", "backup_admin"]
+
+
+def test_credentials_file_from_a_variable(lookup, world, warnings, tmp_path: Path) -> None:
+    write(tmp_path / "vars-file.yml", {"netraven_credentials": [{"name": "via_var", "username": "u", "ssh_key_file": "/k", "tags": ["cisco"]}]})
+    world["netraven_credentials_file"] = str(tmp_path / "vars-file.yml")
+    assert names(lookup.run(["nyc-core-01"], variables=world)[0]) == ["via_var"]
