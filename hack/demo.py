@@ -1,0 +1,195 @@
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""`make demo`: the nightly backup on the built-in lab, twice, then the credential report.
+
+1. start the lab of ``lab/demo.yml`` (``python -m lab up``) and keep the inventory it prints;
+2. write ``demo/inventory/`` (a netraven.core.devices config over the served device file, and
+   ``group_vars/all.yml`` with the lab's LAB-ONLY credentials) -- ``demo/`` is gitignored;
+3. run ``ansible-playbook netraven.core.backup`` with the SQLite store ``demo/metrics.db``,
+   then once more: the second run tries the learned credential first (one attempt per device
+   that worked in the first run);
+4. print a summary and stop the lab, also on Ctrl-C or SIGTERM.
+
+Exit status: 0 when every device that failed failed the way the lab file says it should (no
+working credential, unreachable, locked out...), 1 otherwise, 130 when interrupted.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "demo"
+LAB_FILE = ROOT / "lab" / "demo.yml"
+PY = sys.executable
+sys.path.insert(0, str(ROOT))
+
+from lab.spec import load_lab  # noqa: E402  (the lab package lives at the repository root)
+
+# Failures the lab is built to show; anything else (partial_output, command_failed, a crash) is a bug.
+INTENDED = {"auth_rejected", "enable_failed", "auth_method_unsupported", "unreachable", "auth_timeout",
+            "locked_out", "password_expired", "hostkey_mismatch", "ssh_negotiation_failed"}
+
+
+def expected_outcome(device, credentials, max_attempts: int = 3) -> str:
+    """The outcome the lab file implies for ``device`` on a first run in priority order.
+
+    Mirrors the collection's rules (DESIGN.md §3): credentials sharing a tag with the device
+    (every device carries ``default``), priority then name, at most ``max_attempts`` tried, only
+    a rejection moves on, a lockout after ``lockout_after`` failures stops the device.
+    """
+    b = device.behaviours
+    if b.unreachable:
+        return "unreachable"
+    if b.blackhole:
+        return "auth_timeout"
+    tags = set(device.tags) | {"default"}
+    order = sorted((c for c in credentials if tags & set(c.tags or ("default",))), key=lambda c: (c.priority, c.name))
+    failures = 0
+    for cred in order[:max_attempts]:
+        if b.lockout_after is not None and failures >= b.lockout_after:
+            return "locked_out"
+        if cred.name in device.accept:
+            if b.password_expired:
+                return "password_expired"
+            if device.enable_secret and cred.enable_secret != device.enable_secret:
+                return "enable_failed"
+            return "success"
+        failures += 1
+    if b.lockout_after is not None and failures >= b.lockout_after:
+        return "locked_out"
+    return "auth_rejected" if order else "no_credentials"
+
+
+def write_inventory(served: str, spec) -> Path:
+    """Write demo/inventory/ from the lab's served device list and its credentials; return the folder."""
+    inv = DEMO / "inventory"
+    (inv / "group_vars").mkdir(parents=True, exist_ok=True)
+    (inv / "lab-devices.yml").write_text(served)
+    (inv / "demo.netraven.yml").write_text(
+        "# Demo inventory written by `make demo`: the devices the lab serves on 127.0.0.1.\n"
+        "plugin: netraven.core.devices\n"
+        f"source: {inv / 'lab-devices.yml'}\n"
+    )
+    creds = []
+    for cred in spec.credentials:
+        item = {"name": cred.name, "username": cred.username, "priority": cred.priority, "tags": list(cred.tags) or ["default"]}
+        for key in ("password", "ssh_key_file", "enable_secret"):
+            if getattr(cred, key):
+                item[key] = getattr(cred, key)
+        creds.append(item)
+    header = (
+        "# LAB-ONLY demo credentials, copied from lab/demo.yml by `make demo`.\n"
+        "# They open nothing but the fake devices of the lab. On a real network keep credentials\n"
+        "# in an ansible-vault encrypted file (see docs/backup.md), never in clear text like this.\n"
+        "# The lab's host keys are generated per run, so host key checking is off for it only.\n"
+    )
+    body = {"netraven_credentials": creds, "ansible_host_key_checking": False}
+    (inv / "group_vars" / "all.yml").write_text(header + yaml.safe_dump(body, sort_keys=False))
+    os.chmod(inv / "group_vars" / "all.yml", 0o600)
+    return inv
+
+
+def run_backup(inv: Path, run: int, env: dict) -> tuple[int, dict, float]:
+    """One `ansible-playbook netraven.core.backup` run; returns (rc, report dict, seconds)."""
+    report_dir = DEMO / f"report-run{run}"
+    cmd = [str(Path(PY).parent / "ansible-playbook"), "netraven.core.backup", "-i", str(inv),
+           "-e", f"config_backup_dir={DEMO / 'backups'}", "-e", f"credential_report_dir={report_dir}",
+           "-e", "config_backup_git=true"]
+    print(f"\n=== run {run}: {' '.join(cmd[:4])} ...", flush=True)
+    start = time.monotonic()
+    rc = subprocess.run(cmd, cwd=DEMO, env=env, check=False).returncode
+    elapsed = time.monotonic() - start
+    report_file = report_dir / "report.json"
+    report = json.loads(report_file.read_text()) if report_file.exists() else {}
+    return rc, report, elapsed
+
+
+def summarise(spec, runs: list[tuple[int, dict, float]]) -> int:
+    """Print what happened per device and run; return the demo's exit status."""
+    expected = {d.name: expected_outcome(d, spec.credentials) for d in spec.devices}
+    status = 0
+    print("\n=== summary")
+    for number, (rc, report, elapsed) in enumerate(runs, 1):
+        devices = {d["name"]: d for d in report.get("devices", [])}
+        ok = [n for n, d in devices.items() if d.get("outcome") == "success"]
+        print(f"run {number}: ansible-playbook rc={rc}, {elapsed:.1f} s, {len(ok)}/{len(expected)} devices backed up, "
+              f"{report.get('summary', {}).get('run_attempts')} login attempts")
+        if rc not in (0, 2) or not report:
+            print(f"  UNEXPECTED: the playbook ended with rc={rc} (2 means some hosts failed)")
+            status = 1
+        for name in sorted(expected):
+            got = devices.get(name, {}).get("outcome")
+            want = expected[name]
+            if got == "success":
+                continue
+            intended = got in INTENDED and (want != "success")
+            note = "expected by the lab" if intended else f"UNEXPECTED (lab implies {want})"
+            if number == 1 or not intended:
+                print(f"  {name:<16} {got or 'no result':<18} {note}")
+            if not intended:
+                status = 1
+    if len(runs) == 2:
+        first = {d["name"]: d for d in runs[0][1].get("devices", [])}
+        second = {d["name"]: d for d in runs[1][1].get("devices", [])}
+        worked = [n for n, d in first.items() if d.get("outcome") == "success"]
+        one = [n for n in worked if second.get(n, {}).get("attempts") == 1]
+        print(f"learned order: {len(one)} of the {len(worked)} devices that worked in run 1 needed exactly one "
+              f"attempt in run 2")
+        if len(one) != len(worked):
+            status = 1
+    print(f"\nbackups: {DEMO / 'backups'} (a git repository, one commit per run)")
+    print(f"report:  {DEMO / 'report-run2' / 'report.md'} and report.json")
+    print("make demo: " + ("OK (the failures above are the ones the lab is built to show)" if status == 0 else "FAILED"))
+    return status
+
+
+def main() -> int:
+    """Set up, run twice, summarise; the lab is always stopped."""
+    if DEMO.exists():
+        shutil.rmtree(DEMO)
+    DEMO.mkdir()
+    spec = load_lab(LAB_FILE)
+    env = dict(os.environ)
+    env.update({
+        "PATH": str(Path(PY).parent) + os.pathsep + env.get("PATH", ""),
+        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+        "ANSIBLE_COLLECTIONS_PATH": str(ROOT / "build" / "collections"),
+        "NETRAVEN_METRICS_STORE": f"sqlite:///{DEMO / 'metrics.db'}",
+        "ANSIBLE_FORCE_COLOR": env.get("ANSIBLE_FORCE_COLOR", "1" if sys.stdout.isatty() else "0"),
+    })
+
+    def stop(signum, _frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, stop)
+    started = time.monotonic()
+    print(f"=== starting the lab: {LAB_FILE.relative_to(ROOT)} ({len(spec.devices)} devices)", flush=True)
+    up = subprocess.run([PY, "-m", "lab", "up", str(LAB_FILE)], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    try:
+        if up.returncode != 0:
+            print(up.stdout + up.stderr, file=sys.stderr)
+            print("make demo: the lab did not start", file=sys.stderr)
+            return 1
+        inv = write_inventory(up.stdout, spec)
+        runs = [run_backup(inv, 1, env), run_backup(inv, 2, env)]
+        status = summarise(spec, runs)
+    except KeyboardInterrupt:
+        print("\nmake demo: interrupted", file=sys.stderr)
+        status = 130
+    finally:
+        down = subprocess.run([PY, "-m", "lab", "down"], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+        print("=== lab stopped" if down.returncode == 0 else f"=== lab down said: {down.stdout}{down.stderr}", flush=True)
+    print(f"demo took {time.monotonic() - started:.0f} s")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
