@@ -36,6 +36,7 @@ PLAYBOOK = """
         content: "{{ result | to_nice_json }}"
         dest: "{{ results_dir }}/{{ inventory_hostname }}.json"
         mode: "0600"
+      check_mode: false
 """
 
 
