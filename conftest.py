@@ -21,3 +21,6 @@ if not LINK.exists():
 sys.path.insert(0, str(COLLECTIONS))
 os.environ["ANSIBLE_COLLECTIONS_PATH"] = str(COLLECTIONS)
 os.environ.setdefault("ANSIBLE_CONFIG", str(ROOT / "ansible.cfg"))
+
+# The device lab (lab/): the `lab` fixture for every test in the repository.
+pytest_plugins = ["lab.pytest_plugin"]

@@ -58,9 +58,10 @@ options:
       - Its content is either a list of credentials, or a mapping with the key named by
         O(credentials_var) (V(netraven_credentials)) holding that list. The second shape lets the same
         file serve as a vars file; other keys are ignored.
-      - Relative paths are relative to the playbook directory.
+      - A relative path is searched like the P(ansible.builtin.file#lookup) lookup does (the role's or
+        playbook's C(files/) directory, then the playbook directory); C(~) is expanded.
       - An AWX credential type can write this file with a file injector and set E(NETRAVEN_CREDENTIALS_FILE).
-    type: path
+    type: str
     env:
       - name: NETRAVEN_CREDENTIALS_FILE
     vars:
@@ -213,6 +214,7 @@ _raw:
       type: str
 """
 
+import os  # noqa: E402
 from collections.abc import Mapping  # noqa: E402
 from urllib.parse import urlsplit, urlunsplit  # noqa: E402
 
@@ -344,7 +346,7 @@ class LookupModule(LookupBase):
         """Load, template (all but the secrets) and validate the credential list."""
         path = self.get_option("credentials_file")
         if path:
-            raw, source = self._load_file(path), "credentials_file %s" % path
+            raw, source = self._load_file(self._find_file(variables, path), path), "credentials_file %s" % path
         else:
             name = self.get_option("credentials_var")
             if name not in variables:
@@ -373,11 +375,20 @@ class LookupModule(LookupBase):
             return item
         return {key: (self._templar.template(value) if key in EARLY_FIELDS else value) for key, value in item.items()}
 
-    def _load_file(self, path: str):
-        """Parse the credentials file (vault-encrypted or not); a list, or a mapping holding one."""
+    def _find_file(self, variables, path: str) -> str:
+        """Absolute path of the credentials file: ``~`` expanded, relative paths searched as ``file`` does."""
+        path = os.path.expanduser(path)
+        if os.path.isabs(path):
+            return path
+        return self.find_file_in_search_path(variables, "files", path, ignore_missing=True) or self._loader.path_dwim(path)
+
+    def _load_file(self, found: str, path: str):
+        """Parse the credentials file ``found`` (vault-encrypted or not); a list, or a mapping holding one.
+
+        ``path`` is the name the user gave, used in error messages.
+        """
         real = None
         try:
-            found = self._loader.path_dwim(path)
             real = self._loader.get_real_file(found, decrypt=True)
             with open(real, "rb") as handle:
                 text = to_text(handle.read(), errors="surrogate_or_strict")

@@ -121,29 +121,29 @@ def public_view(credential: dict) -> dict:
 # Which credentials may be tried
 # --------------------------------------------------------------------------------------------
 def plan_attempts(credentials: list[dict]) -> tuple[list[dict], list[dict]]:
-    """Split ``credentials`` (in the caller's order) into ``(candidates, skipped)``.
+    """Split ``credentials`` (in the caller's order) into ``(candidates, not_tried)``.
 
-    A credential is skipped when an earlier one has the same ``name``, or the same username
+    A credential is left out when an earlier one has the same ``name``, or the same username
     with the same password and key file: offering it again would only spend one of the
     device's failed-login allowances (DESIGN.md §3, "Lockout guard").
-    ``skipped`` items are ``{"credential": name, "reason": str}``. Pure; raises nothing.
+    ``not_tried`` items are ``{"credential": name, "reason": str}``. Pure; raises nothing.
     """
     candidates: list[dict] = []
-    skipped: list[dict] = []
+    not_tried: list[dict] = []
     by_name: set = set()
     by_secret: dict = {}
     for cred in credentials:
         name = cred.get("name")
         identity = (cred.get("username"), cred.get("password"), cred.get("ssh_key_file"))
         if name in by_name:
-            skipped.append({"credential": name, "reason": "duplicate name"})
+            not_tried.append({"credential": name, "reason": "duplicate name"})
         elif identity in by_secret:
-            skipped.append({"credential": name, "reason": f"same username and secret as {by_secret[identity]}"})
+            not_tried.append({"credential": name, "reason": f"same username and secret as {by_secret[identity]}"})
         else:
             by_name.add(name)
             by_secret[identity] = name
             candidates.append(cred)
-    return candidates, skipped
+    return candidates, not_tried
 
 
 # --------------------------------------------------------------------------------------------
@@ -360,20 +360,20 @@ def run_attempts(
     soon as it is known (the module writes it to the metrics store); ``attempt``/``sleep`` are
     seams for unit tests.
 
-    Returns ``{"outcome", "credential", "attempts", "skipped", "stdout"}``: the last attempt's
+    Returns ``{"outcome", "credential", "attempts", "not_tried", "stdout"}``: the last attempt's
     outcome (``None`` when no credential could be tried), the public view of the credential that
     logged in (or None), one record per attempt ``{credential, username, outcome, elapsed_ms,
-    message, phase, exception, cause}`` with secrets redacted, the skipped credentials and the
+    message, phase, exception, cause}`` with secrets redacted, the credentials not tried and the
     command outputs. Raises nothing for device or credential problems.
     """
     secrets = secrets_of(credentials)
-    candidates, skipped = plan_attempts(credentials)
+    candidates, not_tried = plan_attempts(credentials)
     keep_going = O.MOVE_ON | ({O.ENABLE_FAILED} if next_on_enable_failed else set())
-    summary: dict = {"outcome": None, "credential": None, "attempts": [], "skipped": skipped, "stdout": []}
+    summary: dict = {"outcome": None, "credential": None, "attempts": [], "not_tried": not_tried, "stdout": []}
 
     for index, cred in enumerate(candidates):
         if index >= max_attempts:
-            skipped.extend({"credential": c.get("name"), "reason": f"max_attempts ({max_attempts}) reached"} for c in candidates[index:])
+            not_tried.extend({"credential": c.get("name"), "reason": f"max_attempts ({max_attempts}) reached"} for c in candidates[index:])
             break
         if index and attempt_delay > 0:
             sleep(attempt_delay)

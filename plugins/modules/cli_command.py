@@ -28,9 +28,9 @@ description:
     plugin of the same name fills O(host), O(port), O(platform), O(device) and O(credentials) from
     the host's variables and the P(netraven.core.credentials#lookup) lookup. Options given in the
     task always win.
-  - The module runs where the task runs (the controller with C(connection: local), or a
+  - The module runs where the task runs (the controller with C(connection=local), or a
     C(delegate_to) jump host); that host needs the Python packages netmiko and paramiko.
-author: netraven.core contributors
+author: netraven.core contributors (@netraven)
 requirements:
   - netmiko >= 4.3.0
   - paramiko >= 3.4.0
@@ -58,7 +58,7 @@ notes:
   - A keyboard-interactive-only device is answered with the password (paramiko's single-prompt
     fallback); its refusal counts as V(auth_rejected).
   - With O(host_key_checking=true), a device whose key is not in C(~/.ssh/known_hosts) or
-    O(known_hosts_file) is treated like a changed key (V(hostkey_mismatch)): nothing is sent.
+    O(known_hosts_file) is treated like a changed key (V(hostkey_mismatch)), and nothing is sent.
     The module never writes to a known_hosts file.
   - Outputs are returned as the device printed them; the module does not interpret error text
     such as C(% Invalid input).
@@ -332,7 +332,7 @@ attempts:
        message: "the device rejected this credential (AuthenticationException: Authentication failed.)"}
     - {credential: cisco_admin, username: admin, outcome: success, elapsed_ms: 1290, phase: done,
        exception: null, cause: null, message: logged in}
-skipped:
+not_tried:
   description: Credentials not tried, with the reason (duplicate, max_attempts reached).
   returned: always
   type: list
@@ -477,7 +477,7 @@ def main() -> None:
 
     result = dict(
         changed=False, device=device, outcome=summary["outcome"], credential=summary["credential"],
-        attempts=summary["attempts"], skipped=summary["skipped"], stdout=summary["stdout"],
+        attempts=summary["attempts"], not_tried=summary["not_tried"], stdout=summary["stdout"],
         stdout_lines=[out.splitlines() for out in summary["stdout"]],
     )
     if summary["outcome"] == O.SUCCESS:

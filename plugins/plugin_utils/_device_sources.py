@@ -27,7 +27,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Mapping
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import yaml
 
@@ -67,14 +67,14 @@ def resolve_path(path: str, base_dir: str) -> str:
 
 
 def sqlite_path(spec: str, base_dir: str) -> str:
-    """The file behind a SQLite source: ``sqlite:///abs/path`` (absolute, ``sqlite:///~/x`` expands ``~``),
+    """The file behind a SQLite source: ``sqlite:///abs/path`` or ``sqlite:////abs/path`` (absolute; ``sqlite:///~/x`` expands ``~``),
     ``sqlite:rel/path`` (relative to ``base_dir``), or a bare ``*.db`` path. Errors: ``sqlite://host/...``.
     """
     if not spec.lower().startswith("sqlite:"):
         return resolve_path(spec, base_dir)
     rest = spec[len("sqlite:"):].split("?", 1)[0]
     if rest.startswith("///"):
-        rest = rest[2:]
+        rest = "/" + rest.lstrip("/")  # sqlite:///abs and SQLAlchemy's sqlite:////abs are both absolute
         return os.path.expanduser(rest[1:]) if rest.startswith("/~") else rest
     if rest.startswith("//"):
         raise DeviceSourceError(f"source {spec}: write sqlite:///absolute/path or sqlite:relative/path")
@@ -91,7 +91,7 @@ def redact_dsn(dsn: str) -> str:
     if "@" in netloc:
         userinfo, hostport = netloc.rsplit("@", 1)
         netloc = f"{userinfo.split(':', 1)[0]}@{hostport}"
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() != "password"], safe="=%-/,")
+    query = "&".join(p for p in parts.query.split("&") if p.split("=", 1)[0].lower() != "password")
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
@@ -233,7 +233,7 @@ def _open(path: str, newline: str | None = None):
 
 _DEVICES_SQL = "SELECT * FROM devices ORDER BY id"
 _TAGS_SQL = ("SELECT a.device_id, a.tag_id, t.name FROM device_tag_association a "
-             "LEFT JOIN tags t ON t.id = a.tag_id ORDER BY a.device_id, t.name")
+             "LEFT JOIN tags t ON t.id = a.tag_id ORDER BY a.device_id, a.tag_id")
 _TAG_NAMES_SQL = "SELECT id, name FROM tags"
 
 
@@ -282,7 +282,7 @@ def read_sql(spec: str, base_dir: str, timeout: int = 10) -> tuple[list[dict], d
 
     Every column of ``devices`` is read (``hostname``, ``ip_address``, ``device_type``, ``port``
     plus free fields such as ``description``, ``id``, ``created_at``); tags come from
-    ``device_tag_association`` joined to ``tags``. Unqualified table names, so a PostgreSQL
+    ``device_tag_association`` joined to ``tags`` (in tag id order). Unqualified table names, so a PostgreSQL
     ``search_path`` in the DSN (``options=-csearch_path=...``) picks the schema. An association
     pointing at a missing tag keeps the id as text (and the caller warns via the ``tags`` value).
     Errors (DeviceSourceError): unreachable server, missing file or table; the DSN is shown without its password.

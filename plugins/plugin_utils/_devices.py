@@ -247,7 +247,8 @@ def raw_tag_list(value: object, kind: str, origin: str) -> list:
     return [value]
 
 
-def normalise_tags(row: Mapping, tag_names: Mapping[str, str], default_tag: str, warnings: Warnings) -> list[str]:
+def normalise_tags(row: Mapping, tag_names: Mapping[str, str], default_tag: str, warnings: Warnings,
+                   origin: str | None = None) -> list[str]:
     """The device's tags as original text, in source order, deduplicated, plus ``default_tag``.
 
     * kind ``yaml``: the reader already kept unquoted ``yes``/``on``/``2024``/``~`` as the text
@@ -258,9 +259,10 @@ def normalise_tags(row: Mapping, tag_names: Mapping[str, str], default_tag: str,
       row is missing (resolved through ``tag_names`` if possible, else kept as digits with a warning).
     * anything else that is not text (JSON ``true``, a YAML bool from a config the reader could not
       reload) becomes text with a warning; ``None`` and empty tags are dropped with a warning.
+    ``origin`` overrides ``row["origin"]`` in messages (the caller adds the hostname).
     Errors (DeviceSourceError): a tag that is a list or mapping.
     """
-    origin, kind = row["origin"], row["kind"]
+    origin, kind = origin or row["origin"], row["kind"]
     for text, yaml_type in row.get("retyped") or ():
         warnings.add(f"tag {text!r} is unquoted YAML that YAML 1.1 reads as a {yaml_type}; "
                      f"kept as the text {text!r} (quote it to silence this warning)", origin)
@@ -280,7 +282,7 @@ def normalise_tags(row: Mapping, tag_names: Mapping[str, str], default_tag: str,
                 tag = tag_id
         elif not isinstance(tag, str):
             text = str(tag).lower() if isinstance(tag, bool) else str(tag)
-            warnings.add(f"tag {tag!r} is a {type(tag).__name__}, not text; kept as the text {text!r}", origin)
+            warnings.add(f"tag {tag!r} is not text ({type(tag).__name__}); kept as the text {text!r}", origin)
             tag = text
         seen.setdefault(tag, None)
     seen.setdefault(default_tag, None)
@@ -338,7 +340,7 @@ def build_device(row: Mapping, tag_names: Mapping[str, str], default_tag: str, w
         free[suffix] = value
     return {
         "name": name, "host": host, "port": port or address_port or DEFAULT_PORT, "platform": platform,
-        "tags": normalise_tags(row, tag_names, default_tag, warnings), "fields": free, "origin": origin,
+        "tags": normalise_tags(row, tag_names, default_tag, warnings, origin), "fields": free, "origin": origin,
     }
 
 

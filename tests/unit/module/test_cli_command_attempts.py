@@ -98,9 +98,9 @@ def test_plan_drops_duplicates_by_name_and_by_secret() -> None:
         {"name": "c", "username": "v", "password": "p1"},
         {"name": "d", "username": "u", "ssh_key_file": "/k"},
     ]
-    candidates, skipped = A.plan_attempts(creds)
+    candidates, not_tried = A.plan_attempts(creds)
     assert [c["name"] for c in candidates] == ["a", "c", "d"]
-    assert skipped == [
+    assert not_tried == [
         {"credential": "a", "reason": "duplicate name"},
         {"credential": "b", "reason": "same username and secret as a"},
     ]
@@ -192,8 +192,8 @@ def test_max_attempts_and_delay() -> None:
     assert script.calls == ["a", "b"] and slept == [1.5]
     assert [r["credential"] for r in seen] == ["a", "b"]
     assert summary["credential"] is None and summary["outcome"] == O.AUTH_REJECTED
-    assert [s["credential"] for s in summary["skipped"]] == ["c", "d"]
-    assert all("max_attempts (2)" in s["reason"] for s in summary["skipped"])
+    assert [s["credential"] for s in summary["not_tried"]] == ["c", "d"]
+    assert all("max_attempts (2)" in s["reason"] for s in summary["not_tried"])
 
 
 def test_messages_are_redacted_and_success_returns_public_view() -> None:
@@ -207,7 +207,7 @@ def test_messages_are_redacted_and_success_returns_public_view() -> None:
 
 def test_no_credentials() -> None:
     summary = A.run_attempts(A.Target("h"), [], [])
-    assert summary == {"outcome": None, "credential": None, "attempts": [], "skipped": [], "stdout": []}
+    assert summary == {"outcome": None, "credential": None, "attempts": [], "not_tried": [], "stdout": []}
 
 
 def test_unreadable_key_file_is_method_unsupported(tmp_path) -> None:

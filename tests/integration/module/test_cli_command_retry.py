@@ -1,0 +1,149 @@
+"""cli_command against normal lab devices through one real ansible-playbook run (7 hosts, forks).
+
+One host per scenario of issue 7, each checked against the module's result, the lab's auth log
+(what really reached the device) and the metrics store:
+
+- ``second``: 1st credential rejected, 2nd works (and the command output comes back);
+- ``third``: 3rd works;
+- ``none``: all three rejected: the task fails naming each outcome, 3 failures in the store;
+- ``max2``: ``max_attempts: 2`` with 4 candidates: exactly 2 attempts reach the device;
+- ``down``: closed port: 1 attempt, ``unreachable``, no failure counted against the credential;
+- ``hostkey``: known_hosts says another key: ``hostkey_mismatch``, the lab saw no authentication;
+- ``special``: quotes, ``$``, ``%``, ``{{``, ``{#``, spaces and non-ASCII arrive byte-exact.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import paramiko
+import pytest
+
+from ansible_collections.netraven.core.plugins.module_utils._metrics_store import open_store
+
+SPECIAL_PASSWORD = "q'\"$HOME %s {{ x }} {# y #} {% z %} ç€ü ß-Canary-9f3"
+CREDENTIALS = [
+    {"name": "c1", "username": "admin", "password": "Canary-c1-9f3"},
+    {"name": "c2", "username": "admin", "password": "Canary-c2-9f3"},
+    {"name": "c3", "username": "ops", "password": "Canary-c3-9f3"},
+    {"name": "c4", "username": "ops", "password": "Canary-c4-9f3"},
+    {"name": "down_cred", "username": "admin", "password": "Canary-down-9f3"},
+    {"name": "special", "username": "admin", "password": SPECIAL_PASSWORD},
+]
+LAB = {
+    "credentials": CREDENTIALS,
+    "devices": [
+        {"name": "second", "platform": "cisco_ios", "port": "auto", "accept": ["c2"]},
+        {"name": "third", "platform": "arista_eos", "port": "auto", "accept": ["c3"]},
+        {"name": "none", "platform": "cisco_ios", "port": "auto", "accept": ["c4"]},
+        {"name": "max2", "platform": "cisco_ios", "port": "auto", "accept": ["c4"]},
+        {"name": "hostkey", "platform": "cisco_ios", "port": "auto", "accept": ["c1"]},
+        {"name": "special", "platform": "cisco_ios", "port": "auto", "accept": ["special"]},
+    ],
+}
+
+
+def vars_yaml() -> str:
+    """``creds`` for the playbook, every password ``!unsafe`` so Jinja never touches it."""
+    lines = ["creds:"]
+    for cred in CREDENTIALS:
+        password = cred["password"].replace("\\", "\\\\").replace('"', '\\"')
+        lines += [f"  {cred['name']}:", f"    name: {cred['name']}", f"    username: {cred['username']}",
+                  f'    password: !unsafe "{password}"']
+    return "\n".join(lines) + "\n"
+
+
+def wrong_known_hosts(path: Path, port: int) -> Path:
+    """A known_hosts file that pins another key for [127.0.0.1]:port."""
+    key = paramiko.RSAKey.generate(1024)
+    path.write_text(f"[127.0.0.1]:{port} ssh-rsa {key.get_base64()}\n")
+    return path
+
+
+@pytest.mark.lab
+@pytest.mark.slow
+def test_retry_scenarios(lab, cli, tmp_path: Path, play_env: dict[str, str], store_url: str) -> None:
+    running = lab(LAB)
+    lab_host = cli.lab_host
+    hosts = {
+        "second": lab_host(running.port("second"), test_cred_names=["c1", "c2", "c3"], test_commands=["show running-config"]),
+        "third": lab_host(running.port("third"), "arista_eos", test_cred_names=["c1", "c2", "c3"]),
+        "none": lab_host(running.port("none"), test_cred_names=["c1", "c2", "c3"]),
+        "max2": lab_host(running.port("max2"), test_cred_names=["c1", "c2", "c3", "c4"], test_max_attempts=2),
+        "down": lab_host(cli.closed_port(), test_cred_names=["down_cred", "c1"]),
+        "hostkey": lab_host(running.port("hostkey"), test_cred_names=["c1"], test_host_key_checking=True,
+                            test_known_hosts=str(wrong_known_hosts(tmp_path / "known_hosts", running.port("hostkey")))),
+        "special": lab_host(running.port("special"), test_cred_names=["c1", "special"]),
+    }
+    proc = cli.run_play(tmp_path, play_env, hosts, vars_text=vars_yaml(), args=("--forks", "7"))
+    results = cli.results_of(tmp_path)
+    assert set(results) == set(hosts), proc.stdout
+    store = open_store(store_url)
+    try:
+        check_second(results["second"], running)
+        check_third(results["third"], running)
+        check_none(results["none"], running, store)
+        check_max2(results["max2"], running)
+        check_down(results["down"], store)
+        check_hostkey(results["hostkey"], running)
+        check_special(results["special"], running)
+    finally:
+        store.close()
+    for secret in (c["password"] for c in CREDENTIALS):
+        assert secret not in proc.stdout + proc.stderr
+
+
+def outcomes(result: dict) -> list[tuple[str, str]]:
+    return [(a["credential"], a["outcome"]) for a in result["attempts"]]
+
+
+def accepted(running, device: str) -> list[bool]:
+    return [entry["accepted"] for entry in running.auth_log(device)]
+
+
+def check_second(result: dict, running) -> None:
+    assert not result.get("failed") and result["outcome"] == "success"
+    assert result["credential"] == {"name": "c2", "username": "admin", "priority": 100}
+    assert outcomes(result) == [("c1", "auth_rejected"), ("c2", "success")]
+    assert accepted(running, "second") == [False, True]
+    assert "hostname" in result["stdout"][0] and result["stdout_lines"][0]
+    assert result["changed"] is False
+
+
+def check_third(result: dict, running) -> None:
+    assert result["outcome"] == "success" and result["credential"]["name"] == "c3"
+    assert outcomes(result) == [("c1", "auth_rejected"), ("c2", "auth_rejected"), ("c3", "success")]
+    assert accepted(running, "third") == [False, False, True]
+
+
+def check_none(result: dict, running, store) -> None:
+    assert result["failed"] and result["credential"] is None
+    assert outcomes(result) == [("c1", "auth_rejected"), ("c2", "auth_rejected"), ("c3", "auth_rejected")]
+    assert "c1=auth_rejected, c2=auth_rejected, c3=auth_rejected" in result["msg"]
+    assert accepted(running, "none") == [False, False, False]
+    assert len(store.attempts(device="none", outcome="auth_rejected")) == 3
+
+
+def check_max2(result: dict, running) -> None:
+    assert result["failed"] and outcomes(result) == [("c1", "auth_rejected"), ("c2", "auth_rejected")]
+    assert [s["credential"] for s in result["not_tried"]] == ["c3", "c4"]
+    assert len(running.auth_log("max2")) == 2
+
+
+def check_down(result: dict, store) -> None:
+    assert result["failed"] and outcomes(result) == [("down_cred", "unreachable")]
+    assert result["attempts"][0]["exception"] == "NetmikoTimeoutException"
+    assert result["attempts"][0]["cause"] == "NoValidConnectionsError"
+    assert [a["outcome"] for a in store.attempts(device="down")] == ["unreachable"]
+    stats = {s["name"]: s for s in store.credential_stats(names=["down_cred"])}
+    assert stats.get("down_cred", {}).get("failures", 0) == 0
+
+
+def check_hostkey(result: dict, running) -> None:
+    assert result["failed"] and outcomes(result) == [("c1", "hostkey_mismatch")]
+    assert running.auth_log("hostkey") == []  # no authentication at all: no password was sent
+
+
+def check_special(result: dict, running) -> None:
+    assert result["outcome"] == "success" and result["credential"]["name"] == "special"
+    log = running.auth_log("special")
+    assert [(e["accepted"], e["credential"]) for e in log][-1] == (True, "special")
