@@ -72,11 +72,11 @@ def write_inventory(served: str, spec) -> Path:
     """Write demo/inventory/ from the lab's served device list and its credentials; return the folder."""
     inv = DEMO / "inventory"
     (inv / "group_vars").mkdir(parents=True, exist_ok=True)
-    (inv / "lab-devices.yml").write_text(served)
+    (DEMO / "lab-devices.yml").write_text(served)  # outside inventory/: Ansible would parse it there
     (inv / "demo.netraven.yml").write_text(
         "# Demo inventory written by `make demo`: the devices the lab serves on 127.0.0.1.\n"
         "plugin: netraven.core.devices\n"
-        f"source: {inv / 'lab-devices.yml'}\n"
+        f"source: {DEMO / 'lab-devices.yml'}\n"
     )
     creds = []
     for cred in spec.credentials:
@@ -89,9 +89,10 @@ def write_inventory(served: str, spec) -> Path:
         "# LAB-ONLY demo credentials, copied from lab/demo.yml by `make demo`.\n"
         "# They open nothing but the fake devices of the lab. On a real network keep credentials\n"
         "# in an ansible-vault encrypted file (see docs/backup.md), never in clear text like this.\n"
-        "# The lab's host keys are generated per run, so host key checking is off for it only.\n"
+        "# Host keys are checked against the known_hosts file the lab writes.\n"
     )
-    body = {"netraven_credentials": creds, "ansible_host_key_checking": False}
+    options = {"enable": True, "known_hosts_file": str(DEMO / "lab" / "known_hosts")}
+    body = {"netraven_credentials": creds, "config_backup_command_options": options}
     (inv / "group_vars" / "all.yml").write_text(header + yaml.safe_dump(body, sort_keys=False))
     os.chmod(inv / "group_vars" / "all.yml", 0o600)
     return inv
@@ -172,7 +173,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, stop)
     started = time.monotonic()
     print(f"=== starting the lab: {LAB_FILE.relative_to(ROOT)} ({len(spec.devices)} devices)", flush=True)
-    up = subprocess.run([PY, "-m", "lab", "up", str(LAB_FILE)], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    up = subprocess.run([PY, "-m", "lab", "up", "--state-dir", str(DEMO / "lab"), str(LAB_FILE)], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     try:
         if up.returncode != 0:
             print(up.stdout + up.stderr, file=sys.stderr)
@@ -185,7 +186,7 @@ def main() -> int:
         print("\nmake demo: interrupted", file=sys.stderr)
         status = 130
     finally:
-        down = subprocess.run([PY, "-m", "lab", "down"], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+        down = subprocess.run([PY, "-m", "lab", "down", "--state-dir", str(DEMO / "lab")], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
         print("=== lab stopped" if down.returncode == 0 else f"=== lab down said: {down.stdout}{down.stderr}", flush=True)
     print(f"demo took {time.monotonic() - started:.0f} s")
     return status

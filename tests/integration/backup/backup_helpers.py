@@ -64,13 +64,12 @@ def write_inventory(folder: Path, running_lab, spec: dict, store_url: str) -> Pa
     (inv / "group_vars").mkdir(parents=True)
     devices = [{"name": d["name"], "host": "127.0.0.1", "port": running_lab.port(d["name"]),
                 "platform": d["platform"], "tags": d["tags"]} for d in spec["devices"]]
-    (inv / "devices.yml").write_text(yaml.safe_dump({"devices": devices}))
-    (inv / "lab.netraven.yml").write_text(f"plugin: netraven.core.devices\nsource: {inv / 'devices.yml'}\n")
+    (folder / "devices.yml").write_text(yaml.safe_dump({"devices": devices}))
+    (inv / "lab.netraven.yml").write_text(f"plugin: netraven.core.devices\nsource: {folder / 'devices.yml'}\n")
     (inv / "group_vars" / "all.yml").write_text(yaml.safe_dump({
         "netraven_credentials": spec["credentials"],
-        "ansible_host_key_checking": False,
         "netraven_metrics_store": store_url,
-        "config_backup_command_options": {"enable": True},
+        "config_backup_command_options": {"enable": True, "known_hosts_file": str(running_lab.known_hosts)},
     }))
     return inv
 
