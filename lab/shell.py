@@ -155,7 +155,7 @@ class Shell:  # pylint: disable=too-many-instance-attributes
 
     def _password_expired(self) -> None:
         self.send("\n% Password expired\nNew Password: ")
-        for _ in range(3):
+        for _attempt in range(3):
             self.readline(echo=False)
             self.send("% Password change is not possible now\nNew Password: ")
         self.send("\n% Password change failed: disconnecting\n")
