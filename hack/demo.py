@@ -173,7 +173,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, stop)
     started = time.monotonic()
     print(f"=== starting the lab: {LAB_FILE.relative_to(ROOT)} ({len(spec.devices)} devices)", flush=True)
-    up = subprocess.run([PY, "-m", "lab", "up", "--state-dir", str(DEMO / "lab"), str(LAB_FILE)], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    up = subprocess.run([PY, "-m", "lab", "up", "--state-dir", str(DEMO / "lab"), str(LAB_FILE)],
+                        cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     try:
         if up.returncode != 0:
             print(up.stdout + up.stderr, file=sys.stderr)
@@ -186,7 +187,8 @@ def main() -> int:
         print("\nmake demo: interrupted", file=sys.stderr)
         status = 130
     finally:
-        down = subprocess.run([PY, "-m", "lab", "down", "--state-dir", str(DEMO / "lab")], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+        down = subprocess.run([PY, "-m", "lab", "down", "--state-dir", str(DEMO / "lab")],
+                              cwd=ROOT, env=env, capture_output=True, text=True, check=False)
         print("=== lab stopped" if down.returncode == 0 else f"=== lab down said: {down.stdout}{down.stderr}", flush=True)
     print(f"demo took {time.monotonic() - started:.0f} s")
     return status

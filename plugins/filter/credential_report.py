@@ -6,7 +6,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: credential_report
-author: netraven.core contributors
+author: netraven.core contributors (@netraven)
 version_added: "0.1.0"
 short_description: Build the credential report from metrics-store figures
 description:

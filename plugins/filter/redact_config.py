@@ -6,7 +6,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: redact_config
-author: netraven.core contributors
+author: netraven.core contributors (@netraven)
 version_added: "0.1.0"
 short_description: Remove passwords, keys and communities from a network device configuration
 description:

@@ -2,7 +2,6 @@
 ansible-playbook runs and artefact scanning. Imported by the test modules of this folder."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -107,5 +106,3 @@ def normalise(text: str) -> str:
     """What the backup of a served config looks like: the text with one trailing newline."""
     return text.rstrip("\n") + "\n"
 
-
-__all__ = [name for name in dir() if not name.startswith("_")] + ["os"]

@@ -61,7 +61,7 @@ def test_sample_config(name):
     for old, new in zip(before, after):
         if old == new:
             continue
-        head, _, _ = new.partition(M)
+        head = new.partition(M)[0]
         tail = new.rsplit(M, 1)[1]
         assert old.startswith(head) and old.endswith(tail), (old, new)
         assert M in new
@@ -81,7 +81,7 @@ CASES = [
     ("snmp-server host 10.1.1.1 informs version 2c TrapComm udp-port 162", "snmp-server host 10.1.1.1 informs version 2c " + M + " udp-port 162"),
     ("snmp-server user u1 g1 v3 auth sha AuthPass1 priv aes 128 PrivPass1",
      "snmp-server user u1 g1 v3 auth sha " + M + " priv aes 128 " + M),
-    ("tacacs-server key 7 0105",  "tacacs-server key 7 " + M),
+    ("tacacs-server key 7 0105", "tacacs-server key 7 " + M),
     ("tacacs-server host 10.0.0.5 key TacKey", "tacacs-server host 10.0.0.5 key " + M),
     ("radius-server key 0 RadKey", "radius-server key 0 " + M),
     ("radius-server host 10.0.0.6 auth-port 1645 acct-port 1646 key 7 0105", "radius-server host 10.0.0.6 auth-port 1645 acct-port 1646 key 7 " + M),
@@ -185,7 +185,8 @@ def test_block_keys_only_inside_aaa_blocks():
 
 
 def test_junos_curly_snmp_community_and_policy_community():
-    text = "snmp {\n    community PublicRO {\n        authorization read-only;\n    }\n}\npolicy-options {\n    community BLUE {\n        members 65000:100;\n    }\n}\n"
+    text = ("snmp {\n    community PublicRO {\n        authorization read-only;\n    }\n}\n"
+            "policy-options {\n    community BLUE {\n        members 65000:100;\n    }\n}\n")
     out = redact_config(text)
     assert "PublicRO" not in out
     assert "community BLUE {" in out
