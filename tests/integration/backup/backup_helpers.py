@@ -102,6 +102,15 @@ def files_containing(root: Path, needles) -> list[str]:
     return hits
 
 
+def cached_facts(folder: Path) -> dict:
+    """``{host: facts}`` of a jsonfile fact cache, read with Ansible's own cache plugin."""
+    from ansible.plugins.loader import cache_loader, init_plugin_loader  # pylint: disable=import-outside-toplevel
+
+    init_plugin_loader()
+    cache = cache_loader.get("ansible.builtin.jsonfile", _uri=str(folder), _prefix="", _timeout=0)
+    return {host: dict(cache.get(host)) for host in cache.keys()}
+
+
 def normalise(text: str) -> str:
     """What the backup of a served config looks like: the text with one trailing newline."""
     return text.rstrip("\n") + "\n"

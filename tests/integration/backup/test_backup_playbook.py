@@ -18,7 +18,7 @@ import pytest
 from ansible_collections.netraven.core.plugins.module_utils._metrics_store import open_store
 from ansible_collections.netraven.core.plugins.module_utils._redact import redact_config
 
-from backup_helpers import (CANARIES, CONFIG_CANARY, FAILED, OK_DEVICES, files_containing, lab_spec, normalise,
+from backup_helpers import (CANARIES, cached_facts, CONFIG_CANARY, FAILED, OK_DEVICES, files_containing, lab_spec, normalise,
                             playbook_env, run_playbook, write_inventory)
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
@@ -76,10 +76,11 @@ def test_backup_playbook_three_runs(lab, tmp_path, ansible_env):
     assert report["summary"]["no_credential_works"] == ["r4-none"]
     assert sorted(report["summary"]["failed_devices"]) == sorted(FAILED)
     assert report["summary"]["run_attempts"] == 14
-    facts = json.loads((tmp_path / "facts" / "r3-third").read_text())
-    cred = facts["netraven_credential"]
+    facts = cached_facts(tmp_path / "facts")
+    cred = facts["r3-third"]["netraven_credential"]
     assert (cred["name"], cred["username"], cred["outcome"], int(cred["attempts"])) == ("c-third", "third", "success", 3)
-    assert json.loads((tmp_path / "facts" / "r4-none").read_text())["netraven_credential"]["outcome"] == "auth_rejected"
+    assert facts["r4-none"]["netraven_credential"]["outcome"] == "auth_rejected"
+    assert facts["r5-down"]["netraven_credential"] == {**facts["r5-down"]["netraven_credential"], "name": None, "attempts": 1}
     assert "partial_output" not in out1
 
     # --- run 2: learned order, nothing changed -------------------------------------------
