@@ -21,6 +21,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import yaml
@@ -118,7 +119,9 @@ def cached_facts(folder: Path) -> dict:
     """``{host: netraven_credential}`` read from a jsonfile fact cache with Ansible's own cache plugin."""
     from ansible.plugins.loader import cache_loader, init_plugin_loader  # pylint: disable=import-outside-toplevel
 
-    init_plugin_loader()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "AnsibleCollectionFinder has already been configured" on the 2nd call
+        init_plugin_loader()
     cache = cache_loader.get("ansible.builtin.jsonfile", _uri=str(folder), _prefix="", _timeout=0)
     facts = {}
     for host in cache.keys():

@@ -43,9 +43,9 @@ EXAMPLES = r"""
 - name: Build the report
   ansible.builtin.set_fact:
     report: >-
-      {{ {'stats': query('netraven.core.credential_metrics', 'stats'),
-          'bindings': query('netraven.core.credential_metrics', 'bindings'),
-          'attempts': query('netraven.core.credential_metrics', 'attempts', limit=1000)}
+      {{ {'stats': query('netraven.core.credential_metrics', kind='stats'),
+          'bindings': query('netraven.core.credential_metrics', kind='bindings'),
+          'attempts': query('netraven.core.credential_metrics', kind='attempts', limit=1000)}
          | netraven.core.credential_report(unused_days=14) }}
 """
 

@@ -109,9 +109,3 @@ def cached_facts(folder: Path) -> dict:
     init_plugin_loader()
     cache = cache_loader.get("ansible.builtin.jsonfile", _uri=str(folder), _prefix="", _timeout=0)
     return {host: dict(cache.get(host)) for host in cache.keys()}
-
-
-def normalise(text: str) -> str:
-    """What the backup of a served config looks like: the text with one trailing newline."""
-    return text.rstrip("\n") + "\n"
-
