@@ -13,8 +13,9 @@ pytestmark = [pytest.mark.lab, pytest.mark.slow]
 RUNNER_DEVICES = ("r1-first", "r4-none", "r5-down")
 
 
-def test_backup_with_ansible_runner(lab, tmp_path, ansible_env, repo_root):
+def test_backup_with_ansible_runner(lab, tmp_path, ansible_env, monkeypatch):
     ansible_runner = pytest.importorskip("ansible_runner")
+    monkeypatch.setenv("PATH", ansible_env["PATH"])  # ansible-runner starts ansible-playbook from PATH
     spec = lab_spec()
     spec["devices"] = [d for d in spec["devices"] if d["name"] in RUNNER_DEVICES]
     running = lab(spec)
