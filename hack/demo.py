@@ -14,7 +14,6 @@ working credential, unreachable, locked out...), 1 otherwise, 130 when interrupt
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -27,7 +26,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO = ROOT / "demo"
+DEMO = Path(os.environ.get("NETRAVEN_DEMO_DIR") or ROOT / "demo").resolve()  # the tests use their own folder
 LAB_FILE = ROOT / "lab" / "demo.yml"
 PY = sys.executable
 sys.path.insert(0, str(ROOT))
@@ -173,6 +172,8 @@ def summarise(spec, runs: list[tuple[int, dict, float]]) -> int:
 
 def main() -> int:
     """Set up, run twice, summarise; the lab is always stopped."""
+    if (DEMO / "lab" / "state.json").exists():  # a lab left by an earlier demo that was killed hard
+        subprocess.run([PY, "-m", "lab", "down", "--state-dir", str(DEMO / "lab")], cwd=ROOT, check=False)
     if DEMO.exists():
         shutil.rmtree(DEMO)
     DEMO.mkdir()
@@ -195,9 +196,9 @@ def main() -> int:
     signal.signal(signal.SIGTERM, stop)
     started = time.monotonic()
     print(f"=== starting the lab: {LAB_FILE.relative_to(ROOT)} ({len(spec.devices)} devices)", flush=True)
-    up = subprocess.run([PY, "-m", "lab", "up", "--state-dir", str(DEMO / "lab"), str(LAB_FILE)],
-                        cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     try:
+        up = subprocess.run([PY, "-m", "lab", "up", "--state-dir", str(DEMO / "lab"), str(LAB_FILE)],
+                            cwd=ROOT, env=env, capture_output=True, text=True, check=False)
         if up.returncode != 0:
             print(up.stdout + up.stderr, file=sys.stderr)
             print("make demo: the lab did not start", file=sys.stderr)
