@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from backup_helpers import CANARIES, FAILED, files_containing, lab_spec, playbook_env, run_playbook, write_inventory
+from backup_helpers import CANARIES, FAILED, cached_facts, files_containing, lab_spec, playbook_env, run_playbook, write_inventory
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
@@ -74,3 +74,17 @@ def test_truncated_output_keeps_the_good_backup(lab, tmp_path, ansible_env):
     assert f"previous backup {len(full)} bytes" in run.stdout
     for name in ("cut", "small"):
         assert (backups / f"{name}.cfg").read_text() == full
+
+
+def test_check_mode_only_probes_the_credentials(lab, tmp_path, ansible_env):
+    spec = lab_spec()
+    spec["devices"] = [d for d in spec["devices"] if d["name"] in ("r2-second", "r4-none")]
+    running = lab(spec)
+    inv = write_inventory(tmp_path, running, spec, f"sqlite:///{tmp_path / 'metrics.db'}")
+    run = run_playbook(playbook_env(ansible_env, tmp_path), inv, tmp_path, "--check")
+    assert run.returncode == 2, run.stdout[-4000:]
+    assert not (tmp_path / "backups").exists()
+    facts = cached_facts(tmp_path / "facts")
+    assert facts["r2-second"]["netraven_credential"]["outcome"] == "success"
+    assert facts["r2-second"]["netraven_credential"]["attempts"] == 2
+    assert facts["r4-none"]["netraven_credential"]["outcome"] == "auth_rejected"
