@@ -14,13 +14,13 @@ description:
   - Per host it sets C(ansible_host), C(ansible_port) (default 22), C(netraven_platform) (the netmiko
     device_type), C(netraven_tags) (the tags as written in the source, always including O(default_tag))
     and one C(netraven_<field>) per free field (description, site, model, serial_number, notes...).
-  - Every string read from a source reaches Jinja only marked unsafe, so a description such as
-    C({{ lookup('pipe', 'id') }}) is never templated.
+  - Every string read from a source reaches Jinja only marked unsafe, so a description holding a Jinja
+    expression (a C(pipe) lookup, say) is shown as written and never templated.
   - Bad input is an error that names the file (or the DSN without its password), the line or row
     and the field; duplicate hostnames are always an error. Warnings are grouped, one per problem.
   - The configuration file name must end in C(netraven.yml) or C(netraven.yaml).
 author:
-  - netraven.core contributors
+  - netraven.core contributors (@netraven)
 extends_documentation_fragment:
   - ansible.builtin.constructed
   - ansible.builtin.inventory_cache
@@ -164,6 +164,7 @@ keyed_groups:
 import hashlib
 import json
 import os
+from typing import Any
 
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
@@ -176,15 +177,20 @@ _CONFIG_SUFFIXES = ("netraven.yml", "netraven.yaml")
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
-    """Hosts, tag groups and platform groups from the configured device sources."""
+    """Hosts, tag groups and platform groups from the configured device sources.
+
+    Flow: read the config -> raw rows (from the inventory cache or the sources) -> validated
+    devices (``_devices.build_devices``) -> hosts, unsafe-wrapped hostvars, groups -> warnings.
+    Errors: ``AnsibleParserError`` carrying the ``DeviceSourceError`` text (file, line, field).
+    """
 
     NAME = "netraven.core.devices"
 
-    def verify_file(self, path):
+    def verify_file(self, path: str) -> bool:
         """Accept readable files whose name ends in netraven.yml / netraven.yaml."""
         return super().verify_file(path) and path.endswith(_CONFIG_SUFFIXES)
 
-    def parse(self, inventory, loader, path, cache=True):
+    def parse(self, inventory, loader, path: str, cache: bool = True) -> None:
         """Read (or take from the cache) the raw rows, validate them, add hosts and groups."""
         super().parse(inventory, loader, path, cache)
         self._read_config_data(path)
@@ -198,14 +204,18 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         except rules.DeviceSourceError as exc:
             raise AnsibleParserError(f"{path}: {exc}") from exc
         self._check_platforms(devices, warnings)
-        self._populate(devices, warnings)
+        rules.group_conflicts(devices, self._tag_group_name, warnings)
+        self._populate(devices)
         for message in warnings.render():
             self.display.warning(f"netraven.core.devices: {message}")
 
     # --- reading, with the inventory cache --------------------------------------------------
 
-    def _raw_data(self, path, cache):
-        """``{"key": [...], "rows": [...], "tag_names": {...}}`` from the cache or the sources."""
+    def _raw_data(self, path: str, cache: bool) -> dict[str, Any]:
+        """``{"key": digest, "rows": [raw row, ...], "tag_names": {id: name}}`` from the cache or the sources.
+
+        ``cache`` is False under ``--flush-cache``: the sources are read and the cache entry replaced.
+        """
         key = self._source_key(path)
         cache_key = self.get_cache_key(path)
         use_cache = self.get_option("cache")
@@ -218,15 +228,17 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self._cache[cache_key] = data
         return data
 
-    def _source_key(self, path):
-        """What the cached rows depend on (config path, sources, tag_names, inline devices), as a digest."""
+    def _source_key(self, path: str) -> str:
+        """What the cached rows depend on (config path, sources, tag_names, inline devices), as a SHA-256 hex digest."""
         basis = [os.path.abspath(path), self.get_option("source"), self.get_option("tag_names"), self.get_option("devices")]
         return hashlib.sha256(json.dumps(basis, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
-    def _read_sources(self, path):
+    def _read_sources(self, path: str) -> dict[str, Any]:
+        """Raw rows of every ``source`` entry, then of the inline devices, and the SQL tag names."""
         base_dir = os.path.dirname(os.path.abspath(path))
         timeout = self.get_option("connect_timeout")
-        rows, tag_names = [], {}
+        rows: list[dict] = []
+        tag_names: dict[str, str] = {}
         try:
             for spec in self.get_option("source") or []:
                 more_rows, more_names = sources.read_source(spec, base_dir, timeout)
@@ -239,8 +251,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise AnsibleParserError(f"{path}: {exc}") from exc
         return {"rows": rows, "tag_names": tag_names}
 
-    def _inline_rows(self, path):
-        """Rows for the inline ``devices`` option, re-read with the text-keeping YAML loader for lines and tags."""
+    def _inline_rows(self, path: str) -> list[dict]:
+        """Rows for the inline ``devices`` option, re-read with the text-keeping YAML loader (lines, tag text).
+
+        A config that plain YAML cannot re-read (vault, ``!unsafe``) falls back to Ansible's parsed
+        values; typed tags then become text with a warning in ``normalise_tags``.
+        """
         inline = self.get_option("devices") or []
         if not inline:
             return []
@@ -250,16 +266,16 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if len(rows) == len(inline):
                 return rows
         except (OSError, rules.DeviceSourceError):
-            pass  # e.g. vault-encrypted or custom-tagged config: use Ansible's parsed values below
+            pass
         return [{"origin": f"{path} devices[{i}]", "kind": "yaml", "fields": dict(d), "retyped": []} for i, d in enumerate(inline)]
 
-    def _mapping_option(self, name):
+    def _mapping_option(self, name: str) -> dict:
         value = self.get_option(name)
         return value if isinstance(value, dict) else {}
 
     # --- checks that need more than the rows -------------------------------------------------
 
-    def _check_platforms(self, devices, warnings):
+    def _check_platforms(self, devices: list[dict], warnings: rules.Warnings) -> None:
         """Warn about device_types netmiko does not know; netmiko is imported only for types outside the built-in map."""
         in_use = {d["platform"] for d in devices}
         if in_use <= rules.NETWORK_OS_MAP.keys():
@@ -273,42 +289,47 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     # --- hosts and groups ---------------------------------------------------------------------
 
-    def _populate(self, devices, warnings):
-        tag_prefix = self.get_option("tag_group_prefix")
+    def _tag_group_name(self, tag: str) -> str:
+        return self._sanitize_group_name(self.get_option("tag_group_prefix") + tag)
+
+    def _hostvars(self, device: dict, network_os_map: dict | None) -> dict[str, Any]:
+        """The device's host variables, every source string wrapped unsafe (``wrap_var``)."""
+        hostvars = {
+            "ansible_host": device["host"],
+            "ansible_port": device["port"],
+            "netraven_platform": device["platform"],
+            "netraven_tags": device["tags"],
+        }
+        for field, value in device["fields"].items():
+            hostvars["netraven_" + field] = value
+        if network_os_map is not None:
+            network_os = rules.network_os_for(device["platform"], network_os_map)
+            if network_os:
+                hostvars["ansible_network_os"] = network_os
+        return wrap_var(hostvars)
+
+    def _populate(self, devices: list[dict]) -> None:
+        """Add each device as a host with its hostvars, tag and platform groups, then the constructed features."""
         platform_prefix = self.get_option("platform_group_prefix")
-        network_os = self.get_option("set_network_os")
-        network_os_map = self._mapping_option("network_os_map")
+        network_os_map = self._mapping_option("network_os_map") if self.get_option("set_network_os") else None
         compose, groups, keyed = (self.get_option(o) for o in ("compose", "groups", "keyed_groups"))
         strict = self.get_option("strict")
-        group_names = {}
+        group_of: dict[str, str] = {}  # raw name -> group actually added (sanitising once per name)
 
-        def group_for(prefix, text):
-            name = group_names.get((prefix, text))
-            if name is None:
-                name = group_names[(prefix, text)] = self.inventory.add_group(self._sanitize_group_name(prefix + text))
-            return name
+        def group(raw: str) -> str:
+            if raw not in group_of:
+                group_of[raw] = self.inventory.add_group(self._sanitize_group_name(raw))
+            return group_of[raw]
 
-        rules.group_conflicts(devices, lambda tag: self._sanitize_group_name(tag_prefix + tag), warnings)
+        tag_prefix = self.get_option("tag_group_prefix")
         for device in devices:
             name = self.inventory.add_host(device["name"])
-            hostvars = {
-                "ansible_host": device["host"],
-                "ansible_port": device["port"],
-                "netraven_platform": device["platform"],
-                "netraven_tags": device["tags"],
-            }
-            for field, value in device["fields"].items():
-                hostvars["netraven_" + field] = value
-            if network_os:
-                os_name = rules.network_os_for(device["platform"], network_os_map)
-                if os_name:
-                    hostvars["ansible_network_os"] = os_name
-            hostvars = wrap_var(hostvars)
+            hostvars = self._hostvars(device, network_os_map)
             for var, value in hostvars.items():
                 self.inventory.set_variable(name, var, value)
             for tag in device["tags"]:
-                self.inventory.add_child(group_for(tag_prefix, tag), name)
-            self.inventory.add_child(group_for(platform_prefix, device["platform"]), name)
+                self.inventory.add_child(group(tag_prefix + tag), name)
+            self.inventory.add_child(group(platform_prefix + device["platform"]), name)
             if compose or groups or keyed:
                 self._set_composite_vars(compose, hostvars, name, strict=strict)
                 self._add_host_to_composed_groups(groups, hostvars, name, strict=strict)

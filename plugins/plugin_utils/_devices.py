@@ -306,7 +306,7 @@ def field_var_suffix(key: str) -> str:
 def _core_value(fields: Mapping, canonical: str, origin: str) -> object:
     """The value of a core field given under any of its aliases; two aliases that disagree are an error."""
     found = [(k, fields[k]) for k in ALIASES[canonical] if k in fields and fields[k] not in (None, "")]
-    if len({repr(v) for _, v in found}) > 1:
+    if len({repr(v) for _key, v in found}) > 1:
         listed = ", ".join(f"{k}={v!r}" for k, v in found)
         raise DeviceSourceError(f"{origin}: conflicting values for {canonical}: {listed}")
     return found[0][1] if found else None

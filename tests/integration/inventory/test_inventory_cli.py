@@ -161,8 +161,13 @@ def test_sqlite_netraven_database(tmp_path, ansible_env):
     conn.commit()
     conn.close()
     config = write_config(tmp_path, {"source": "sqlite:netraven.db"})
-    data, _ = listed(config, ansible_env)
+    data = listed(config, ansible_env)[0]
     check_netraven_db_inventory(data)
+    # the bulk-import CSV's tag ids named by the database's tags table
+    shutil.copy(FILES / "bulk_device_import_sample.csv", tmp_path)
+    config = write_config(tmp_path, {"source": "bulk_device_import_sample.csv", "tag_names": "sqlite:netraven.db"}, "csv.netraven.yml")
+    data, stderr = listed(config, ansible_env)
+    assert data["_meta"]["hostvars"]["core-sw-01"]["netraven_tags"] == ["core", "edge", "default"] and "WARNING" not in stderr
 
 
 @pytest.mark.postgres
@@ -173,7 +178,7 @@ def test_postgresql_netraven_database_honours_search_path(pg_dsn, tmp_path, ansi
         for statement in NETRAVEN_ROWS:
             conn.execute(statement)
     config = write_config(tmp_path, {"source": pg_dsn})
-    data, _ = listed(config, ansible_env)
+    data = listed(config, ansible_env)[0]
     check_netraven_db_inventory(data)
     # the tables live only in the test's schema: the same server without the search_path has none of them
     base = pg_dsn.split("?")[0] + "?connect_timeout=5"
@@ -189,15 +194,15 @@ def test_cache_serves_rows_until_flush(tmp_path, ansible_env):
     cache_dir = tmp_path / "cache"
     config = write_config(tmp_path, {"source": "devices.yml", "cache": True, "cache_plugin": "ansible.builtin.jsonfile",
                                      "cache_connection": str(cache_dir), "cache_timeout": 3600})
-    first, _ = listed(config, ansible_env)
+    first = listed(config, ansible_env)[0]
     assert set(first["_meta"]["hostvars"]) == {"r1"}
     cached = list(cache_dir.iterdir())
     assert len(cached) == 1 and "10.0.0.1" in cached[0].read_text()
 
     devices.write_text("devices:\n  - {name: r1, host: 10.0.0.1, platform: cisco_ios}\n  - {name: r2, host: 10.0.0.2, platform: cisco_ios}\n")
-    again, _ = listed(config, ansible_env)
+    again = listed(config, ansible_env)[0]
     assert set(again["_meta"]["hostvars"]) == {"r1"}, "second run should come from the cache"
-    flushed, _ = listed(config, ansible_env, "--flush-cache")
+    flushed = listed(config, ansible_env, "--flush-cache")[0]
     assert set(flushed["_meta"]["hostvars"]) == {"r1", "r2"}
     assert "r2" in cached[0].read_text()
 
@@ -219,6 +224,18 @@ def test_source_strings_are_never_templated(tmp_path, ansible_env):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert not marker.exists(), "a description from the source was templated"
     assert proc.stdout.count("D={{ lookup('pipe', 'touch") == 2
+
+
+def test_inline_devices_fall_back_to_ansible_parsing(tmp_path, ansible_env):
+    """A config our plain YAML loader cannot re-read (here an !unsafe tag) still works; typed tags become text with a warning."""
+    config = tmp_path / "inline.netraven.yml"
+    config.write_text("plugin: netraven.core.devices\ndevices:\n"
+                      "  - {name: r1, host: 10.0.0.1, platform: cisco_ios, tags: [yes, core], description: !unsafe '{{ x }}'}\n")
+    data, stderr = listed(config, ansible_env)
+    r1 = data["_meta"]["hostvars"]["r1"]
+    assert r1["netraven_tags"] == ["true", "core", "default"] and r1["netraven_description"] == "{{ x }}"
+    assert "tag True is not text (bool); kept as the text 'true'" in " ".join(stderr.split())
+    assert f"{config} devices[0] (r1)" in " ".join(stderr.split())
 
 
 # --- errors ---------------------------------------------------------------------------------------
