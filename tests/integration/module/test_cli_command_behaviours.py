@@ -87,7 +87,8 @@ def test_behaviours(lab, cli, tmp_path: Path, play_env: dict[str, str], store_ur
         assert enable_bad["credential"]["name"] == "wrong_en"  # the login itself worked
         assert enable_bad["attempts"][0]["phase"] == "enable"
         assert (stats["wrong_en"]["enable_failures"], stats["wrong_en"]["failures"]) == (1, 0)
-        assert [e["accepted"] for e in running.auth_log("enable_bad")] == [True]
+        log = [(e["method"], e["accepted"]) for e in running.auth_log("enable_bad")]
+        assert log == [("password", True), ("enable", False)]  # login accepted, enable secret refused, nothing more
 
         enable_ok = results["enable_ok"]
         assert enable_ok["outcome"] == "success" and enable_ok["credential"]["name"] == "good", enable_ok

@@ -63,10 +63,10 @@ def vaulted_credentials(tmp_path: Path) -> str:
 
 
 def canary_hits(tmp_path: Path, text: str) -> list[str]:
-    """Where a canary password appears: 'output' and/or file paths under tmp_path."""
+    """Where a canary password appears: 'output' and/or files under tmp_path (but the lab's state folders)."""
     hits = [f"output:{c}" for c in (WRONG, RIGHT) if c in text]
     for path in tmp_path.rglob("*"):
-        if path.is_file():
+        if path.is_file() and not path.relative_to(tmp_path).parts[0].startswith("lab"):  # the lab's own state
             data = path.read_bytes()
             hits += [f"{path}:{c}" for c in (WRONG, RIGHT) if c.encode() in data]
     return hits
