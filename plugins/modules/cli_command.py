@@ -471,6 +471,8 @@ def main() -> None:
             next_on_enable_failed=params["next_on_enable_failed"],
             timeouts=_attempts.Timeouts(**params["timeouts"]), on_attempt=record,
         )
+    except Exception as exc:  # noqa: BLE001 - e.g. netmiko refusing its arguments; never show a secret
+        module.fail_json(msg=_attempts.redact(f"{device}: could not run the credential loop: {type(exc).__name__}: {exc}", secrets))
     finally:
         if store is not None:
             store.close()
