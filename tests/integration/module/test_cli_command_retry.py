@@ -10,7 +10,8 @@ One host per scenario of issue 7, each checked against the module's result, the 
 - ``down``: closed port: 1 attempt, ``unreachable``, no failure counted against the credential;
 - ``hostkey``: known_hosts says another key: ``hostkey_mismatch``, the lab saw no authentication;
 - ``special``: quotes, ``$``, ``%``, ``{{``, ``{#``, spaces and non-ASCII arrive byte-exact;
-- ``trusted``: ``host_key_checking`` with the lab's known_hosts: logs in;
+- ``unknown_key``: ``host_key_checking`` and a host key in no known_hosts: ``hostkey_mismatch``, nothing sent;
+- ``trusted``: ``host_key_checking`` with the lab's known_hosts: logs in (juniper_junos);
 - ``keyed``: a key credential offers exactly its key (one publickey attempt, no password).
 
 The run's ``HOME`` holds ``~/.ssh/id_ed25519`` that ``second`` would accept: password credentials
@@ -45,7 +46,8 @@ LAB = {
         {"name": "max2", "platform": "cisco_ios", "port": "auto", "accept": ["c4"]},
         {"name": "hostkey", "platform": "cisco_ios", "port": "auto", "accept": ["c1"]},
         {"name": "special", "platform": "cisco_ios", "port": "auto", "accept": ["special"]},
-        {"name": "trusted", "platform": "cisco_ios", "port": "auto", "accept": ["c1"]},
+        {"name": "trusted", "platform": "juniper_junos", "port": "auto", "accept": ["c1"]},
+        {"name": "unknown_key", "platform": "cisco_ios", "port": "auto", "accept": ["c1"]},
     ],
 }
 
@@ -103,11 +105,12 @@ def test_retry_scenarios(lab, cli, tmp_path: Path, play_env: dict[str, str], sto
         "hostkey": lab_host(running.port("hostkey"), test_cred_names=["c1"], test_host_key_checking=True,
                             test_known_hosts=str(wrong_known_hosts(tmp_path / "known_hosts", running.port("hostkey")))),
         "special": lab_host(running.port("special"), test_cred_names=["c1", "special"]),
-        "trusted": lab_host(running.port("trusted"), test_cred_names=["c1"], test_host_key_checking=True,
+        "unknown_key": lab_host(running.port("unknown_key"), test_cred_names=["c1"], test_host_key_checking=True),
+        "trusted": lab_host(running.port("trusted"), "juniper_junos", test_cred_names=["c1"], test_host_key_checking=True,
                             test_known_hosts=str(running.known_hosts)),
         "keyed": lab_host(running.port("keyed"), test_cred_names=["key_cred"]),
     }
-    proc = cli.run_play(tmp_path, env, hosts, vars_text=vars_yaml(), args=("--forks", "9"))
+    proc = cli.run_play(tmp_path, env, hosts, vars_text=vars_yaml(), args=("--forks", "10"))
     results = cli.results_of(tmp_path)
     assert set(results) == set(hosts), proc.stdout
     store = open_store(store_url)
@@ -119,6 +122,7 @@ def test_retry_scenarios(lab, cli, tmp_path: Path, play_env: dict[str, str], sto
         check_down(results["down"], store)
         check_hostkey(results["hostkey"], running)
         check_special(results["special"], running)
+        assert outcomes(results["unknown_key"]) == [("c1", "hostkey_mismatch")] and running.auth_log("unknown_key") == []
         assert results["trusted"]["outcome"] == "success", results["trusted"]
         assert results["keyed"]["outcome"] == "success", results["keyed"]
         assert [(e["method"], e["accepted"]) for e in running.auth_log("keyed")] == [("publickey", True)]
