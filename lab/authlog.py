@@ -24,8 +24,8 @@ class AuthLog:
     """Append-only, thread-safe JSONL writer for one device (flushed after every record)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._fh = open(path, "a", encoding="utf-8")  # pylint: disable=consider-using-with
+        self.path = path
+        self._fh: Any = None          # opened at the first record: idle devices hold no file
         self._lock = threading.Lock()
 
     def record(self, **fields: Any) -> dict[str, Any]:
@@ -33,6 +33,9 @@ class AuthLog:
         rec = {"time": utc_now(), **fields}
         line = json.dumps(rec, sort_keys=False) + "\n"
         with self._lock:
+            if self._fh is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._fh = open(self.path, "a", encoding="utf-8")  # pylint: disable=consider-using-with
             self._fh.write(line)
             self._fh.flush()
         return rec
@@ -40,7 +43,9 @@ class AuthLog:
     def close(self) -> None:
         """Close the file."""
         with self._lock:
-            self._fh.close()
+            if self._fh is not None:
+                self._fh.close()
+                self._fh = None
 
 
 def read_auth_log(path: Path) -> list[dict[str, Any]]:

@@ -153,7 +153,7 @@ class RunningLab:
         cred = self.spec.credential(cname)
         params: dict[str, Any] = {"device_type": dev.platform, "host": HOST, "port": self.port(device),
                                   "username": cred.username, "password": cred.password, "use_keys": False,
-                                  "allow_agent": False, "conn_timeout": 10, "auth_timeout": 10, "fast_cli": False}
+                                  "allow_agent": False, "conn_timeout": 10, "auth_timeout": 10}
         if dev.enable_secret and cred.enable_secret:
             params["secret"] = cred.enable_secret
         params.update(extra)

@@ -31,6 +31,13 @@ IOS_LIKE_TABLE: dict[tuple[str, ...], str] = {
     ("logout",): "exit",
 }
 
+ASA_TABLE: dict[tuple[str, ...], str] = {
+    **IOS_LIKE_TABLE,
+    ("show", "curpriv"): "show_curpriv",
+    ("terminal", "pager", "<n>"): "term_length",
+    ("login",): "ok",
+}
+
 JUNOS_TABLE: dict[tuple[str, ...], str] = {
     ("set", "cli", "screen-length", "<n>"): "term_length",
     ("set", "cli", "screen-width", "<n>"): "term_width",
@@ -111,6 +118,20 @@ Total memory: 2014520 kB
 Free memory: 1231284 kB
 """
 
+ASA_VERSION = """Cisco Adaptive Security Appliance Software Version 9.8(4)20
+Firepower Extensible Operating System Version 2.2(2.97)
+Device Manager Version 7.9(2)
+
+Compiled on Tue 21-Jul-20 10:36 PDT by builders
+System image file is "disk0:/asa984-20-smp-k8.bin"
+Config file at boot was "startup-config"
+
+{host} up 9 days 2 hours
+
+Hardware:   ASA5516, 8192 MB RAM, CPU Atom C2000 series 2416 MHz, 1 CPU (8 cores)
+Serial Number: LAB0000{serial}
+"""
+
 JUNOS_VERSION = """Hostname: {host}
 Model: vsrx
 Junos: 21.4R1.12
@@ -149,6 +170,8 @@ PLATFORMS: dict[str, Platform] = {
     "cisco_xe": Platform("cisco_xe", IOS_LIKE_TABLE, XE_VERSION),
     "cisco_nxos": Platform("cisco_nxos", IOS_LIKE_TABLE, NXOS_VERSION, more="--More--",
                            invalid_text="% Invalid command at '^' marker."),
+    "cisco_asa": Platform("cisco_asa", ASA_TABLE, ASA_VERSION, more="<--- More --->",
+                          invalid_text="ERROR: % Invalid input detected at '^' marker."),
     "arista_eos": Platform("arista_eos", IOS_LIKE_TABLE, EOS_VERSION, more=" --More-- ",
                            replies={"term_length": "Pagination disabled.", "term_width": "Width set to {n} columns."},
                            invalid_text="% Invalid input", caret=False),

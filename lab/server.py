@@ -243,7 +243,7 @@ class LabServer:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            for key, _ in self._sel.select(timeout=0.2):
+            for key, _events in self._sel.select(timeout=0.2):
                 st: DeviceState = key.data
                 try:
                     conn, addr = st.sock.accept()

@@ -155,7 +155,7 @@ class Shell:  # pylint: disable=too-many-instance-attributes
 
     def _password_expired(self) -> None:
         self.send("\n% Password expired\nNew Password: ")
-        for _ in range(3):
+        for _attempt in range(3):
             self.readline(echo=False)
             self.send("% Password change is not possible now\nNew Password: ")
         self.send("\n% Password change failed: disconnecting\n")
@@ -202,7 +202,7 @@ class Shell:  # pylint: disable=too-many-instance-attributes
             self.send("\n")
 
     def _invalid(self, line: str, words: list[str], bad: int, incomplete: bool) -> None:
-        if incomplete and bad >= len(words) - 1 and match(self.plat.table, words[:bad])[0] is None:
+        if incomplete:
             self.send(self.plat.incomplete_text + "\n")
             return
         if self.plat.caret:
@@ -272,6 +272,11 @@ class Shell:  # pylint: disable=too-many-instance-attributes
     def do_show_privilege(self, _words: list[str]) -> None:
         """``show privilege``."""
         self._output(f"Current privilege level is {15 if self.mode != 'user' else 1}")
+
+    def do_show_curpriv(self, _words: list[str]) -> None:
+        """ASA ``show curpriv`` (netmiko sends it first on cisco_asa)."""
+        level, mode = (15, "P_PRIV") if self.mode != "user" else (1, "P_UNPR")
+        self._output(f"Username : {self.user}\nCurrent privilege level : {level}\nCurrent Mode/s : {mode}")
 
     def do_show_clock(self, _words: list[str]) -> None:
         """Current UTC time."""

@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-PLATFORMS = ("cisco_ios", "cisco_xe", "cisco_nxos", "arista_eos", "juniper_junos")
+PLATFORMS = ("cisco_ios", "cisco_xe", "cisco_nxos", "cisco_asa", "arista_eos", "juniper_junos")
 FLAG_BEHAVIOURS = ("normal", "keyboard_interactive_only", "disconnect_after_failed_auth",
                    "password_expired", "banner_ack", "unreachable", "blackhole")
 VALUE_BEHAVIOURS = ("slow_auth", "max_auth_tries", "lockout", "banner_ack")

@@ -20,10 +20,12 @@ SPEC = {
         {"name": "eos1", "platform": "arista_eos", "accept": ["lab-good"], "running_config": "configs/arista_eos_veos.cfg"},
         {"name": "junos1", "platform": "juniper_junos", "accept": ["lab-good"],
          "running_config": "configs/juniper_junos_ag3-2-mx480-set.cfg"},
+        {"name": "nxos1", "platform": "cisco_nxos", "accept": ["lab-good"], "running_config": "configs/cisco_nxos_n9kv.cfg"},
+        {"name": "xe1", "platform": "cisco_xe", "accept": ["lab-good"], "running_config": "configs/cisco_xe_csr1000v.cfg"},
+        {"name": "asa1", "platform": "cisco_asa", "accept": ["lab-good"], "running_config": "configs/cisco_asa_jcy-fw-01.cfg"},
     ],
 }
-SHOW = {"cisco_ios": "show running-config", "arista_eos": "show running-config",
-        "juniper_junos": "show configuration | display set"}
+SHOW = {"juniper_junos": "show configuration | display set"}
 
 pytestmark = pytest.mark.lab
 
@@ -39,11 +41,12 @@ def running(tmp_path_factory):
 
 
 @pytest.mark.parametrize("device, cfg", [("ios1", "cisco_ios_rtr2811.cfg"), ("eos1", "arista_eos_veos.cfg"),
-                                         ("junos1", "juniper_junos_ag3-2-mx480-set.cfg")])
+                                         ("junos1", "juniper_junos_ag3-2-mx480-set.cfg"), ("nxos1", "cisco_nxos_n9kv.cfg"),
+                                         ("xe1", "cisco_xe_csr1000v.cfg"), ("asa1", "cisco_asa_jcy-fw-01.cfg")])
 def test_lab_netmiko_reads_config_byte_exact(running, device, cfg):
     params = running.netmiko_params(device, "lab-good")
     with netmiko.ConnectHandler(**params) as conn:
-        out = conn.send_command(SHOW[params["device_type"]], read_timeout=20)
+        out = conn.send_command(SHOW.get(params["device_type"], "show running-config"), read_timeout=20)
         prompt = conn.find_prompt()
     assert out == (CONFIGS / cfg).read_text(encoding="utf-8")
     assert prompt.rstrip().endswith("#" if device != "junos1" else ">")

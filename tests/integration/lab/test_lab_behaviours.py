@@ -1,0 +1,238 @@
+"""Each lab behaviour does what docs/lab.md says, seen from real SSH clients (paramiko, netmiko)."""
+from __future__ import annotations
+
+import socket
+import time
+
+import netmiko
+import paramiko
+import pytest
+
+from lab.hostkeys import device_host_key, public_line
+
+pytestmark = pytest.mark.lab
+GOOD = "Canary-lab-behave-9f3"
+BAD = "Canary-lab-behave-bad-9f3"
+ENABLE = "Canary-lab-enable-9f3"
+
+SPEC = {
+    "credentials": [
+        {"name": "good", "username": "ops", "password": GOOD, "enable_secret": ENABLE},
+        {"name": "bad", "username": "ops", "password": BAD, "enable_secret": "Canary-lab-wrong-enable-9f3"},
+    ],
+    "devices": [
+        {"name": "slow", "platform": "cisco_ios", "accept": ["good"], "behaviours": [{"slow_auth": 1.5}]},
+        {"name": "kbd", "platform": "cisco_ios", "accept": ["good"], "behaviours": ["keyboard_interactive_only"]},
+        {"name": "drop", "platform": "cisco_ios", "accept": ["good"], "behaviours": ["disconnect_after_failed_auth"]},
+        {"name": "tries", "platform": "cisco_ios", "accept": ["good"], "behaviours": [{"max_auth_tries": 2}]},
+        {"name": "lock", "platform": "cisco_ios", "accept": ["good"], "behaviours": [{"lockout": {"after": 2, "for": 1.5}}]},
+        {"name": "expired", "platform": "cisco_ios", "accept": ["good"], "behaviours": ["password_expired"]},
+        {"name": "ack", "platform": "cisco_ios", "accept": ["good"], "behaviours": ["banner_ack"]},
+        {"name": "down", "platform": "cisco_ios", "accept": ["good"], "behaviours": ["unreachable"]},
+        {"name": "hole", "platform": "cisco_ios", "accept": ["good"], "behaviours": ["blackhole"]},
+        {"name": "rotate", "platform": "arista_eos", "accept": ["good"], "rotate_host_key": True},
+        {"name": "en", "platform": "cisco_ios", "accept": ["good", "bad"], "enable_secret": ENABLE,
+         "running_config": "configs/cisco_ios_as2border1.cfg"},
+        {"name": "pager", "platform": "arista_eos", "accept": ["good"], "running_config": "configs/arista_eos_veos.cfg"},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory):
+    """One lab with a device per behaviour, shared by this module's tests."""
+    from lab import start  # pylint: disable=import-outside-toplevel
+
+    lab = start(SPEC, state_dir=tmp_path_factory.mktemp("lab-behave"))
+    yield lab
+    lab.stop()
+
+
+def _transport(lab, device: str) -> paramiko.Transport:
+    sock = socket.create_connection(("127.0.0.1", lab.port(device)), timeout=5)
+    transport = paramiko.Transport(sock)
+    transport.start_client(timeout=5)
+    return transport
+
+
+def _client(lab, device: str, password: str = GOOD, **kw) -> paramiko.SSHClient:
+    client = paramiko.SSHClient()
+    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    client.connect("127.0.0.1", port=lab.port(device), username="ops", password=password, look_for_keys=False,
+                   allow_agent=False, timeout=5, **kw)
+    return client
+
+
+def _read_until(chan: paramiko.Channel, marker: str, timeout: float = 5.0) -> str:
+    chan.settimeout(timeout)
+    buf = ""
+    while marker not in buf:
+        data = chan.recv(65536)
+        if not data:
+            break
+        buf += data.decode()
+    return buf
+
+
+def test_lab_slow_auth_delays_the_answer(running):
+    with pytest.raises(paramiko.AuthenticationException, match="timeout"):
+        _client(running, "slow", auth_timeout=0.3).close()
+    _client(running, "slow", auth_timeout=10).close()
+    assert running.auth_log("slow")[-1]["accepted"] is True
+
+
+def test_lab_keyboard_interactive_only(running):
+    transport = _transport(running, "kbd")
+    try:
+        with pytest.raises(paramiko.BadAuthenticationType) as err:
+            transport.auth_password("ops", GOOD, fallback=False)
+        assert err.value.allowed_types == ["keyboard-interactive"]
+        assert transport.auth_interactive("ops", lambda title, instr, prompts: [GOOD] * len(prompts)) == []
+        assert transport.is_authenticated()
+    finally:
+        transport.close()
+    with netmiko.ConnectHandler(**running.netmiko_params("kbd", "good")) as conn:  # netmiko falls back to it
+        assert conn.find_prompt() == "kbd#"
+    methods = [(r["method"], r["accepted"]) for r in running.auth_log("kbd")]
+    assert ("keyboard-interactive", True) in methods and methods[0] == ("password", False)
+
+
+def test_lab_disconnect_after_failed_auth(running):
+    transport = _transport(running, "drop")
+    with pytest.raises(paramiko.AuthenticationException):
+        transport.auth_password("ops", BAD)
+    time.sleep(0.3)
+    assert not transport.is_active()
+    transport.close()
+    assert running.auth_log("drop")[-1]["disconnected"] is True
+
+
+def test_lab_max_auth_tries(running):
+    transport = _transport(running, "tries")
+    with pytest.raises(paramiko.AuthenticationException):
+        transport.auth_password("ops", BAD)
+    assert transport.is_active()
+    with pytest.raises(paramiko.AuthenticationException):
+        transport.auth_password("ops", "Canary-lab-other-9f3")
+    time.sleep(0.3)
+    assert not transport.is_active()
+    transport.close()
+    assert [r["disconnected"] for r in running.auth_log("tries")] == [False, True]
+
+
+def test_lab_lockout_banner_and_expiry(running):
+    transport = _transport(running, "lock")
+    try:
+        for password in (BAD, "Canary-lab-other-9f3", GOOD):  # the 2nd failure locks: GOOD is refused too
+            with pytest.raises(paramiko.AuthenticationException):
+                transport.auth_password("ops", password)
+        assert "locked" in transport.get_banner().decode()  # sent during this connection
+    finally:
+        transport.close()
+    transport = _transport(running, "lock")
+    try:
+        with pytest.raises(paramiko.AuthenticationException):
+            transport.auth_password("ops", GOOD)
+        assert "locked" in transport.get_banner().decode()  # sent before authentication starts
+    finally:
+        transport.close()
+    log = [(r["accepted"], r["credential"], r.get("reason")) for r in running.auth_log("lock")]
+    assert log == [(False, "bad", "not_accepted"), (False, None, "wrong_secret"), (False, "good", "locked"),
+                   (False, "good", "locked")]
+    time.sleep(1.6)
+    _client(running, "lock").close()
+    assert running.auth_log("lock")[-1]["accepted"] is True
+
+
+def test_lab_password_expired(running):
+    client = _client(running, "expired")
+    try:
+        chan = client.invoke_shell()
+        text = _read_until(chan, "New Password:")
+        assert "% Password expired" in text and text.rstrip().endswith("New Password:")
+        assert "expired#" not in text and "expired>" not in text
+    finally:
+        client.close()
+    assert running.auth_log("expired")[-1]["accepted"] is True
+
+
+def test_lab_banner_ack(running):
+    client = _client(running, "ack")
+    try:
+        chan = client.invoke_shell()
+        assert "acknowledge" in _read_until(chan, ": ")
+        chan.send("yes\n")
+        assert _read_until(chan, "ack#").endswith("ack#")
+    finally:
+        client.close()
+    client = _client(running, "ack")
+    try:
+        chan = client.invoke_shell()
+        _read_until(chan, ": ")
+        chan.send("no\n")
+        text = _read_until(chan, "never-there", timeout=3)
+        assert "not acknowledged" in text and "ack#" not in text
+    finally:
+        client.close()
+
+
+def test_lab_unreachable_and_blackhole(running):
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", running.port("down")), timeout=2)
+    with socket.create_connection(("127.0.0.1", running.port("hole")), timeout=2) as sock:
+        sock.settimeout(0.5)
+        with pytest.raises(socket.timeout):
+            sock.recv(100)
+    with pytest.raises(paramiko.SSHException):
+        _client(running, "hole", banner_timeout=0.5)
+
+
+def test_lab_host_keys_stable_or_rotating(running):
+    for _attempt in range(2):
+        transport = _transport(running, "en")
+        assert public_line(transport.get_remote_server_key()) == running.host_key("en")
+        transport.close()
+    assert running.host_key("en") == public_line(device_host_key("en"))
+    assert f"[127.0.0.1]:{running.port('en')} {running.host_key('en')}" in running.known_hosts.read_text()
+    keys = set()
+    for _attempt in range(2):
+        transport = _transport(running, "rotate")
+        keys.add(public_line(transport.get_remote_server_key()))
+        transport.close()
+    assert len(keys) == 2 and running.host_key("rotate") is None
+
+
+def test_lab_enable_secret(running, repo_root):
+    with netmiko.ConnectHandler(**running.netmiko_params("en", "good")) as conn:
+        assert conn.find_prompt() == "en>"
+        assert "Invalid input" in conn.send_command("show running-config")
+        conn.enable()
+        assert conn.find_prompt() == "en#"
+        out = conn.send_command("show running-config")
+    assert out == (repo_root / "lab" / "configs" / "cisco_ios_as2border1.cfg").read_text(encoding="utf-8")
+    with netmiko.ConnectHandler(**running.netmiko_params("en", "bad", secret="Canary-lab-wrong-enable-9f3")) as conn:
+        with pytest.raises(ValueError):
+            conn.enable()
+    log = [(r["method"], r["accepted"], r["credential"]) for r in running.auth_log("en") if r["method"] == "enable"]
+    assert log == [("enable", True, "good"), ("enable", False, "bad")]
+
+
+def test_lab_paging_until_disabled(running):
+    client = _client(running, "pager")
+    try:
+        chan = client.invoke_shell()
+        _read_until(chan, "pager#")
+        chan.send("show running-config\n")
+        first = _read_until(chan, "--More--")
+        assert first.count("\n") <= 25
+        chan.send(" ")
+        _read_until(chan, "--More--")
+        chan.send("q")
+        _read_until(chan, "pager#")
+        chan.send("terminal length 0\n")
+        assert "Pagination disabled." in _read_until(chan, "pager#")
+        chan.send("show running-config\n")
+        text = _read_until(chan, "end\r\npager#", timeout=5)
+        assert "--More--" not in text and text.endswith("management telnet\r\n   no shutdown\r\n!\r\nend\r\npager#")
+    finally:
+        client.close()
