@@ -134,9 +134,9 @@ class Backend:
     def fresh_url(self) -> str:
         name = uuid.uuid4().hex[:10]
         if self.kind == "sqlite":
-            return "sqlite:///%s/%s.db" % (self.workdir, name)
+            return "sqlite://%s/%s.db" % (self.workdir, name)
         if self.kind == "json":
-            return "json:///%s/%s.json" % (self.workdir, name)
+            return "json://%s/%s.json" % (self.workdir, name)
         import psycopg
 
         schema = "bench_" + name

@@ -290,8 +290,9 @@ def stats_row(name: str, attempts=0, successes=0, failures=0, enable_failures=0,
 class MetricsStore:
     """Base class of the backends: argument checks and result shapes live here, storage below.
 
-    Use as a context manager or call ``close()``. A store object belongs to one process
-    (open it after forking). Every method raises MetricsStoreError on failure.
+    Use as a context manager or call ``close()``. A store object belongs to the process that
+    opened it: open it after forking, and close it before forking (an SQLite connection must
+    not cross ``fork()``). Every method raises MetricsStoreError on failure.
     """
 
     kind = "abstract"
@@ -300,6 +301,7 @@ class MetricsStore:
         self.url = redact_url(url)
         self._secret = url_password(url)
         self._warn = warn or LOGGER.warning
+        self._pid = os.getpid()
 
     def __enter__(self):
         return self
@@ -399,12 +401,19 @@ class MetricsStore:
 
     def _guard(self, doing: str, func, *args):
         """Run a backend call; turn any non-MetricsStoreError into one naming the URL, secret scrubbed."""
+        if os.getpid() != self._pid:
+            raise self.error("this store was opened in process %d before a fork; open it again in process %d"
+                             % (self._pid, os.getpid()))
         try:
             return func(*args)
         except MetricsStoreError:
             raise
         except Exception as exc:  # noqa: BLE001 - every backend failure becomes MetricsStoreError
-            raise self.error("could not %s: %s: %s" % (doing, exc.__class__.__name__, exc)) from None
+            raise self.error("could not %s: %s: %s%s" % (doing, exc.__class__.__name__, exc, self._explain(exc))) from None
+
+    def _explain(self, exc: Exception) -> str:
+        """A backend's hint appended to an error message (empty by default)."""
+        return ""
 
     def error(self, text: str) -> MetricsStoreError:
         """A MetricsStoreError ``<url>: <text>`` with the URL's password scrubbed from ``text``."""

@@ -265,6 +265,15 @@ class SqliteStore(SqlStore):
             self.close()
             raise
 
+    def _explain(self, exc: Exception) -> str:
+        name = getattr(exc, "sqlite_errorname", "") or ""
+        if name.startswith(("SQLITE_IOERR", "SQLITE_FULL")) or "disk" in str(exc):
+            return (" (disk full, file size limit or I/O error on %s or its -wal file; this write was rolled back,"
+                    " earlier data is intact)" % self.path)
+        if name.startswith("SQLITE_BUSY") or "locked" in str(exc):
+            return " (other writers held the database longer than the %d s busy timeout)" % BUSY_TIMEOUT_S
+        return ""
+
     @contextlib.contextmanager
     def _write_tx(self, batch: bool = False):
         cur = self._conn.cursor()
