@@ -58,9 +58,10 @@ options:
       - Its content is either a list of credentials, or a mapping with the key named by
         O(credentials_var) (V(netraven_credentials)) holding that list. The second shape lets the same
         file serve as a vars file; other keys are ignored.
-      - Relative paths are relative to the playbook directory.
+      - A relative path is searched like the P(ansible.builtin.file#lookup) lookup does (the role's or
+        playbook's C(files/) directory, then the playbook directory); C(~) is expanded.
       - An AWX credential type can write this file with a file injector and set E(NETRAVEN_CREDENTIALS_FILE).
-    type: path
+    type: str
     env:
       - name: NETRAVEN_CREDENTIALS_FILE
     vars:
@@ -213,6 +214,7 @@ _raw:
       type: str
 """
 
+import os  # noqa: E402
 from collections.abc import Mapping  # noqa: E402
 from urllib.parse import urlsplit, urlunsplit  # noqa: E402
 
@@ -263,7 +265,7 @@ def last_working_names(url: str | None, devices: list[str]) -> dict[str, str | N
         return {}
     where = redact_url(url) if url else "the default metrics store"
     try:
-        store = open_store(url)
+        store = open_store(url, warn=display.warning)
         if store is None:
             display.warning("netraven.core.credentials: order=learned but the metrics store is disabled (none); using priority order")
             return {}
@@ -276,6 +278,17 @@ def last_working_names(url: str | None, devices: list[str]) -> dict[str, str | N
         detail = to_text(exc) if exc.__class__.__name__ == "MetricsStoreError" else "%s reading %s" % (exc.__class__.__name__, where)
         display.warning("netraven.core.credentials: cannot read the metrics store (%s); using priority order" % detail)
         return {}
+
+
+def _failure_reason(exc: BaseException) -> str:
+    """Why a value could not be decrypted or rendered, by exception class names only (no message text)."""
+    chain = []
+    while exc is not None and len(chain) < 10:
+        chain.append(exc.__class__.__name__)
+        exc = exc.__cause__ or exc.__context__
+    if any("vault" in name.lower() for name in chain):
+        return "cannot decrypt it; is the vault password (vault id) it was encrypted with given? (%s)" % " <- ".join(chain)
+    return "cannot render it (%s)" % " <- ".join(chain)
 
 
 class LookupModule(LookupBase):
@@ -344,7 +357,7 @@ class LookupModule(LookupBase):
         """Load, template (all but the secrets) and validate the credential list."""
         path = self.get_option("credentials_file")
         if path:
-            raw, source = self._load_file(path), "credentials_file %s" % path
+            raw, source = self._load_file(self._find_file(variables, path), path), "credentials_file %s" % path
         else:
             name = self.get_option("credentials_var")
             if name not in variables:
@@ -373,14 +386,27 @@ class LookupModule(LookupBase):
             return item
         return {key: (self._templar.template(value) if key in EARLY_FIELDS else value) for key, value in item.items()}
 
-    def _load_file(self, path: str):
-        """Parse the credentials file (vault-encrypted or not); a list, or a mapping holding one."""
+    def _find_file(self, variables, path: str) -> str:
+        """Absolute path of the credentials file: ``~`` expanded, relative paths searched as ``file`` does."""
+        path = os.path.expanduser(path)
+        if os.path.isabs(path):
+            return path
+        return self.find_file_in_search_path(variables, "files", path, ignore_missing=True) or self._loader.path_dwim(path)
+
+    def _load_file(self, found: str, path: str):
+        """Parse the credentials file ``found`` (vault-encrypted or not); a list, or a mapping holding one.
+
+        ``path`` is the name the user gave, used in error messages.
+        """
         real = None
         try:
-            found = self._loader.path_dwim(path)
-            real = self._loader.get_real_file(found, decrypt=True)
-            with open(real, "rb") as handle:
-                text = to_text(handle.read(), errors="surrogate_or_strict")
+            read_text = getattr(self._loader, "get_text_file_contents", None)
+            if read_text is not None:  # ansible-core >= 2.19: a vault-encrypted file is decrypted in memory
+                text = read_text(found)
+            else:  # older: a decrypted temporary copy, removed below
+                real = self._loader.get_real_file(found, decrypt=True)
+                with open(real, "rb") as handle:
+                    text = to_text(handle.read(), errors="surrogate_or_strict")
             data = self._loader.load(text, file_name=found, show_content=False)
         except AnsibleError as exc:
             raise AnsibleLookupError("netraven.core.credentials: cannot read credentials_file %s: %s" % (path, exc.message)) from None
@@ -434,11 +460,8 @@ class LookupModule(LookupBase):
                 value = self._templar.template(value)
                 if isinstance(value, _VaultValue):
                     value = str(value)
-            except Exception as exc:  # noqa: BLE001 - vault or template failure; the message could quote the value
-                hint = " - is the vault password for it given?" if "vault" in exc.__class__.__name__.lower() else ""
-                raise AnsibleLookupError(
-                    "netraven.core.credentials: %s: cannot decrypt or render it (%s)%s" % (where, exc.__class__.__name__, hint)
-                ) from None
+            except Exception as exc:  # noqa: BLE001 - vault or template failure; its message could quote the value
+                raise AnsibleLookupError("netraven.core.credentials: %s: %s" % (where, _failure_reason(exc))) from None
             if not isinstance(value, str):
                 raise AnsibleLookupError("netraven.core.credentials: %s: must be a string, got %s" % (where, type(value).__name__))
             if value == "":
