@@ -67,9 +67,11 @@ options:
     description:
       - CLI commands to run, in order, with the credential that logged in.
       - Empty (the default) authenticates only, a credential probe.
+      - The alias O(command) takes one command as a string, as in C(ansible.netcommon.cli_command).
     type: list
     elements: str
     default: []
+    aliases: [command]
   credentials:
     description:
       - Credentials to try, in order, as returned by the P(netraven.core.credentials#lookup) lookup.
@@ -382,7 +384,7 @@ TIMEOUTS_SPEC = dict(
     read=dict(type="float", default=30.0),
 )
 ARGUMENT_SPEC = dict(
-    commands=dict(type="list", elements="str", default=[]),
+    commands=dict(type="list", elements="str", default=[], aliases=["command"]),
     credentials=dict(type="list", elements="dict", options=CREDENTIAL_SPEC),
     host=dict(type="str"),
     port=dict(type="int", default=22),
