@@ -109,14 +109,18 @@ def test_check_mode_probes_without_commands(lab, cli, tmp_path: Path, play_env: 
 
 @pytest.mark.lab
 def test_delegated_task_uses_the_inventory_hosts_vars(lab, cli, tmp_path: Path, play_env: dict[str, str]) -> None:
-    """delegate_to: localhost (a stand-in jump host): host/port/platform still come from r1's vars."""
+    """delegate_to: localhost (a stand-in jump host): host/port/platform still come from r1's vars.
+
+    The task uses the ``command`` alias (one string), as ansible.netcommon.cli_command users write it.
+    """
     running = lab(LAB)
     hosts = {"r1": cli.lab_host(running.port("r1"), netraven_tags=["default"], ansible_connection="ssh",
                                 ansible_host_key_checking=False)}
     playbook = PLAYBOOK.replace("      register: result\n", "      register: result\n      delegate_to: localhost\n", 1)
     playbook = playbook.replace('        mode: "0600"\n', '        mode: "0600"\n      delegate_to: localhost\n', 1)
+    playbook = playbook.replace("commands: [show running-config]", "command: show running-config")  # the alias
     cli.run_play(tmp_path, play_env, hosts, playbook=playbook, vars_text=vaulted_credentials(tmp_path),
                  args=("--vault-password-file", str(tmp_path / "vault-pass")))
     result = cli.results_of(tmp_path)["r1"]
-    assert result["outcome"] == "success" and result["device"] == "r1"
+    assert result["outcome"] == "success" and result["device"] == "r1" and "hostname" in result["stdout"][0]
     assert [e["accepted"] for e in running.auth_log("r1")] == [False, True]
