@@ -77,6 +77,7 @@ def canary_hits(tmp_path: Path, text: str) -> list[str]:
 def test_vault_credentials_at_vvvv_leave_no_secret(lab, cli, tmp_path: Path, play_env: dict[str, str], store_url: str) -> None:
     running = lab(LAB)
     hosts = {"r1": cli.lab_host(running.port("r1"), netraven_tags=["default"])}
+    play_env = dict(play_env, JOB_ID="4242")  # as AWX sets it
     proc = cli.run_play(tmp_path, play_env, hosts, playbook=PLAYBOOK, vars_text=vaulted_credentials(tmp_path),
                         args=("-vvvv", "--vault-password-file", str(tmp_path / "vault-pass")))
     result = cli.results_of(tmp_path)["r1"]
@@ -87,7 +88,9 @@ def test_vault_credentials_at_vvvv_leave_no_secret(lab, cli, tmp_path: Path, pla
 
     store = open_store(store_url)
     try:
-        assert sorted(a["outcome"] for a in store.attempts(device="r1")) == ["auth_rejected", "success"]
+        logged = store.attempts(device="r1")
+        assert sorted(a["outcome"] for a in logged) == ["auth_rejected", "success"]
+        assert {a["job_id"] for a in logged} == {"4242"}
         assert store.last_working("r1") == "admin"
     finally:
         store.close()
