@@ -67,9 +67,11 @@ options:
     description:
       - CLI commands to run, in order, with the credential that logged in.
       - Empty (the default) authenticates only, a credential probe.
+      - The alias O(command) takes one command as a string, as in C(ansible.netcommon.cli_command).
     type: list
     elements: str
     default: []
+    aliases: [command]
   credentials:
     description:
       - Credentials to try, in order, as returned by the P(netraven.core.credentials#lookup) lookup.
@@ -382,7 +384,7 @@ TIMEOUTS_SPEC = dict(
     read=dict(type="float", default=30.0),
 )
 ARGUMENT_SPEC = dict(
-    commands=dict(type="list", elements="str", default=[]),
+    commands=dict(type="list", elements="str", default=[], aliases=["command"]),
     credentials=dict(type="list", elements="dict", options=CREDENTIAL_SPEC),
     host=dict(type="str"),
     port=dict(type="int", default=22),
@@ -429,7 +431,7 @@ def validate(module: AnsibleModule) -> None:
 def open_metrics(module: AnsibleModule):
     """The metrics store of O(metrics_store), or None (disabled, or a warning was given)."""
     try:
-        return open_store(module.params["metrics_store"])
+        return open_store(module.params["metrics_store"], warn=module.warn)
     except Exception as exc:  # noqa: BLE001 - a store problem never fails the device's job
         module.warn(f"metrics store not available, attempts are not recorded: {exc}")
         return None
@@ -471,6 +473,8 @@ def main() -> None:
             next_on_enable_failed=params["next_on_enable_failed"],
             timeouts=_attempts.Timeouts(**params["timeouts"]), on_attempt=record,
         )
+    except Exception as exc:  # noqa: BLE001 - e.g. netmiko refusing its arguments; never show a secret
+        module.fail_json(msg=_attempts.redact(f"{device}: could not run the credential loop: {type(exc).__name__}: {exc}", secrets))
     finally:
         if store is not None:
             store.close()
@@ -488,14 +492,21 @@ def main() -> None:
 
 
 def failure_message(device: str, summary: dict) -> str:
-    """One line naming each credential tried with its outcome, e.g. for a failed task's msg."""
+    """One line naming each credential tried with its outcome, for a failed task's ``msg``."""
     if not summary["attempts"]:
-        return f"{device}: no credentials to try"
+        return f"{device}: no credentials to try (none given, or none shares a tag with the device)"
     tried = ", ".join(f"{a['credential']}={a['outcome']}" for a in summary["attempts"])
     last = summary["attempts"][-1]
     if summary["outcome"] in O.LOGGED_IN:
-        return f"{device}: logged in with {last['credential']}, then {summary['outcome']}: {last['message']} (attempts: {tried})"
-    return f"{device}: no credential worked, stopped on {summary['outcome']}: {last['message']} (attempts: {tried})"
+        text = f"{device}: logged in with {last['credential']}, then {summary['outcome']}: {last['message']}"
+    elif summary["outcome"] in O.MOVE_ON:
+        text = f"{device}: no credential worked"
+    else:
+        text = f"{device}: stopped on {summary['outcome']}: {last['message']}"
+    text += f" (attempts: {tried})"
+    if summary["not_tried"]:
+        text += " (not tried: " + ", ".join(f"{n['credential']}: {n['reason']}" for n in summary["not_tried"]) + ")"
+    return text
 
 
 if __name__ == "__main__":

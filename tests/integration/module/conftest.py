@@ -28,6 +28,7 @@ PLAYBOOK = """
         known_hosts_file: "{{ test_known_hosts | default(omit) }}"
         timeouts: "{{ test_timeouts | default({}) }}"
         enable: "{{ test_enable | default(false) }}"
+        metrics_store: "{{ test_metrics_store | default(omit) }}"
       register: result
       ignore_errors: true
 

@@ -8,7 +8,11 @@
   counts an enable failure and no login failure; ``enable_ok``: the right secret: ``success``;
 - ``locked``: locks after 2 failures: the 3rd (right) credential is ``locked_out`` and the loop
   stops there;
-- ``expired``: login works but the device demands a new password: ``password_expired``, stop.
+- ``expired``: login works but the device demands a new password: ``password_expired``, stop;
+- ``blackhole``: accepts TCP, never speaks SSH (``timeouts.banner: 1``): ``unreachable``, stop;
+- ``drops``: hangs up after a failed login: the next credential gets a fresh connection and works.
+
+``enable_ok`` writes to a metrics store that cannot be opened: a warning, and the task still succeeds.
 """
 from __future__ import annotations
 
@@ -35,6 +39,9 @@ LAB = {
         {"name": "locked", "platform": "cisco_ios", "port": "auto", "accept": ["good"],
          "behaviours": [{"lockout": {"after": 2, "for": 60}}]},
         {"name": "expired", "platform": "cisco_ios", "port": "auto", "accept": ["good"], "behaviours": ["password_expired"]},
+        {"name": "blackhole", "platform": "cisco_ios", "port": "auto", "accept": ["good"], "behaviours": ["blackhole"]},
+        {"name": "drops", "platform": "arista_eos", "port": "auto", "accept": ["good"],
+         "behaviours": ["disconnect_after_failed_auth"]},
     ],
 }
 
@@ -63,11 +70,14 @@ def test_behaviours(lab, cli, tmp_path: Path, play_env: dict[str, str], store_ur
         "kbd": host(running.port("kbd"), test_cred_names=["bad1", "good"]),
         "slow": host(running.port("slow"), test_cred_names=["good", "bad1"], test_timeouts={"auth": 1}),
         "enable_bad": host(running.port("enable_bad"), test_cred_names=["wrong_en", "good"], test_enable=True),
-        "enable_ok": host(running.port("enable_ok"), test_cred_names=["good"], test_enable=True),
+        "enable_ok": host(running.port("enable_ok"), test_cred_names=["good"], test_enable=True,
+                          test_metrics_store=f"sqlite:///{tmp_path / 'no-such-dir' / 'metrics.db'}"),
         "locked": host(running.port("locked"), test_cred_names=["bad1", "bad2", "good"], test_max_attempts=5),
         "expired": host(running.port("expired"), test_cred_names=["good", "bad1"]),
+        "blackhole": host(running.port("blackhole"), test_cred_names=["good", "bad1"], test_timeouts={"banner": 1}),
+        "drops": host(running.port("drops"), "arista_eos", test_cred_names=["bad1", "good"]),
     }
-    proc = cli.run_play(tmp_path, play_env, hosts, vars_text=vars_yaml(), args=("--forks", "6"))
+    proc = cli.run_play(tmp_path, play_env, hosts, vars_text=vars_yaml(), args=("--forks", "8"))
     results = cli.results_of(tmp_path)
     assert set(results) == set(hosts), proc.stdout
     store = open_store(store_url)
@@ -87,10 +97,13 @@ def test_behaviours(lab, cli, tmp_path: Path, play_env: dict[str, str], store_ur
         assert enable_bad["credential"]["name"] == "wrong_en"  # the login itself worked
         assert enable_bad["attempts"][0]["phase"] == "enable"
         assert (stats["wrong_en"]["enable_failures"], stats["wrong_en"]["failures"]) == (1, 0)
-        assert [e["accepted"] for e in running.auth_log("enable_bad")] == [True]
+        log = [(e["method"], e["accepted"]) for e in running.auth_log("enable_bad")]
+        assert log == [("password", True), ("enable", False)]  # login accepted, enable secret refused, nothing more
 
         enable_ok = results["enable_ok"]
         assert enable_ok["outcome"] == "success" and enable_ok["credential"]["name"] == "good", enable_ok
+        assert "metrics store not available" in proc.stdout + proc.stderr
+        assert not store.attempts(device="enable_ok")
 
         locked = results["locked"]
         assert outcomes(locked) == [("bad1", "auth_rejected"), ("bad2", "auth_rejected"), ("good", "locked_out")], locked
@@ -99,5 +112,12 @@ def test_behaviours(lab, cli, tmp_path: Path, play_env: dict[str, str], store_ur
         expired = results["expired"]
         assert expired["failed"] and outcomes(expired) == [("good", "password_expired")], expired
         assert "bad1" not in [e["credential"] for e in running.auth_log("expired")]
+
+        blackhole = results["blackhole"]
+        assert blackhole["failed"] and outcomes(blackhole) == [("good", "unreachable")], blackhole
+        assert "SSH protocol banner" in blackhole["attempts"][0]["message"]
+
+        drops = results["drops"]
+        assert outcomes(drops) == [("bad1", "auth_rejected"), ("good", "success")], drops
     finally:
         store.close()

@@ -63,10 +63,10 @@ def vaulted_credentials(tmp_path: Path) -> str:
 
 
 def canary_hits(tmp_path: Path, text: str) -> list[str]:
-    """Where a canary password appears: 'output' and/or file paths under tmp_path."""
+    """Where a canary password appears: 'output' and/or files under tmp_path (but the lab's state folders)."""
     hits = [f"output:{c}" for c in (WRONG, RIGHT) if c in text]
     for path in tmp_path.rglob("*"):
-        if path.is_file():
+        if path.is_file() and not path.relative_to(tmp_path).parts[0].startswith("lab"):  # the lab's own state
             data = path.read_bytes()
             hits += [f"{path}:{c}" for c in (WRONG, RIGHT) if c.encode() in data]
     return hits
@@ -77,6 +77,7 @@ def canary_hits(tmp_path: Path, text: str) -> list[str]:
 def test_vault_credentials_at_vvvv_leave_no_secret(lab, cli, tmp_path: Path, play_env: dict[str, str], store_url: str) -> None:
     running = lab(LAB)
     hosts = {"r1": cli.lab_host(running.port("r1"), netraven_tags=["default"])}
+    play_env = dict(play_env, JOB_ID="4242")  # as AWX sets it
     proc = cli.run_play(tmp_path, play_env, hosts, playbook=PLAYBOOK, vars_text=vaulted_credentials(tmp_path),
                         args=("-vvvv", "--vault-password-file", str(tmp_path / "vault-pass")))
     result = cli.results_of(tmp_path)["r1"]
@@ -87,7 +88,9 @@ def test_vault_credentials_at_vvvv_leave_no_secret(lab, cli, tmp_path: Path, pla
 
     store = open_store(store_url)
     try:
-        assert sorted(a["outcome"] for a in store.attempts(device="r1")) == ["auth_rejected", "success"]
+        logged = store.attempts(device="r1")
+        assert sorted(a["outcome"] for a in logged) == ["auth_rejected", "success"]
+        assert {a["job_id"] for a in logged} == {"4242"}
         assert store.last_working("r1") == "admin"
     finally:
         store.close()
@@ -104,4 +107,23 @@ def test_check_mode_probes_without_commands(lab, cli, tmp_path: Path, play_env: 
     result = cli.results_of(tmp_path)["r1"]
     assert result["outcome"] == "success" and result["credential"]["name"] == "admin"
     assert result["stdout"] == [] and "not sent" in result["msg"]
+    assert [e["accepted"] for e in running.auth_log("r1")] == [False, True]
+
+
+@pytest.mark.lab
+def test_delegated_task_uses_the_inventory_hosts_vars(lab, cli, tmp_path: Path, play_env: dict[str, str]) -> None:
+    """delegate_to: localhost (a stand-in jump host): host/port/platform still come from r1's vars.
+
+    The task uses the ``command`` alias (one string), as ansible.netcommon.cli_command users write it.
+    """
+    running = lab(LAB)
+    hosts = {"r1": cli.lab_host(running.port("r1"), netraven_tags=["default"], ansible_connection="ssh",
+                                ansible_host_key_checking=False)}
+    playbook = PLAYBOOK.replace("      register: result\n", "      register: result\n      delegate_to: localhost\n", 1)
+    playbook = playbook.replace('        mode: "0600"\n', '        mode: "0600"\n      delegate_to: localhost\n', 1)
+    playbook = playbook.replace("commands: [show running-config]", "command: show running-config")  # the alias
+    cli.run_play(tmp_path, play_env, hosts, playbook=playbook, vars_text=vaulted_credentials(tmp_path),
+                 args=("--vault-password-file", str(tmp_path / "vault-pass")))
+    result = cli.results_of(tmp_path)["r1"]
+    assert result["outcome"] == "success" and result["device"] == "r1" and "hostname" in result["stdout"][0]
     assert [e["accepted"] for e in running.auth_log("r1")] == [False, True]
