@@ -10,9 +10,18 @@ import time
 
 import pytest
 
-from lab.control import _pid_alive  # pylint: disable=import-private-name  # the lab's own liveness rule
+from pathlib import Path
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
+
+
+def _pid_alive(pid: int) -> bool:
+    """True while process ``pid`` exists and is not a zombie (Linux /proc)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except OSError:
+        return False
+    return stat.rsplit(") ", 1)[1][0] != "Z"
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
