@@ -39,7 +39,7 @@ def test_demo_stops_the_lab_when_interrupted(signum, tmp_path, repo_root, ansibl
         assert _pid_alive(state["pid"])
         time.sleep(2)
         proc.send_signal(signum)
-        rest, _ = proc.communicate(timeout=60)
+        rest = proc.communicate(timeout=60)[0]
     finally:
         if proc.poll() is None:
             proc.kill()
