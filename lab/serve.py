@@ -81,7 +81,3 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(serve(Path(sys.argv[1])))

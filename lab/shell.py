@@ -199,7 +199,7 @@ class Shell:  # pylint: disable=too-many-instance-attributes
         if handler in ("show_config",) and self.mode == "user" and not self.plat.junos:
             handler, bad = None, 1
         if handler is None:
-            self._invalid(line, words, bad, incomplete)
+            self._invalid(line, bad, incomplete)
             return None
         return getattr(self, "do_" + handler)(words)
 
@@ -208,7 +208,8 @@ class Shell:  # pylint: disable=too-many-instance-attributes
             self.page(text)
             self.send("\n")
 
-    def _invalid(self, line: str, words: list[str], bad: int, incomplete: bool) -> None:
+    def _invalid(self, line: str, bad: int, incomplete: bool) -> None:
+        """Print the platform's error for ``line`` (caret under word number ``bad``)."""
         if incomplete:
             self.send(self.plat.incomplete_text + "\n")
             return
@@ -292,7 +293,7 @@ class Shell:  # pylint: disable=too-many-instance-attributes
     def do_configure(self, _words: list[str]) -> None:
         """Enter configuration mode (IOS-like or Junos)."""
         if self.mode == "user":
-            self._invalid("configure terminal", ["configure"], 0, False)
+            self._invalid("configure terminal", 0, False)
             return
         if self.plat.junos:
             self.send("Entering configuration mode\n")

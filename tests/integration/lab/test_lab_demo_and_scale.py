@@ -66,7 +66,7 @@ def test_lab_demo_walks_every_path(lab):
     assert [r["credential"] for r in demo.auth_log("dc-leaf1")] == ["lab-tacacs", "lab-local-arista", "lab-breakglass"]
 
 
-def test_lab_public_key_login(lab, tmp_path):
+def test_lab_public_key_login(lab):
     key = random_host_key()
     spec = {"credentials": [{"name": "k1", "username": "keyuser", "public_key": public_line(key) + " test"}],
             "devices": [{"name": "r1", "platform": "cisco_ios", "accept": ["k1"]}]}
