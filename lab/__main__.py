@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -72,7 +73,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  {'device':<22} {'platform':<14} {'port':>5}  {'auth ok/fail':>12}  behaviours / tags")
         for dev in lab.state["devices"]:
             inv = dev["inventory"]
-            log = lab.auth_log(inv["name"])
+            log = lab.auth_log(inv["name"])  # SSH logins only, not enable checks
             ok = sum(1 for r in log if r["accepted"])
             print(f"  {inv['name']:<22} {inv['platform']:<14} {inv['port']:>5}  {ok:>5}/{len(log) - ok:<6}  "
                   f"{','.join(dev['behaviours'])} / {','.join(inv['tags'])}")
@@ -104,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
         return {"up": cmd_up, "down": cmd_down, "status": cmd_status}[args.command](args)
     except (LabError, LabSpecError) as exc:
         print(f"lab: error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # e.g. `python -m lab status | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
 
 

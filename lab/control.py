@@ -43,7 +43,8 @@ def default_state_dir(name: str) -> Path:
     return STATE_ROOT / name
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -61,7 +62,7 @@ def _is_lab_process(pid: int) -> bool:
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
-        return _pid_alive(pid)
+        return pid_alive(pid)
     return b"lab" in cmdline and b"_serve" in cmdline
 
 
@@ -131,7 +132,19 @@ class RunningLab:
         return (self.state_dir / "inventory.yml").read_text(encoding="utf-8")
 
     def auth_log(self, name: str) -> list[dict[str, Any]]:
-        """Auth records of device ``name``, oldest first: time, username, method, accepted, credential..."""
+        """SSH authentication records of device ``name``, oldest first.
+
+        Each: time, device, username, method (password / keyboard-interactive / publickey),
+        accepted, credential (name or None), peer, and for rejections reason and disconnected.
+        Enable-secret checks are not in here: see :meth:`enable_log`.
+        """
+        return [r for r in self._records(name) if r["method"] != "enable"]
+
+    def enable_log(self, name: str) -> list[dict[str, Any]]:
+        """Enable-secret checks typed at the CLI of device ``name`` (method ``enable``), oldest first."""
+        return [r for r in self._records(name) if r["method"] == "enable"]
+
+    def _records(self, name: str) -> list[dict[str, Any]]:
         self.device(name)
         return read_auth_log(self.state_dir / "auth" / f"{name}.jsonl")
 
@@ -161,7 +174,7 @@ class RunningLab:
 
     def running(self) -> bool:
         """Whether the server process is alive."""
-        return _pid_alive(self.pid)
+        return pid_alive(self.pid)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the server (SIGTERM, then SIGKILL after ``timeout`` s) and wait until it is gone."""
@@ -178,15 +191,15 @@ class RunningLab:
 
 def stop_pid(pid: int, timeout: float, state_dir: Path) -> None:
     """End the lab process ``pid`` and mark ``state_dir`` stopped. Raises LabError if it survives."""
-    if _pid_alive(pid) and _is_lab_process(pid):
+    if pid_alive(pid) and _is_lab_process(pid):
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
-        while _pid_alive(pid) and time.monotonic() < deadline:
+        while pid_alive(pid) and time.monotonic() < deadline:
             time.sleep(0.02)
-        if _pid_alive(pid):
+        if pid_alive(pid):
             os.kill(pid, signal.SIGKILL)
             time.sleep(0.2)
-        if _pid_alive(pid):
+        if pid_alive(pid):
             raise LabError(f"lab process {pid} did not stop")
     state_file = state_dir / "state.json"
     if state_file.exists():
@@ -208,7 +221,7 @@ def start(spec: Any, state_dir: Path | str | None = None, base_dir: Path | str |
     old = sdir / "state.json"
     if old.exists():
         pid = json.loads(old.read_text(encoding="utf-8")).get("pid", 0)
-        if _pid_alive(pid) and _is_lab_process(pid):
+        if pid_alive(pid) and _is_lab_process(pid):
             raise LabError(f"lab {lab.name} is already running (pid {pid}, state {sdir}); run 'python -m lab down' first")
         old.unlink()
     for stale in (sdir / "auth").glob("*.jsonl"):
@@ -241,7 +254,7 @@ def _write_served_spec(spec: Any, lab: LabSpec, sdir: Path, base_dir: Path | str
         data = yaml.safe_load(Path(spec).read_text(encoding="utf-8"))
         base = Path(base_dir) if base_dir else Path(spec).resolve().parent
     else:
-        data = json.loads(json.dumps(spec))
+        data = _plain(spec)
         base = Path(base_dir) if base_dir else LAB_DIR
     data["name"] = lab.name
     for dev in data.get("devices", []):
@@ -252,9 +265,22 @@ def _write_served_spec(spec: Any, lab: LabSpec, sdir: Path, base_dir: Path | str
             cred["ssh_key_file"] = str((base / cred["ssh_key_file"]).resolve())
         if isinstance(cred, dict) and cred.get("public_key") and (base / cred["public_key"]).is_file():
             cred["public_key"] = str((base / cred["public_key"]).resolve())
-    target = sdir / "lab.yml"
-    target.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    target.chmod(0o600)
+    target = sdir / "lab.yml"  # holds the test world's secrets: owner-only from the first byte
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(yaml.safe_dump(data, sort_keys=False))
+
+
+def _plain(value: Any) -> Any:
+    """A deep copy of ``value`` with Paths and tuples turned into str and lists (YAML-safe)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
 
 
 def find_labs(root: Path = STATE_ROOT) -> list[Path]:
@@ -265,7 +291,7 @@ def find_labs(root: Path = STATE_ROOT) -> list[Path]:
             pid = json.loads(sdir.read_text(encoding="utf-8"))["pid"]
         except (OSError, ValueError, KeyError):
             continue
-        if _pid_alive(pid):
+        if pid_alive(pid):
             out.append(sdir.parent)
     return out
 

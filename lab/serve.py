@@ -42,7 +42,12 @@ def serve(state_dir: Path, watch_pid: int | None = None) -> int:
     t0 = time.monotonic()
     spec = load_lab(state_dir / "lab.yml")
     server = LabServer(spec, state_dir)
-    server.start()
+    try:
+        server.start()
+    except OSError as exc:
+        print(f"lab {spec.name}: {exc.strerror}", file=sys.stderr)
+        server.stop()
+        return 1
     devices = []
     known = []
     for st in server.devices:
@@ -76,7 +81,3 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(serve(Path(sys.argv[1])))

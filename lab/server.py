@@ -48,8 +48,13 @@ class DeviceState:  # pylint: disable=too-many-instance-attributes
     def bind(self) -> None:
         """Bind the device port (listening unless ``unreachable``)."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((HOST, self.device.port))
+        if not self.device.behaviours.unreachable:  # a bound, non-listening socket must stay exclusive
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((HOST, self.device.port))
+        except OSError as exc:
+            sock.close()
+            raise OSError(exc.errno, f"device {self.device.name}: cannot bind {HOST}:{self.device.port}: {exc.strerror}") from None
         if not self.device.behaviours.unreachable:
             sock.listen(64)
             sock.setblocking(False)
@@ -105,6 +110,8 @@ class DeviceAuth(paramiko.ServerInterface):
     def get_allowed_auths(self, username: str) -> str:
         if self.beh.keyboard_interactive_only:
             return "keyboard-interactive"
+        if self.beh.publickey_only:
+            return "publickey"
         return "publickey,keyboard-interactive,password"
 
     def get_banner(self) -> tuple[str | None, str | None]:
@@ -115,11 +122,13 @@ class DeviceAuth(paramiko.ServerInterface):
         return (None, None)
 
     def check_auth_password(self, username: str, password: str) -> int:
-        if self.beh.keyboard_interactive_only:
+        if self.beh.keyboard_interactive_only or self.beh.publickey_only:
             return self._decide("password", username, None, reason="method_not_allowed")
         return self._decide("password", username, self.st.identify(username, password))
 
     def check_auth_interactive(self, username: str, submethods: str) -> Any:
+        if self.beh.publickey_only:
+            return self._decide("keyboard-interactive", username, None, reason="method_not_allowed")
         self.username = username
         return paramiko.InteractiveQuery("", "", ("Password: ", False))
 
@@ -147,11 +156,13 @@ class DeviceAuth(paramiko.ServerInterface):
             return paramiko.AUTH_SUCCESSFUL
         if reason is None:
             reason = "not_accepted" if cred is not None else "wrong_secret"
-        if reason != "locked":
-            self.st.note_result(False)
-        self.conn_failures += 1
-        drop = self.beh.disconnect_after_failed_auth or (
-            self.beh.max_auth_tries is not None and self.conn_failures >= self.beh.max_auth_tries)
+        drop = False
+        if reason != "method_not_allowed":  # a method the device does not offer is no failed login
+            if reason != "locked":
+                self.st.note_result(False)
+            self.conn_failures += 1
+            drop = self.beh.disconnect_after_failed_auth or (
+                self.beh.max_auth_tries is not None and self.conn_failures >= self.beh.max_auth_tries)
         self.st.log.record(device=self.st.device.name, username=username, method=method, accepted=False,
                            credential=cred.name if cred else None, peer=self.peer, reason=reason,
                            disconnected=drop)

@@ -22,10 +22,11 @@ class SessionClosed(Exception):
 
 
 class Shell:  # pylint: disable=too-many-instance-attributes
-    """One CLI session. ``ctx`` carries the device spec, username and callbacks.
+    """One CLI session on ``channel`` (a paramiko Channel) for ``device`` (spec.Device).
 
-    ``ctx`` keys: ``device`` (spec.Device), ``username`` (str), ``check_enable`` (callable
-    taking the typed secret, returning bool; it also writes the auth log).
+    ``username`` is the logged-in user (Junos prompt); ``check_enable(typed) -> bool`` checks an
+    enable secret and writes the auth log. Sessions start in ``>`` when the device has an enable
+    secret, else in ``#``.
     """
 
     def __init__(self, channel: Any, device: Any, username: str, check_enable: Callable[[str], bool]) -> None:
@@ -39,7 +40,7 @@ class Shell:  # pylint: disable=too-many-instance-attributes
         self.page_len = PAGE_DEFAULT
         self._keys = self._keystrokes()
         self._pending_lf = False
-        self.extra = {" ".join(cmd.split()): out for cmd, out in device.commands}
+        self.extra = {" ".join(cmd.split()): (out, delay) for cmd, out, delay in device.commands}
 
     # ---- low-level I/O ---------------------------------------------------------------
     def send(self, text: str) -> None:
@@ -81,6 +82,9 @@ class Shell:  # pylint: disable=too-many-instance-attributes
             if ch == "\x03":
                 buf = []
                 continue
+            if ch == "\x1a":  # Ctrl-Z leaves configuration mode like `end`
+                self.send("\n")
+                return "end"
             if ch < " " and ch != "\t":
                 continue
             buf.append(ch)
@@ -183,7 +187,10 @@ class Shell:  # pylint: disable=too-many-instance-attributes
         if not stripped or stripped.startswith(("!", "#")):
             return None
         if stripped in self.extra:
-            self._output(self.extra[stripped])
+            output, delay = self.extra[stripped]
+            if delay:
+                time.sleep(delay)
+            self._output(output)
             return None
         words = stripped.split()
         if self.mode == "config":
@@ -192,7 +199,7 @@ class Shell:  # pylint: disable=too-many-instance-attributes
         if handler in ("show_config",) and self.mode == "user" and not self.plat.junos:
             handler, bad = None, 1
         if handler is None:
-            self._invalid(line, words, bad, incomplete)
+            self._invalid(line, bad, incomplete)
             return None
         return getattr(self, "do_" + handler)(words)
 
@@ -201,7 +208,8 @@ class Shell:  # pylint: disable=too-many-instance-attributes
             self.page(text)
             self.send("\n")
 
-    def _invalid(self, line: str, words: list[str], bad: int, incomplete: bool) -> None:
+    def _invalid(self, line: str, bad: int, incomplete: bool) -> None:
+        """Print the platform's error for ``line`` (caret under word number ``bad``)."""
         if incomplete:
             self.send(self.plat.incomplete_text + "\n")
             return
@@ -220,7 +228,7 @@ class Shell:  # pylint: disable=too-many-instance-attributes
                 self.send("Exiting configuration mode\n")
                 self.mode = "priv"
             return None
-        if first in ("end", "exit") or words == ["\x1a"]:
+        if first in ("end", "exit"):
             self.mode = "priv"
         return None
 
@@ -285,7 +293,7 @@ class Shell:  # pylint: disable=too-many-instance-attributes
     def do_configure(self, _words: list[str]) -> None:
         """Enter configuration mode (IOS-like or Junos)."""
         if self.mode == "user":
-            self._invalid("configure terminal", ["configure"], 0, False)
+            self._invalid("configure terminal", 0, False)
             return
         if self.plat.junos:
             self.send("Entering configuration mode\n")

@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 
 PLATFORMS = ("cisco_ios", "cisco_xe", "cisco_nxos", "cisco_asa", "arista_eos", "juniper_junos")
-FLAG_BEHAVIOURS = ("normal", "keyboard_interactive_only", "disconnect_after_failed_auth",
+FLAG_BEHAVIOURS = ("normal", "keyboard_interactive_only", "publickey_only", "disconnect_after_failed_auth",
                    "password_expired", "banner_ack", "unreachable", "blackhole")
 VALUE_BEHAVIOURS = ("slow_auth", "max_auth_tries", "lockout", "banner_ack")
 DEVICE_KEYS = {"name", "platform", "port", "tags", "accept", "enable_secret", "running_config",
@@ -72,6 +72,7 @@ class Behaviours:
 
     slow_auth: float = 0.0
     keyboard_interactive_only: bool = False
+    publickey_only: bool = False
     disconnect_after_failed_auth: bool = False
     max_auth_tries: int | None = None
     lockout_after: int | None = None
@@ -114,7 +115,7 @@ class Device:
     hostname: str = ""
     behaviours: Behaviours = field(default_factory=Behaviours)
     rotate_host_key: bool = False
-    commands: tuple[tuple[str, str], ...] = ()
+    commands: tuple[tuple[str, str, float], ...] = ()   # (command, output, delay seconds)
     fields: tuple[tuple[str, Any], ...] = ()
 
 
@@ -151,7 +152,7 @@ def _str_list(value: Any, where: str) -> tuple[str, ...]:
         return ()
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
         raise _fail(where, "must be a list of non-empty strings")
     return tuple(value)
 
@@ -211,6 +212,8 @@ def _behaviours(raw: Any, where: str) -> Behaviours:
             raise _fail(at, f"unknown behaviour (known: {known})")
     if kw.get("unreachable") and kw.get("blackhole"):
         raise _fail(where, "unreachable and blackhole exclude each other")
+    if kw.get("keyboard_interactive_only") and kw.get("publickey_only"):
+        raise _fail(where, "keyboard_interactive_only and publickey_only exclude each other")
     return Behaviours(**kw)
 
 
@@ -290,9 +293,7 @@ def _device(raw: Any, where: str, base: Path, cred_names: set[str]) -> Device:
         text = _default_config(name, platform)
     if not isinstance(text, str):
         raise _fail(f"{where}.running_config_text", "must be a string")
-    commands = raw.get("commands") or {}
-    if not isinstance(commands, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in commands.items()):
-        raise _fail(f"{where}.commands", "must map command strings to output strings")
+    commands = _commands(raw.get("commands"), f"{where}.commands")
     fields = raw.get("fields") or {}
     if not isinstance(fields, dict):
         raise _fail(f"{where}.fields", "must be a mapping of free inventory fields")
@@ -303,7 +304,24 @@ def _device(raw: Any, where: str, base: Path, cred_names: set[str]) -> Device:
     return Device(name=name, platform=platform, port=port, tags=_str_list(raw.get("tags"), f"{where}.tags"),
                   accept=accept, enable_secret=enable_secret, running_config=text, hostname=str(hostname),
                   behaviours=_behaviours(raw.get("behaviours"), f"{where}.behaviours"),
-                  rotate_host_key=rotate, commands=tuple(commands.items()), fields=tuple(fields.items()))
+                  rotate_host_key=rotate, commands=commands, fields=tuple(fields.items()))
+
+
+def _commands(raw: Any, where: str) -> tuple[tuple[str, str, float], ...]:
+    """``{command: output}`` or ``{command: {output: text, delay: seconds}}`` -> tuples."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict) or not all(isinstance(cmd, str) and cmd.strip() for cmd in raw):
+        raise _fail(where, "must map command strings to output strings or {output, delay} mappings")
+    out = []
+    for cmd, value in raw.items():
+        if isinstance(value, str):
+            out.append((cmd, value, 0.0))
+        elif isinstance(value, dict) and not set(value) - {"output", "delay"} and isinstance(value.get("output", ""), str):
+            out.append((cmd, value.get("output", ""), float(_number(value.get("delay", 0), f"{where}.{cmd}.delay"))))
+        else:
+            raise _fail(f"{where}.{cmd}", "must be an output string or a mapping {output: text, delay: seconds}")
+    return tuple(out)
 
 
 def _default_config(name: str, platform: str) -> str:

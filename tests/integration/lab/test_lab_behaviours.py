@@ -22,10 +22,11 @@ SPEC = {
     ],
     "devices": [
         {"name": "slow", "platform": "cisco_ios", "accept": ["good"], "behaviours": [{"slow_auth": 1.5}]},
-        {"name": "kbd", "platform": "cisco_ios", "accept": ["good"], "behaviours": ["keyboard_interactive_only"]},
+        {"name": "kbd", "platform": "cisco_ios", "accept": ["good"], "behaviours": ["keyboard_interactive_only", "disconnect_after_failed_auth"]},
         {"name": "drop", "platform": "cisco_ios", "accept": ["good"], "behaviours": ["disconnect_after_failed_auth"]},
         {"name": "tries", "platform": "cisco_ios", "accept": ["good"], "behaviours": [{"max_auth_tries": 2}]},
-        {"name": "lock", "platform": "cisco_ios", "accept": ["good"], "behaviours": [{"lockout": {"after": 2, "for": 1.5}}]},
+        {"name": "lock", "platform": "cisco_ios", "accept": ["good"], "behaviours": [{"lockout": {"after": 2, "for": 60}}]},
+        {"name": "lockshort", "platform": "cisco_ios", "accept": ["good"], "behaviours": [{"lockout": {"after": 1, "for": 0.5}}]},
         {"name": "expired", "platform": "cisco_ios", "accept": ["good"], "behaviours": ["password_expired"]},
         {"name": "ack", "platform": "cisco_ios", "accept": ["good"], "behaviours": ["banner_ack"]},
         {"name": "down", "platform": "cisco_ios", "accept": ["good"], "behaviours": ["unreachable"]},
@@ -33,6 +34,9 @@ SPEC = {
         {"name": "rotate", "platform": "arista_eos", "accept": ["good"], "rotate_host_key": True},
         {"name": "en", "platform": "cisco_ios", "accept": ["good", "bad"], "enable_secret": ENABLE,
          "running_config": "configs/cisco_ios_as2border1.cfg"},
+        {"name": "keyonly", "platform": "cisco_ios", "accept": ["good"], "behaviours": ["publickey_only"]},
+        {"name": "cmds", "platform": "cisco_ios", "accept": ["good"],
+         "commands": {"show inventory": "NAME: \"Chassis\", DESCR: \"LAB\"", "show tech-support": {"output": "x", "delay": 5}}},
         {"name": "pager", "platform": "arista_eos", "accept": ["good"], "running_config": "configs/arista_eos_veos.cfg"},
     ],
 }
@@ -63,6 +67,14 @@ def _client(lab, device: str, password: str = GOOD, **kw) -> paramiko.SSHClient:
     return client
 
 
+def _wait_closed(transport: paramiko.Transport, timeout: float = 10.0) -> bool:
+    """Wait until the server has closed ``transport``; True if it did within ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while transport.is_active() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return not transport.is_active()
+
+
 def _read_until(chan: paramiko.Channel, marker: str, timeout: float = 5.0) -> str:
     chan.settimeout(timeout)
     buf = ""
@@ -91,7 +103,8 @@ def test_lab_keyboard_interactive_only(running):
         assert transport.is_authenticated()
     finally:
         transport.close()
-    with netmiko.ConnectHandler(**running.netmiko_params("kbd", "good")) as conn:  # netmiko falls back to it
+    # netmiko falls back to it; the refused password method is no failed login, so no disconnect
+    with netmiko.ConnectHandler(**running.netmiko_params("kbd", "good")) as conn:
         assert conn.find_prompt() == "kbd#"
     methods = [(r["method"], r["accepted"]) for r in running.auth_log("kbd")]
     assert ("keyboard-interactive", True) in methods and methods[0] == ("password", False)
@@ -101,8 +114,7 @@ def test_lab_disconnect_after_failed_auth(running):
     transport = _transport(running, "drop")
     with pytest.raises(paramiko.AuthenticationException):
         transport.auth_password("ops", BAD)
-    time.sleep(0.3)
-    assert not transport.is_active()
+    assert _wait_closed(transport)
     transport.close()
     assert running.auth_log("drop")[-1]["disconnected"] is True
 
@@ -114,8 +126,7 @@ def test_lab_max_auth_tries(running):
     assert transport.is_active()
     with pytest.raises(paramiko.AuthenticationException):
         transport.auth_password("ops", "Canary-lab-other-9f3")
-    time.sleep(0.3)
-    assert not transport.is_active()
+    assert _wait_closed(transport)
     transport.close()
     assert [r["disconnected"] for r in running.auth_log("tries")] == [False, True]
 
@@ -139,9 +150,14 @@ def test_lab_lockout_banner_and_expiry(running):
     log = [(r["accepted"], r["credential"], r.get("reason")) for r in running.auth_log("lock")]
     assert log == [(False, "bad", "not_accepted"), (False, None, "wrong_secret"), (False, "good", "locked"),
                    (False, "good", "locked")]
-    time.sleep(1.6)
-    _client(running, "lock").close()
-    assert running.auth_log("lock")[-1]["accepted"] is True
+
+
+def test_lab_lockout_expires(running):
+    with pytest.raises(paramiko.AuthenticationException):
+        _client(running, "lockshort", BAD)
+    time.sleep(0.6)
+    _client(running, "lockshort").close()
+    assert [r["accepted"] for r in running.auth_log("lockshort")] == [False, True]
 
 
 def test_lab_password_expired(running):
@@ -170,7 +186,7 @@ def test_lab_banner_ack(running):
         chan = client.invoke_shell()
         _read_until(chan, ": ")
         chan.send("no\n")
-        text = _read_until(chan, "never-there", timeout=3)
+        text = _read_until(chan, "never-there", timeout=15)
         assert "not acknowledged" in text and "ack#" not in text
     finally:
         client.close()
@@ -213,8 +229,9 @@ def test_lab_enable_secret(running, repo_root):
     with netmiko.ConnectHandler(**running.netmiko_params("en", "bad", secret="Canary-lab-wrong-enable-9f3")) as conn:
         with pytest.raises(ValueError):
             conn.enable()
-    log = [(r["method"], r["accepted"], r["credential"]) for r in running.auth_log("en") if r["method"] == "enable"]
+    log = [(r["method"], r["accepted"], r["credential"]) for r in running.enable_log("en")]
     assert log == [("enable", True, "good"), ("enable", False, "bad")]
+    assert [(r["method"], r["accepted"]) for r in running.auth_log("en")] == [("password", True), ("password", True)]
 
 
 def test_lab_paging_until_disabled(running):
@@ -236,3 +253,21 @@ def test_lab_paging_until_disabled(running):
         assert "--More--" not in text and text.endswith("management telnet\r\n   no shutdown\r\n!\r\nend\r\npager#")
     finally:
         client.close()
+
+
+def test_lab_publickey_only_refuses_passwords(running):
+    transport = _transport(running, "keyonly")
+    try:
+        with pytest.raises(paramiko.BadAuthenticationType) as err:
+            transport.auth_password("ops", GOOD)  # no keyboard-interactive fallback either
+        assert err.value.allowed_types == ["publickey"]
+    finally:
+        transport.close()
+    assert {r["reason"] for r in running.auth_log("keyonly")} == {"method_not_allowed"}
+
+
+def test_lab_extra_commands_and_slow_command(running):
+    with netmiko.ConnectHandler(**running.netmiko_params("cmds", "good")) as conn:
+        assert conn.send_command("show inventory") == 'NAME: "Chassis", DESCR: "LAB"'
+        with pytest.raises(netmiko.ReadTimeout):
+            conn.send_command("show tech-support", read_timeout=1)

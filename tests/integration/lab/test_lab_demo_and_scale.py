@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import netmiko
@@ -65,7 +66,7 @@ def test_lab_demo_walks_every_path(lab):
     assert [r["credential"] for r in demo.auth_log("dc-leaf1")] == ["lab-tacacs", "lab-local-arista", "lab-breakglass"]
 
 
-def test_lab_public_key_login(lab, tmp_path):
+def test_lab_public_key_login(lab):
     key = random_host_key()
     spec = {"credentials": [{"name": "k1", "username": "keyuser", "public_key": public_line(key) + " test"}],
             "devices": [{"name": "r1", "platform": "cisco_ios", "accept": ["k1"]}]}
@@ -88,6 +89,33 @@ def _children() -> set[int]:
     return {int(p) for p in path.read_text().split()} if path.exists() else set()
 
 
+CONFIG = (REPO / "lab" / "configs" / "arista_eos_eos-spine1.cfg").read_text(encoding="utf-8")
+
+
+def _show_run(running, name: str) -> str:
+    """Log in with paramiko, turn paging off, return the running-config as the device sent it."""
+    client = paramiko.SSHClient()
+    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    client.connect("127.0.0.1", port=running.port(name), username="u", password="Canary-lab-scale-9f3",
+                   look_for_keys=False, allow_agent=False, timeout=30)
+    try:
+        chan = client.invoke_shell()
+        chan.settimeout(30)
+        prompt = f"{name}#" if running.device(name)["inventory"]["platform"] != "juniper_junos" else f"u@{name}> "
+        command = "set cli screen-length 0" if prompt.startswith("u@") else "terminal length 0"
+        show = "show configuration" if prompt.startswith("u@") else "show running-config"
+        buf = ""
+        for text in ("", command + "\n", show + "\n"):
+            chan.send(text)
+            buf = ""
+            while not buf.endswith(prompt):
+                buf += chan.recv(65536).decode()
+        body = buf.split("\r\n", 1)[1][:-len(prompt)]
+        return body.replace("\r\n", "\n")[:-1]
+    finally:
+        client.close()
+
+
 @pytest.mark.slow
 def test_lab_200_devices_start_and_stop_cleanly(tmp_path):
     platforms = ["cisco_ios", "arista_eos", "juniper_junos"]
@@ -105,6 +133,12 @@ def test_lab_200_devices_start_and_stop_cleanly(tmp_path):
         for name in ("d000", "d101", "d199"):
             with netmiko.ConnectHandler(**running.netmiko_params(name)) as conn:
                 assert conn.find_prompt()
+        t1 = time.monotonic()
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            outputs = list(pool.map(lambda i: _show_run(running, f"d{i * 10 + 5:03d}"), range(20)))
+        print(f"20 concurrent logins + show running-config: {time.monotonic() - t1:.2f} s")
+        assert outputs == [CONFIG] * 20
+        assert sum(len(running.auth_log(f"d{i * 10 + 5:03d}")) for i in range(20)) == 20
     finally:
         running.stop()
     assert not running.running()

@@ -1,7 +1,9 @@
 """The ``lab`` fixture and the ``python -m lab`` command line."""
 from __future__ import annotations
 
+import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +11,8 @@ from pathlib import Path
 import paramiko
 import pytest
 import yaml
+
+from lab.control import pid_alive, ports_in_use
 
 REPO = Path(__file__).resolve().parents[3]
 pytestmark = pytest.mark.lab
@@ -29,7 +33,8 @@ def _login(port: int, password: str) -> paramiko.SSHClient:
 
 
 def test_lab_fixture_starts_and_stops(lab):
-    running = lab(SPEC)
+    running = lab({**SPEC, "devices": [{**SPEC["devices"][0], "running_config": REPO / "lab" / "configs" / "cisco_ios_rtr2811.cfg",
+                                        "tags": ("site_x",)}, SPEC["devices"][1]]})
     assert running.running()
     assert [d["name"] for d in running.devices] == ["d1", "d2"]
     assert running.device("d1")["inventory"]["tags"] == ["site_x"]
@@ -65,11 +70,25 @@ def test_lab_cli_up_status_down(tmp_path):
         assert status.returncode == 0 and "d1" in status.stdout and "1/0" in status.stdout
         again = run("up", str(lab_file))
         assert again.returncode == 1 and "already running" in again.stderr
-        for text in (up.stdout, up.stderr, status.stdout):
+        for text in (up.stdout, up.stderr, status.stdout, (state / "lab.log").read_text(encoding="utf-8"),
+                     (state / "auth" / "d1.jsonl").read_text(encoding="utf-8")):
             assert "Canary-lab-fixture-9f3" not in text
     finally:
         down = run("down")
     assert down.returncode == 0, down.stderr
-    from lab.control import ports_in_use  # pylint: disable=import-outside-toplevel
+    pid = json.loads((state / "state.stopped.json").read_text(encoding="utf-8"))["pid"]
+    assert not pid_alive(pid)
     assert ports_in_use(ports) == []
     assert run("status").returncode == 0
+
+
+def test_lab_port_in_use_is_a_clear_error(lab):
+    from lab import LabError  # pylint: disable=import-outside-toplevel
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        spec = {"credentials": [], "devices": [{"name": "taken", "platform": "cisco_ios", "port": port}]}
+        with pytest.raises(LabError, match=f"device taken: cannot bind 127.0.0.1:{port}: Address already in use"):
+            lab(spec)

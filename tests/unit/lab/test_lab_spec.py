@@ -50,6 +50,9 @@ def test_lab_behaviours_are_normalised():
     ({"running_config": "configs/missing.cfg"}, "device r1.running_config: cannot read"),
     ({"colour": "red"}, "device r1: unknown field(s) ['colour']"),
     ({"platform": "juniper_junos", "enable_secret": "x"}, "juniper_junos has no enable mode"),
+    ({"commands": {"show x": {"output": "y", "delay": -1}}}, "device r1.commands.show x.delay: must be >= 0"),
+    ({"commands": ["show x"]}, "device r1.commands: must map command strings"),
+    ({"behaviours": ["publickey_only", "keyboard_interactive_only"]}, "exclude each other"),
 ])
 def test_lab_bad_device_names_device_and_field(device, message):
     with pytest.raises(LabSpecError) as err:
@@ -65,6 +68,11 @@ def test_lab_bad_file_names_the_file(tmp_path):
         load_lab(bad)
     with pytest.raises(LabSpecError, match="credentials"):
         load_lab({"devices": [{"name": "a", "platform": "cisco_ios"}], "credentials": [{"name": "x", "username": "u"}]})
+
+
+def test_lab_extra_commands_are_normalised():
+    dev = load_lab(_spec(commands={"show a": "A", "show b": {"output": "B", "delay": 2}, "show c": {"delay": 1}})).devices[0]
+    assert dev.commands == (("show a", "A", 0.0), ("show b", "B", 2.0), ("show c", "", 1.0))
 
 
 def test_lab_command_matching_by_prefix():
