@@ -18,7 +18,9 @@ between the ``store-bench`` markers in bench/README.md. Run from the repository 
     .venv/bin/python bench/store/bench_store.py --quick --out /tmp/x.json --readme ''
 
 PostgreSQL: ``--pg-dsn`` or ``$NETRAVEN_TEST_PG_DSN`` (default postgresql://postgres@127.0.0.1:5432/test);
-the backend is skipped with a note when the server or psycopg is missing.
+the backend is skipped with a note when the server or psycopg is missing. The extra backend
+``postgresql-async`` is the same store with ``options=-csynchronous_commit%3Doff`` in its URL
+(commits do not wait for the server's WAL flush; see docs/metrics.md).
 """
 from __future__ import annotations
 
@@ -121,7 +123,7 @@ class Backend:
 
     def available(self) -> str | None:
         """None when usable, else the reason it is skipped."""
-        if self.kind != "postgresql":
+        if not self.kind.startswith("postgresql"):
             return None
         try:
             import psycopg
@@ -144,7 +146,8 @@ class Backend:
             conn.execute('CREATE SCHEMA "%s"' % schema)
         self._schemas.append(schema)
         sep = "&" if "?" in self.pg_dsn else "?"
-        return "%s%soptions=-csearch_path%%3D%s" % (self.pg_dsn, sep, schema)
+        extra = "%20-csynchronous_commit%3Doff" if self.kind == "postgresql-async" else ""
+        return "%s%soptions=-csearch_path%%3D%s%s" % (self.pg_dsn, sep, schema, extra)
 
     def cleanup(self) -> None:
         if not self._schemas:
@@ -187,8 +190,10 @@ def run(backends: list[str], writer_counts: list[int], records: int, json_record
             try:
                 for writers in writer_counts:
                     per_writer = max(1, total // writers)
-                    runs = [one_run(backend.fresh_url(), writers, per_writer) for _ in range(repeat)]
+                    runs = [one_run(backend.fresh_url(), writers, per_writer) for _run in range(repeat)]
                     results.append({
+                        "when": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        "load_avg_1min": machine().get("loadavg_at_start"),
                         "backend": kind,
                         "writers": writers,
                         "records_per_run": per_writer * writers,
@@ -211,20 +216,31 @@ def run(backends: list[str], writer_counts: list[int], records: int, json_record
     }
 
 
+def merge(old: dict, new: dict) -> dict:
+    """``new`` plus the rows of ``old`` for backends ``new`` did not run."""
+    ran = {r["backend"] for r in new["results"]} | set(new["skipped"])
+    kept = [r for r in old.get("results", []) if r["backend"] not in ran]
+    merged = dict(new)
+    merged["results"] = kept + new["results"]
+    merged["skipped"] = {k: v for k, v in old.get("skipped", {}).items() if k not in ran}
+    merged["skipped"].update(new["skipped"])
+    return merged
+
+
 def markdown_table(doc: dict) -> str:
     """The README table of a results document."""
     lines = [
-        "Measured %s on %s CPUs (load %s), Python %s, SQLite %s; median of %d runs; `lost` = records "
-        "written minus rows found afterwards." % (
-            doc["when"], doc["machine"]["cpus"], doc["machine"].get("loadavg_at_start", "?"),
-            doc["machine"]["python"], doc["machine"]["sqlite"], doc["repeat"]),
+        "Last run %s on %s CPUs, Python %s, SQLite %s; median of %d runs; `lost` = records written minus rows "
+        "found afterwards; the load average shows how busy the (shared) machine was." % (
+            doc["when"], doc["machine"]["cpus"], doc["machine"]["python"], doc["machine"]["sqlite"], doc["repeat"]),
         "",
-        "| backend | writers | records per run | records/s (median) | lost |",
-        "|---|---:|---:|---:|---:|",
+        "| backend | writers | records per run | records/s (median) | lost | load avg (1 min) at the start |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for row in doc["results"]:
-        lines.append("| %s | %d | %d | %.0f | %d |" % (
-            row["backend"], row["writers"], row["records_per_run"], row["median_records_per_s"], row["lost"]))
+        lines.append("| %s | %d | %d | %.0f | %d | %s |" % (
+            row["backend"], row["writers"], row["records_per_run"], row["median_records_per_s"], row["lost"],
+            row.get("load_avg_1min", "?")))
     for kind, reason in doc["skipped"].items():
         lines.append("")
         lines.append("%s skipped: %s" % (kind, reason))
@@ -246,7 +262,7 @@ def update_readme(readme: Path, table: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--backends", default="sqlite,postgresql,json")
+    parser.add_argument("--backends", default="sqlite,postgresql,postgresql-async,json")
     parser.add_argument("--writers", default="1,8,64", help="comma-separated writer counts")
     parser.add_argument("--records", type=int, default=12800, help="records per run (SQL backends)")
     parser.add_argument("--json-records", type=int, default=1280,
@@ -255,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg-dsn", default=os.environ.get("NETRAVEN_TEST_PG_DSN", PG_DEFAULT))
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "store.json"))
     parser.add_argument("--readme", default=str(ROOT / "bench" / "README.md"), help="'' to leave it alone")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the rows of other backends already in --out (each row keeps its own 'when')")
     parser.add_argument("--quick", action="store_true", help="tiny sizes (1 and 4 writers, 40 records, 1 run)")
     args = parser.parse_args(argv)
     if args.quick:
@@ -262,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     doc = run([b.strip() for b in args.backends.split(",") if b.strip()],
               [int(w) for w in args.writers.split(",")], args.records, args.json_records, args.repeat, args.pg_dsn)
     out = Path(args.out)
+    if args.merge and out.exists():
+        doc = merge(json.loads(out.read_text(encoding="utf-8")), doc)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
     if args.readme:

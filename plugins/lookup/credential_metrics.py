@@ -5,7 +5,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: credential_metrics
-author: netraven.core contributors
+author: netraven.core maintainers (@netraven)
 version_added: 0.1.0
 short_description: Read credential figures, device bindings and the attempt log from the metrics store
 description:

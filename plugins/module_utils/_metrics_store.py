@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import math
 import os
 import re
 
@@ -454,7 +455,7 @@ def cap_name(value) -> str:
 
 
 def _elapsed(value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or value < 0:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
         raise MetricsStoreError("elapsed_ms must be a number of milliseconds >= 0, got %r" % (value,))
     return int(round(value))
 
@@ -516,10 +517,12 @@ def record_attempt_safely(store, device: str, credential: str, outcome: str, ela
         target.record_attempt(device, credential, outcome, elapsed_ms, job_id=job_id, message=message)
         return True
     except MetricsStoreError as exc:
-        warn("credential metrics not recorded (the job goes on): %s" % exc)
+        text = "credential metrics not recorded (the job goes on): %s" % exc
+        warn(text)
     except Exception as exc:  # noqa: BLE001 - last line of defence for the device's job
         shown = store.url if isinstance(store, MetricsStore) else redact_url(store)
-        warn("credential metrics not recorded (the job goes on): metrics store %s: %s" % (shown, exc.__class__.__name__))
+        text = "credential metrics not recorded (the job goes on): metrics store %s: %s" % (shown, exc.__class__.__name__)
+        warn(text)
     finally:
         if opened is not None:
             try:

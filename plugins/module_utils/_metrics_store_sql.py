@@ -10,9 +10,13 @@ schema migration. The schema, version by version, is ``MIGRATIONS`` (documented 
 
 Concurrency: SQLite runs in WAL mode with a 30 s busy timeout; every write is one short
 ``BEGIN IMMEDIATE`` transaction (one attempt row, one counter upsert, one binding upsert).
-PostgreSQL runs each write in one transaction; concurrent upserts of the same credential row
-serialise on its row lock, and rows are always locked in the same order (credential, then
-binding), so writers cannot deadlock. Migrations run under the database write lock (SQLite) or
+PostgreSQL runs each write as one statement (the three joined as data-modifying CTEs), atomic
+on its own. A row lock
+is held until the commit has been flushed, so a single counter row per credential would let only
+one writer per credential commit per WAL flush; the counters are therefore spread over
+``COUNTER_SHARDS`` rows per credential (chosen by the writer's pid) and summed by the view
+``netraven_credentials``. Rows are always locked in the same order (counter, then binding), so
+writers cannot deadlock. Migrations run under the database write lock (SQLite) or
 a transaction-scoped advisory lock (PostgreSQL), and re-check the version once they hold it.
 """
 from __future__ import annotations
@@ -35,19 +39,30 @@ from ansible_collections.netraven.core.plugins.module_utils._metrics_store impor
 
 BUSY_TIMEOUT_S = 30.0
 PG_CONNECT_TIMEOUT_S = 10
+COUNTER_SHARDS = 16  # counter rows per credential; see netraven_credential_counters
 PG_MIGRATION_LOCK = 0x6E657472  # "netr": advisory lock key held while a schema migration runs
 
 # Statements use "?" placeholders and {id_pk}; each dialect rewrites them.
 MIGRATIONS = {
     1: (
         "CREATE TABLE netraven_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-        "CREATE TABLE netraven_credentials ("
-        " credential TEXT PRIMARY KEY,"
+        # Counters are split over COUNTER_SHARDS rows per credential (the writer's pid picks one), so
+        # that concurrent PostgreSQL writers do not queue on one row lock per credential. Readers use
+        # the view netraven_credentials, one row per credential.
+        "CREATE TABLE netraven_credential_counters ("
+        " credential TEXT NOT NULL,"
+        " shard INTEGER NOT NULL,"
         " attempts BIGINT NOT NULL DEFAULT 0,"
         " successes BIGINT NOT NULL DEFAULT 0,"
         " failures BIGINT NOT NULL DEFAULT 0,"
         " enable_failures BIGINT NOT NULL DEFAULT 0,"
-        " last_used TEXT, last_success TEXT, last_failure TEXT)",
+        " last_used TEXT, last_success TEXT, last_failure TEXT,"
+        " PRIMARY KEY (credential, shard))",
+        "CREATE VIEW netraven_credentials AS SELECT credential,"
+        " SUM(attempts) AS attempts, SUM(successes) AS successes, SUM(failures) AS failures,"
+        " SUM(enable_failures) AS enable_failures,"
+        " MAX(last_used) AS last_used, MAX(last_success) AS last_success, MAX(last_failure) AS last_failure"
+        " FROM netraven_credential_counters GROUP BY credential",
         "CREATE TABLE netraven_bindings (device TEXT PRIMARY KEY, credential TEXT NOT NULL, last_success TEXT NOT NULL)",
         "CREATE TABLE netraven_attempts ("
         " id {id_pk}, time TEXT NOT NULL, job_id TEXT, device TEXT NOT NULL, credential TEXT NOT NULL,"
@@ -60,7 +75,6 @@ MIGRATIONS = {
         "CREATE INDEX netraven_attempts_credential ON netraven_attempts (credential, time)",
     ),
 }
-assert max(MIGRATIONS) == SCHEMA_VERSION
 
 SET_VERSION = (
     "INSERT INTO netraven_meta (key, value) VALUES ('schema_version', ?)"
@@ -82,10 +96,10 @@ def _later(column: str) -> str:
 
 
 UPSERT_CREDENTIAL = (
-    "INSERT INTO netraven_credentials AS c"
-    " (credential, attempts, successes, failures, enable_failures, last_used, last_success, last_failure)"
-    " VALUES (?, 1, ?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT (credential) DO UPDATE SET"
+    "INSERT INTO netraven_credential_counters AS c"
+    " (credential, shard, attempts, successes, failures, enable_failures, last_used, last_success, last_failure)"
+    " VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (credential, shard) DO UPDATE SET"
     " attempts = c.attempts + 1,"
     " successes = c.successes + excluded.successes,"
     " failures = c.failures + excluded.failures,"
@@ -99,7 +113,7 @@ UPSERT_BINDING = (
 )
 SELECT_STATS = (
     "SELECT credential, attempts, successes, failures, enable_failures, last_used, last_success, last_failure"
-    " FROM netraven_credentials"
+    " FROM netraven_credentials"  # the view: one row per credential
 )
 SELECT_BINDINGS = "SELECT device, credential, last_success FROM netraven_bindings"
 SELECT_ATTEMPTS = "SELECT id, time, job_id, device, credential, outcome, elapsed_ms, message FROM netraven_attempts"
@@ -119,12 +133,8 @@ class SqlStore(MetricsStore):
 
     # -- dialect hooks -----------------------------------------------------------------------
 
-    def _write_tx(self, batch: bool = False):
-        """Context manager yielding a cursor inside one write transaction (commit or rollback).
-
-        ``batch``: the statements need no results before the commit, so a backend may send them
-        together (PostgreSQL pipeline mode: one network round trip per attempt).
-        """
+    def _write_tx(self):
+        """Context manager yielding a cursor inside one write transaction (commit or rollback)."""
         raise NotImplementedError
 
     def _read_cursor(self):
@@ -176,16 +186,22 @@ class SqlStore(MetricsStore):
         with self._read_cursor() as cur:
             return self._read_version(cur)
 
+    def _record_statements(self, row: dict, effect: dict | None) -> list:
+        """The statements of one attempt, in lock order: ``[(sql, params)]`` (log row, counter, binding)."""
+        statements = [(INSERT_ATTEMPT, tuple(row[k] for k in ATTEMPT_FIELDS[1:]))]
+        if effect is not None:
+            statements.append((UPSERT_CREDENTIAL, (
+                row["credential"], self._pid % COUNTER_SHARDS, effect["successes"], effect["failures"],
+                effect["enable_failures"], effect["last_used"], effect["last_success"], effect["last_failure"],
+            )))
+            if effect["bind"]:
+                statements.append((UPSERT_BINDING, (row["device"], row["credential"], row["time"])))
+        return statements
+
     def _record(self, row: dict, effect: dict | None) -> None:
-        with self._write_tx(batch=True) as cur:
-            cur.execute(self._sql(INSERT_ATTEMPT), tuple(row[k] for k in ATTEMPT_FIELDS[1:]))
-            if effect is not None:
-                cur.execute(self._sql(UPSERT_CREDENTIAL), (
-                    row["credential"], effect["successes"], effect["failures"], effect["enable_failures"],
-                    effect["last_used"], effect["last_success"], effect["last_failure"],
-                ))
-                if effect["bind"]:
-                    cur.execute(self._sql(UPSERT_BINDING), (row["device"], row["credential"], row["time"]))
+        with self._write_tx() as cur:
+            for statement, params in self._record_statements(row, effect):
+                cur.execute(self._sql(statement), params)
 
     def _stats(self, names) -> list:
         statement, params = SELECT_STATS, ()
@@ -275,7 +291,7 @@ class SqliteStore(SqlStore):
         return ""
 
     @contextlib.contextmanager
-    def _write_tx(self, batch: bool = False):
+    def _write_tx(self):
         cur = self._conn.cursor()
         cur.execute("BEGIN IMMEDIATE")
         try:
@@ -327,12 +343,25 @@ class PostgresStore(SqlStore):
             raise
 
     @contextlib.contextmanager
-    def _write_tx(self, batch: bool = False):
-        with contextlib.ExitStack() as stack:
-            if batch:
-                stack.enter_context(self._conn.pipeline())
-            stack.enter_context(self._conn.transaction())
-            yield stack.enter_context(self._conn.cursor())
+    def _write_tx(self):
+        with self._conn.transaction():
+            with self._conn.cursor() as cur:
+                yield cur
+
+    def _record(self, row: dict, effect: dict | None) -> None:
+        """One statement per attempt: the shared statements joined as data-modifying CTEs.
+
+        A single statement is atomic on its own (autocommit), needs one round trip and one
+        executor start instead of five (BEGIN, three statements, COMMIT).
+        """
+        statements = self._record_statements(row, effect)
+        *first, (last, last_params) = statements
+        sql_text = ""
+        if first:
+            sql_text = "WITH " + ", ".join("s%d AS (%s)" % (i, text) for i, (text, _p) in enumerate(first)) + " "
+        params = tuple(p for _text, chunk in first for p in chunk) + tuple(last_params)
+        with self._conn.cursor() as cur:
+            cur.execute(self._sql(sql_text + last), params)
 
     @contextlib.contextmanager
     def _read_cursor(self):

@@ -73,7 +73,7 @@ def build_version_1(store_url: str) -> None:
             conn.execute(q(statement))
         conn.execute(q(sql.SET_VERSION), ("1",))
         conn.execute(q(sql.INSERT_ATTEMPT), row)
-        conn.execute(q(sql.UPSERT_CREDENTIAL), ("a", 1, 0, 0, row[0], row[0], None))
+        conn.execute(q(sql.UPSERT_CREDENTIAL), ("a", 3, 1, 0, 0, row[0], row[0], None))
         conn.execute(q(sql.UPSERT_BINDING), ("r1", "a", row[0]))
     conn.close()
 

@@ -146,3 +146,25 @@ def test_json_document_is_plain_and_readable(tmp_path) -> None:
     assert doc["schema_version"] == ms.SCHEMA_VERSION
     assert doc["bindings"] == {"r1": {"credential": "a", "last_success": "2026-11-01T10:00:00.000000Z"}}
     assert not (tmp_path / "m.json.tmp").exists()
+
+
+def test_a_store_does_not_cross_fork(store_url: str) -> None:
+    import os
+
+    store = ms.open_store(store_url)
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: the parent's store must refuse, with a message saying what to do
+        try:
+            store.record_attempt("r1", "a", "success", 1)
+            os.write(write_fd, b"accepted")
+        except ms.MetricsStoreError as exc:
+            os.write(write_fd, str(exc).encode())
+        os._exit(0)
+    os.close(write_fd)
+    os.waitpid(pid, 0)
+    with os.fdopen(read_fd, "rb") as pipe:
+        said = pipe.read().decode()
+    assert "before a fork; open it again in process" in said
+    assert store.attempts() == []
+    store.close()

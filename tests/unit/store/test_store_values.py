@@ -144,3 +144,11 @@ def test_outcome_effect_follows_the_design_table(outcome: str) -> None:
 def test_stats_row_rate_is_null_before_first_attempt() -> None:
     assert ms.stats_row("x")["success_rate"] is None
     assert ms.stats_row("x", attempts=4, successes=1)["success_rate"] == 0.25
+
+
+def test_every_schema_version_has_its_migration() -> None:
+    from ansible_collections.netraven.core.plugins.module_utils import _metrics_store_json as js
+    from ansible_collections.netraven.core.plugins.module_utils import _metrics_store_sql as sql
+
+    assert sorted(sql.MIGRATIONS) == list(range(1, ms.SCHEMA_VERSION + 1))
+    assert sorted(js.MIGRATIONS) == list(range(1, ms.SCHEMA_VERSION + 1))
