@@ -6,7 +6,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: credentials
-author: netraven.core contributors
+author: netraven.core contributors (@netraven)
 version_added: "0.1.0"
 short_description: Tag-matched credentials for a device, in priority or learned order
 description:
@@ -135,6 +135,15 @@ EXAMPLES = r"""
 #     ssh_key_file: ~/.ssh/netraven_backup
 #     priority: 30
 #     tags: [default]
+
+# What comes back (cred = one credential mapping):
+#   lookup('netraven.core.credentials', 'r1')              -> [cred, cred]                  r1's list
+#   query('netraven.core.credentials', 'r1')               -> [[cred, cred]]                one list per host
+#   lookup('netraven.core.credentials', 'r1', wantlist=true) -> [[cred, cred]]              same as query
+#   lookup('netraven.core.credentials', 'r1', 'r2')        -> [[r1's creds], [r2's creds]]
+#   query('netraven.core.credentials', groups['routers'])  -> one list per router, in group order
+#     (use query for groups: with lookup, a group of one host gives that host's list, not a list of lists)
+#   lookup('netraven.core.credentials', tags=['cisco'])    -> [cred, ...]                   tags cisco or default
 
 - name: Back up the running-config with the first credential that works
   netraven.core.cli_command:
@@ -294,8 +303,11 @@ def _failure_reason(exc: BaseException) -> str:
 class LookupModule(LookupBase):
     """Implements ``lookup('netraven.core.credentials', host, ...)``; see DOCUMENTATION."""
 
-    def run(self, terms, variables=None, **kwargs):
-        """Return ``[credential list per host]``; raises AnsibleLookupError naming the host/credential."""
+    def run(self, terms: list, variables: dict | None = None, **kwargs) -> list[list[dict]]:
+        """Return one list of credentials per host in ``terms`` (or one for ``tags=``), first to try first.
+
+        Raises AnsibleLookupError naming the host, file, credential and field, never a secret value.
+        """
         variables = variables or {}
         self.set_options(var_options=variables, direct=kwargs)
         tags = self.get_option("tags")
@@ -335,6 +347,7 @@ class LookupModule(LookupBase):
 
     @staticmethod
     def _checked_tags(tags, what: str) -> list[str]:
+        """``tags`` as a list of unique strings, or an AnsibleLookupError naming ``what``."""
         try:
             return _matching.normalise_tags(tags, what)
         except _matching.CredentialError as exc:
@@ -366,25 +379,36 @@ class LookupModule(LookupBase):
                 )
             raw, source = variables[name], "variable %r" % name
             if isinstance(raw, str):
-                raw = self._templar.template(raw)
+                raw = self._render(raw, "%s: cannot render it" % source)
         if isinstance(raw, (list, tuple)):
-            raw = [self._template_fields(item) for item in raw]
+            raw = [self._template_fields(item, index, source) for index, item in enumerate(raw)]
         try:
             return _matching.normalise_credentials(raw, secret_types=(_VaultValue,))
         except _matching.CredentialError as exc:
             raise AnsibleLookupError("netraven.core.credentials: %s: %s" % (source, exc)) from None
 
-    def _template_fields(self, item):
+    def _render(self, value, where: str):
+        """Template ``value``; a failure names ``where`` and the exception classes, never the value."""
+        try:
+            value = self._templar.template(value)
+            if isinstance(value, _VaultValue):  # a vault value the templar left alone (older ansible-core)
+                value = str(value)
+            return value
+        except Exception as exc:  # noqa: BLE001 - its message could quote a secret from the same list
+            raise AnsibleLookupError("netraven.core.credentials: %s: %s" % (where, _failure_reason(exc))) from None
+
+    def _template_fields(self, item, index: int, source: str):
         """Render the fields matching needs (name, priority, tags); the rest waits until returned.
 
         So the secrets (and vault-encrypted user names) of credentials that do not match the
         device are never decrypted.
         """
         if isinstance(item, str):
-            item = self._templar.template(item)
+            item = self._render(item, "%s: credential #%d" % (source, index))
         if not isinstance(item, Mapping):
             return item
-        return {key: (self._templar.template(value) if key in EARLY_FIELDS else value) for key, value in item.items()}
+        return {key: (self._render(value, "%s: credential #%d, field %r" % (source, index, key)) if key in EARLY_FIELDS else value)
+                for key, value in item.items()}
 
     def _find_file(self, variables, path: str) -> str:
         """Absolute path of the credentials file: ``~`` expanded, relative paths searched as ``file`` does."""
@@ -450,18 +474,14 @@ class LookupModule(LookupBase):
         return [self._reveal(cred, what) for cred in selected]
 
     def _reveal(self, cred: dict, what: str) -> dict:
+        """Render/decrypt one returned credential's strings, check them, return it wrapped unsafe."""
         out = dict(cred)
         for field in STRING_FIELDS:
             value = out.get(field)
             if value is None:
                 continue
             where = "credential %r, field %r (for %s)" % (cred["name"], field, what)
-            try:
-                value = self._templar.template(value)
-                if isinstance(value, _VaultValue):
-                    value = str(value)
-            except Exception as exc:  # noqa: BLE001 - vault or template failure; its message could quote the value
-                raise AnsibleLookupError("netraven.core.credentials: %s: %s" % (where, _failure_reason(exc))) from None
+            value = self._render(value, where)
             if not isinstance(value, str):
                 raise AnsibleLookupError("netraven.core.credentials: %s: must be a string, got %s" % (where, type(value).__name__))
             if value == "":

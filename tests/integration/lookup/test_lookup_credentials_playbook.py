@@ -112,7 +112,13 @@ def project(tmp_path: Path, ansible_env: dict[str, str]) -> Path:
     return tmp_path
 
 
+def hermetic(env: dict[str, str]) -> dict[str, str]:
+    """``env`` without NETRAVEN_* settings from the developer's shell (a metrics store would change the order)."""
+    return {key: value for key, value in env.items() if not key.startswith("NETRAVEN_")}
+
+
 def playbook(project: Path, env: dict[str, str], text: str, *extra: str) -> subprocess.CompletedProcess:
+    """Run ``text`` as play.yml at -vvvv with the vault password; NETRAVEN_* settings come only from ``env`` as the test set it."""
     (project / "play.yml").write_text(text)
     return subprocess.run(
         ["ansible-playbook", "-vvvv", "-i", "inventory.yml", "--vault-password-file", "vault-pw", "play.yml", *extra],
@@ -157,6 +163,8 @@ HAPPY = r"""
         content: |
           {{ query('netraven.core.credentials', groups['all']) | map('map', attribute='name') | map('join', ',') | join(';') }}
           {{ lookup('netraven.core.credentials', tags=['juniper']) | map(attribute='name') | join(',') }}
+          {{ lookup('netraven.core.credentials', 'lon-fw-01', 'nyc-edge-01') | map('map', attribute='name') | map('join', ',') | join(';') }}
+          {{ query('netraven.core.credentials', 'lon-fw-01') | map('map', attribute='name') | map('join', ',') | join(';') }}
         dest: "{{ out }}/multi.txt"
         mode: "0600"
       run_once: true
@@ -164,7 +172,7 @@ HAPPY = r"""
 
 
 def test_vaulted_credentials_arrive_byte_exact_and_never_in_output(project: Path, ansible_env: dict[str, str]) -> None:
-    result = playbook(project, ansible_env, HAPPY)
+    result = playbook(project, hermetic(ansible_env), HAPPY)
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-3000:]
     out = project / "out"
@@ -179,6 +187,8 @@ def test_vaulted_credentials_arrive_byte_exact_and_never_in_output(project: Path
         # groups['all'] lists the hosts in inventory order (lon-fw-01, nyc-core-01, nyc-edge-01, special-01)
         "backup_admin;cisco_admin,backup_admin;juniper_admin,backup_admin;" + ",".join("spec_%d" % i for i in range(len(SPECIAL))) + ",backup_admin",
         "juniper_admin,backup_admin",
+        "backup_admin;juniper_admin,backup_admin",  # lookup with several hosts: one list each
+        "backup_admin",  # query with one host: a list holding its one list
     ]
     expected = {
         "nyc-core-01-var": [("cisco_admin", CISCO, ENABLE), ("backup_admin", "", "")],
@@ -235,7 +245,7 @@ ERRORS = """
 
 
 def test_errors_name_the_credential_or_host_and_never_a_secret(project: Path, ansible_env: dict[str, str]) -> None:
-    result = playbook(project, ansible_env, ERRORS)
+    result = playbook(project, hermetic(ansible_env), ERRORS)
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-3000:]
     assert not list((project / "out").glob("*.never"))
@@ -282,7 +292,7 @@ def test_learned_order_through_the_real_metrics_store(project: Path, ansible_env
         store.record_attempt("nyc-edge-01", "cisco_admin", "success", 30)  # bound, but does not match a Juniper box
     finally:
         store.close()
-    result = playbook(project, dict(ansible_env, NETRAVEN_METRICS_STORE=url), LEARNED)
+    result = playbook(project, dict(hermetic(ansible_env), NETRAVEN_METRICS_STORE=url), LEARNED)
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-3000:]
     out = project / "out"

@@ -242,3 +242,22 @@ def test_learned_order_uses_each_hosts_last_working_credential(lookup, world, wa
 def test_redact_url() -> None:
     assert credentials_plugin.redact_url("postgresql://nr:Canary-pg-9f3@db:5432/x") == "postgresql://nr:***@db:5432/x"
     assert credentials_plugin.redact_url("sqlite:///a/b.db") == "sqlite:///a/b.db"
+
+
+def test_template_errors_name_the_field_not_the_value(lookup, world, warnings) -> None:
+    world["netraven_credentials"][2]["password"] = trust_as_template("Canary-tpl-9f3 {{ undefined_thing }}")
+    world["netraven_credentials"][0]["tags"] = trust_as_template("{{ also_undefined }}")
+    with pytest.raises(AnsibleLookupError, match=r"credential #0, field 'tags': cannot render it") as info:
+        lookup.run(["nyc-core-01"], variables=world)
+    world["netraven_credentials"][0]["tags"] = ["default"]
+    with pytest.raises(AnsibleLookupError, match=r"credential 'cisco_admin', field 'password' \(for host 'nyc-core-01'\): cannot render") as info:
+        lookup.run(["nyc-core-01"], variables=world)
+    assert "Canary" not in str(info.value) and "undefined_thing" not in str(info.value)
+    # the broken credential does not match a Juniper box: its password is never rendered
+    assert names(lookup.run(["nyc-edge-01"], variables=world)[0]) == ["juniper_admin", "backup_admin"]
+
+
+def test_credentials_file_from_a_variable(lookup, world, warnings, tmp_path: Path) -> None:
+    write(tmp_path / "vars-file.yml", {"netraven_credentials": [{"name": "via_var", "username": "u", "ssh_key_file": "/k", "tags": ["cisco"]}]})
+    world["netraven_credentials_file"] = str(tmp_path / "vars-file.yml")
+    assert names(lookup.run(["nyc-core-01"], variables=world)[0]) == ["via_var"]
