@@ -2,10 +2,13 @@
 
 - ``kbd``: keyboard-interactive only: a wrong password is ``auth_rejected`` (not a missing
   method), the right one logs in through paramiko's keyboard-interactive fallback;
+- ``kbd_key``: the same device kind and a key-only credential: ``auth_method_unsupported``
+  (moves on, not counted), then the password credential works;
 - ``slow``: authentication answered after 3 s with ``timeouts.auth: 1``: ``auth_timeout``, stop,
   nothing counted against the credential;
 - ``enable_bad``: login works, enable secret refused: ``enable_failed``, the loop stops, the store
-  counts an enable failure and no login failure; ``enable_ok``: the right secret: ``success``;
+  counts an enable failure and no login failure; ``enable_next``: the same with
+  ``next_on_enable_failed``: the next credential is tried and works; ``enable_ok``: ``success``;
 - ``locked``: locks after 2 failures: the 3rd (right) credential is ``locked_out`` and the loop
   stops there;
 - ``expired``: login works but the device demands a new password: ``password_expired``, stop;
@@ -16,6 +19,7 @@
 """
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -35,6 +39,8 @@ LAB = {
         {"name": "slow", "platform": "cisco_ios", "port": "auto", "accept": ["good"], "behaviours": [{"slow_auth": 3}]},
         {"name": "enable_bad", "platform": "cisco_ios", "port": "auto", "accept": ["wrong_en", "good"],
          "enable_secret": "Canary-en-9f3"},
+        {"name": "enable_next", "platform": "cisco_ios", "port": "auto", "accept": ["wrong_en", "good"],
+         "enable_secret": "Canary-en-9f3"},
         {"name": "enable_ok", "platform": "cisco_ios", "port": "auto", "accept": ["good"], "enable_secret": "Canary-en-9f3"},
         {"name": "locked", "platform": "cisco_ios", "port": "auto", "accept": ["good"],
          "behaviours": [{"lockout": {"after": 2, "for": 60}}]},
@@ -46,9 +52,23 @@ LAB = {
 }
 
 
+def with_key_credential(tmp_path: Path) -> dict:
+    """LAB plus ``key_only`` (an ed25519 key made with ssh-keygen) and the ``kbd_key`` device."""
+    key = tmp_path / "keys" / "id_key_only"
+    key.parent.mkdir(mode=0o700)
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True, capture_output=True)
+    public = " ".join(key.with_suffix(".pub").read_text().split()[:2])
+    spec = {"credentials": CREDENTIALS + [{"name": "key_only", "username": "admin", "public_key": public}],
+            "devices": list(LAB["devices"])}
+    spec["devices"].append({"name": "kbd_key", "platform": "cisco_ios", "port": "auto", "accept": ["good", "key_only"],
+                            "behaviours": ["keyboard_interactive_only"]})
+    return spec
+
+
 def vars_yaml() -> str:
     """``creds`` for the playbook (secrets ``!unsafe``)."""
-    lines = ["creds:"]
+    lines = ["creds:", "  key_only:", "    name: key_only", "    username: admin",
+             "    ssh_key_file: '{{ playbook_dir }}/keys/id_key_only'"]
     for cred in CREDENTIALS:
         lines += [f"  {cred['name']}:", f"    name: {cred['name']}", f"    username: {cred['username']}",
                   f"    password: !unsafe '{cred['password']}'"]
@@ -64,12 +84,15 @@ def outcomes(result: dict) -> list[tuple[str, str]]:
 @pytest.mark.lab
 @pytest.mark.slow
 def test_behaviours(lab, cli, tmp_path: Path, play_env: dict[str, str], store_url: str) -> None:
-    running = lab(LAB)
+    running = lab(with_key_credential(tmp_path))
     host = cli.lab_host
     hosts = {
         "kbd": host(running.port("kbd"), test_cred_names=["bad1", "good"]),
+        "kbd_key": host(running.port("kbd_key"), test_cred_names=["key_only", "good"]),
         "slow": host(running.port("slow"), test_cred_names=["good", "bad1"], test_timeouts={"auth": 1}),
         "enable_bad": host(running.port("enable_bad"), test_cred_names=["wrong_en", "good"], test_enable=True),
+        "enable_next": host(running.port("enable_next"), test_cred_names=["wrong_en", "good"], test_enable=True,
+                            test_next_on_enable_failed=True),
         "enable_ok": host(running.port("enable_ok"), test_cred_names=["good"], test_enable=True,
                           test_metrics_store=f"sqlite:///{tmp_path / 'no-such-dir' / 'metrics.db'}"),
         "locked": host(running.port("locked"), test_cred_names=["bad1", "bad2", "good"], test_max_attempts=5),
@@ -77,7 +100,7 @@ def test_behaviours(lab, cli, tmp_path: Path, play_env: dict[str, str], store_ur
         "blackhole": host(running.port("blackhole"), test_cred_names=["good", "bad1"], test_timeouts={"banner": 1}),
         "drops": host(running.port("drops"), "arista_eos", test_cred_names=["bad1", "good"]),
     }
-    proc = cli.run_play(tmp_path, play_env, hosts, vars_text=vars_yaml(), args=("--forks", "8"))
+    proc = cli.run_play(tmp_path, play_env, hosts, vars_text=vars_yaml(), args=("--forks", "10"))
     results = cli.results_of(tmp_path)
     assert set(results) == set(hosts), proc.stdout
     store = open_store(store_url)
@@ -88,6 +111,11 @@ def test_behaviours(lab, cli, tmp_path: Path, play_env: dict[str, str], store_ur
         assert outcomes(kbd) == [("bad1", "auth_rejected"), ("good", "success")], kbd
         assert [e["method"] for e in running.auth_log("kbd") if e["accepted"]] == ["keyboard-interactive"]
 
+        kbd_key = results["kbd_key"]
+        assert outcomes(kbd_key) == [("key_only", "auth_method_unsupported"), ("good", "success")], kbd_key
+        assert kbd_key["attempts"][0]["cause"] == "BadAuthenticationType"
+        assert stats.get("key_only", {}).get("failures", 0) == 0
+
         slow = results["slow"]
         assert slow["failed"] and outcomes(slow) == [("good", "auth_timeout")], slow
         assert not [a for a in store.attempts(device="slow") if a["outcome"] == "auth_rejected"]
@@ -96,9 +124,12 @@ def test_behaviours(lab, cli, tmp_path: Path, play_env: dict[str, str], store_ur
         assert enable_bad["failed"] and outcomes(enable_bad) == [("wrong_en", "enable_failed")], enable_bad
         assert enable_bad["credential"]["name"] == "wrong_en"  # the login itself worked
         assert enable_bad["attempts"][0]["phase"] == "enable"
-        assert (stats["wrong_en"]["enable_failures"], stats["wrong_en"]["failures"]) == (1, 0)
-        log = [(e["method"], e["accepted"]) for e in running.auth_log("enable_bad")]
-        assert log == [("password", True), ("enable", False)]  # login accepted, enable secret refused, nothing more
+        assert (stats["wrong_en"]["enable_failures"], stats["wrong_en"]["failures"]) == (2, 0)  # enable_bad + enable_next
+        assert [(e["method"], e["accepted"]) for e in running.auth_log("enable_bad")] == [("password", True)]
+        assert [e["accepted"] for e in running.enable_log("enable_bad")] == [False]  # one refused enable, nothing more
+
+        enable_next = results["enable_next"]
+        assert outcomes(enable_next) == [("wrong_en", "enable_failed"), ("good", "success")], enable_next
 
         enable_ok = results["enable_ok"]
         assert enable_ok["outcome"] == "success" and enable_ok["credential"]["name"] == "good", enable_ok
