@@ -25,6 +25,16 @@ def repo_root() -> Path:
     return REPO_ROOT
 
 
+@pytest.fixture(autouse=True)
+def _isolated_default_store(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point ``$XDG_DATA_HOME`` at a fresh folder so no test reads or writes the user's default
+    metrics store (``~/.local/share/netraven/metrics.db``); unset ``NETRAVEN_METRICS_STORE``."""
+    data_home = tmp_path_factory.mktemp("xdg-data")
+    monkeypatch.setenv("XDG_DATA_HOME", str(data_home))
+    monkeypatch.delenv("NETRAVEN_METRICS_STORE", raising=False)
+    return data_home
+
+
 @pytest.fixture
 def ansible_env(tmp_path: Path) -> dict[str, str]:
     """Environment for ansible-playbook/ansible-inventory/ansible-doc subprocesses.

@@ -71,7 +71,8 @@ options:
       - V(priority) sorts by C(priority) ascending, then by name.
       - V(learned) puts the device's last working credential (read from the metrics store) first,
         when it matches the device, then the rest in priority order.
-      - The default is V(learned) when O(metrics_store) is set (to anything but V(none)), else V(priority).
+      - The default is V(learned) unless O(metrics_store=none), else V(priority); a device the store knows
+        nothing about (or a store file not created yet) gets priority order.
       - When the store cannot be read the lookup warns and uses priority order; it never fails for that.
     type: str
     choices: [priority, learned]
@@ -81,8 +82,8 @@ options:
         V(sqlite:///var/lib/netraven/metrics.db), V(json:///srv/netraven/metrics.json) or
         V(postgresql://netraven@db.example.com/netraven).
       - V(none) disables the store (priority order).
-      - When unset and O(order=learned), the per-user default store
-        C(~/.local/share/netraven/metrics.db) is read.
+      - When unset, the per-user default store C(~/.local/share/netraven/metrics.db) (under
+        C($XDG_DATA_HOME) when set) is read, the same store netraven.core.cli_command records to by default.
     type: str
     env:
       - name: NETRAVEN_METRICS_STORE
@@ -227,7 +228,6 @@ _raw:
 
 import os  # noqa: E402
 from collections.abc import Mapping  # noqa: E402
-from urllib.parse import urlsplit, urlunsplit  # noqa: E402
 
 from ansible.errors import AnsibleError, AnsibleLookupError  # noqa: E402
 from ansible.module_utils.common.text.converters import to_text  # noqa: E402
@@ -236,6 +236,9 @@ from ansible.utils.display import Display  # noqa: E402
 from ansible.utils.unsafe_proxy import wrap_var  # noqa: E402
 
 from ansible_collections.netraven.core.plugins.module_utils import _matching  # noqa: E402
+from ansible_collections.netraven.core.plugins.module_utils._metrics_store import (  # noqa: E402
+    MetricsStoreError, open_store, parse_store_url, redact_url,
+)
 
 try:  # ansible-core >= 2.19
     from ansible.parsing.vault import EncryptedString as _VaultValue
@@ -249,44 +252,31 @@ EARLY_FIELDS = ("name", "priority", "tags")
 STRING_FIELDS = ("name", "username", "password", "ssh_key_file", "enable_secret", "description")
 
 
-def redact_url(url: str) -> str:
-    """``url`` without a password in its userinfo (``user:pw@host`` becomes ``user:***@host``)."""
-    try:
-        parts = urlsplit(url)
-        if parts.password is None:
-            return url
-        netloc = "%s:***@%s" % (parts.username or "", parts.netloc.rsplit("@", 1)[1])
-        return urlunsplit(parts._replace(netloc=netloc))
-    except ValueError:
-        return "<unparsable metrics store URL>"
-
-
 def last_working_names(url: str | None, devices: list[str]) -> dict[str, str | None]:
     """The last working credential name per device from the metrics store at ``url``.
 
-    ``url`` follows ``_metrics_store.open_store`` (``None`` = the per-user default store).
-    Returns ``{}`` with a warning when the store is disabled, missing or unreadable: the
-    caller then uses priority order. Never raises.
+    ``url`` follows ``_metrics_store.open_store`` (``None`` = the per-user default store). The
+    default store's file not existing yet means nothing was learned: ``{}`` silently. A configured
+    store that is missing or unreadable gives ``{}`` with a warning; the caller then uses priority
+    order. Never raises.
     """
-    try:
-        # Imported here so that the lookup works without the store module (priority order).
-        from ansible_collections.netraven.core.plugins.module_utils._metrics_store import open_store
-    except ImportError as exc:
-        display.warning("netraven.core.credentials: metrics store support unavailable (%s); using priority order" % exc.__class__.__name__)
-        return {}
     where = redact_url(url) if url else "the default metrics store"
     try:
-        store = open_store(url, warn=display.warning)
-        if store is None:
-            display.warning("netraven.core.credentials: order=learned but the metrics store is disabled (none); using priority order")
+        parsed = parse_store_url(url)
+        if parsed is None:
             return {}
+        if parsed[0] != "postgresql" and not os.path.exists(parsed[1]):
+            if url:
+                display.warning("netraven.core.credentials: cannot read the metrics store (%s does not exist); using priority order" % where)
+            return {}
+        store = open_store(url, warn=display.warning)
         try:
             return {device: store.last_working(device) for device in devices}
         finally:
             store.close()
     except Exception as exc:  # noqa: BLE001 - any store failure falls back to priority order
         # MetricsStoreError messages name the URL without its password; other errors only by type.
-        detail = to_text(exc) if exc.__class__.__name__ == "MetricsStoreError" else "%s reading %s" % (exc.__class__.__name__, where)
+        detail = to_text(exc) if isinstance(exc, MetricsStoreError) else "%s reading %s" % (exc.__class__.__name__, where)
         display.warning("netraven.core.credentials: cannot read the metrics store (%s); using priority order" % detail)
         return {}
 
@@ -456,7 +446,7 @@ class LookupModule(LookupBase):
         """The order to use and, for ``learned``, the last working credential per host."""
         url = self.get_option("metrics_store")
         disabled = isinstance(url, str) and url.strip().lower() == "none"
-        order = self.get_option("order") or ("learned" if url and not disabled else "priority")
+        order = self.get_option("order") or ("priority" if disabled else "learned")
         if order != "learned":
             return order, {}
         if disabled:

@@ -210,6 +210,17 @@ def test_priority_is_the_default_without_a_store(lookup, world, warnings) -> Non
     assert warnings == []
 
 
+def test_learned_from_the_default_store_when_none_is_configured(lookup, world, warnings) -> None:
+    """Unset metrics_store = the per-user default store (under $XDG_DATA_HOME), which the module records to."""
+    from ansible_collections.netraven.core.plugins.module_utils._metrics_store import open_store
+
+    with open_store(None) as store:  # the autouse fixture points $XDG_DATA_HOME at a fresh folder
+        store.record_attempt("nyc-core-01", "backup_admin", "success", 12)
+    assert names(lookup.run(["nyc-core-01"], variables=world)[0]) == ["backup_admin", "cisco_admin"]
+    assert names(lookup.run(["nyc-core-01"], variables=world, metrics_store="none")[0]) == ["cisco_admin", "backup_admin"]
+    assert warnings == []
+
+
 def test_unreadable_store_warns_and_falls_back_to_priority(lookup, world, warnings, tmp_path: Path, monkeypatch) -> None:
     unreadable = tmp_path / "no-such-folder" / "metrics.json"
     monkeypatch.setenv("NETRAVEN_METRICS_STORE", "json://%s" % unreadable)  # a configured store: learned is the default
@@ -240,7 +251,7 @@ def test_learned_order_uses_each_hosts_last_working_credential(lookup, world, wa
 
 
 def test_redact_url() -> None:
-    assert credentials_plugin.redact_url("postgresql://nr:Canary-pg-9f3@db:5432/x") == "postgresql://nr:***@db:5432/x"
+    assert credentials_plugin.redact_url("postgresql://nr:Canary-pg-9f3@db:5432/x") == "postgresql://nr@db:5432/x"
     assert credentials_plugin.redact_url("sqlite:///a/b.db") == "sqlite:///a/b.db"
 
 
