@@ -255,10 +255,9 @@ STRING_FIELDS = ("name", "username", "password", "ssh_key_file", "enable_secret"
 def last_working_names(url: str | None, devices: list[str]) -> dict[str, str | None]:
     """The last working credential name per device from the metrics store at ``url``.
 
-    ``url`` follows ``_metrics_store.open_store`` (``None`` = the per-user default store). The
-    default store's file not existing yet means nothing was learned: ``{}`` silently. A configured
-    store that is missing or unreadable gives ``{}`` with a warning; the caller then uses priority
-    order. Never raises.
+    ``url`` follows ``_metrics_store.open_store`` (``None`` = the per-user default store). A file
+    store that does not exist yet (the first run) has learned nothing: ``{}``, noted at -vvv. An
+    unreadable store gives ``{}`` with a warning; the caller then uses priority order. Never raises.
     """
     where = redact_url(url) if url else "the default metrics store"
     try:
@@ -266,8 +265,7 @@ def last_working_names(url: str | None, devices: list[str]) -> dict[str, str | N
         if parsed is None:
             return {}
         if parsed[0] != "postgresql" and not os.path.exists(parsed[1]):
-            if url:
-                display.warning("netraven.core.credentials: cannot read the metrics store (%s does not exist); using priority order" % where)
+            display.vvv("netraven.core.credentials: %s does not exist yet (nothing learned); priority order" % where)
             return {}
         store = open_store(url, warn=display.warning)
         try:

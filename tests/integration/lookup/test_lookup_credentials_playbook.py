@@ -276,7 +276,7 @@ LEARNED = """
         dest: "{{ playbook_dir }}/out/{{ inventory_hostname }}.fallback"
         mode: "0600"
       vars:
-        broken: "json://{{ playbook_dir }}/no-such-folder/metrics.json"
+        broken: "json://{{ playbook_dir }}/unreadable-store"
 """
 
 
@@ -292,6 +292,7 @@ def test_learned_order_through_the_real_metrics_store(project: Path, ansible_env
         store.record_attempt("nyc-edge-01", "cisco_admin", "success", 30)  # bound, but does not match a Juniper box
     finally:
         store.close()
+    (project / "unreadable-store").mkdir()  # a folder where a JSON store file should be
     result = playbook(project, dict(hermetic(ansible_env), NETRAVEN_METRICS_STORE=url), LEARNED)
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-3000:]

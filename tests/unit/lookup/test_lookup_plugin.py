@@ -210,6 +210,12 @@ def test_priority_is_the_default_without_a_store(lookup, world, warnings) -> Non
     assert warnings == []
 
 
+def test_missing_store_file_is_the_first_run_not_a_warning(lookup, world, warnings, tmp_path: Path) -> None:
+    missing = "sqlite:///%s" % (tmp_path / "not-yet" / "metrics.db")
+    assert names(lookup.run(["nyc-core-01"], variables=world, metrics_store=missing)[0]) == ["cisco_admin", "backup_admin"]
+    assert warnings == []
+
+
 def test_learned_from_the_default_store_when_none_is_configured(lookup, world, warnings) -> None:
     """Unset metrics_store = the per-user default store (under $XDG_DATA_HOME), which the module records to."""
     from ansible_collections.netraven.core.plugins.module_utils._metrics_store import open_store
@@ -222,7 +228,8 @@ def test_learned_from_the_default_store_when_none_is_configured(lookup, world, w
 
 
 def test_unreadable_store_warns_and_falls_back_to_priority(lookup, world, warnings, tmp_path: Path, monkeypatch) -> None:
-    unreadable = tmp_path / "no-such-folder" / "metrics.json"
+    unreadable = tmp_path / "metrics.json"
+    unreadable.mkdir()  # a folder where the store file should be: exists, cannot be read
     monkeypatch.setenv("NETRAVEN_METRICS_STORE", "json://%s" % unreadable)  # a configured store: learned is the default
     assert names(lookup.run(["nyc-core-01"], variables=world)[0]) == ["cisco_admin", "backup_admin"]
     assert len(warnings) == 1 and "using priority order" in warnings[0]
@@ -275,6 +282,7 @@ def test_credentials_file_from_a_variable(lookup, world, warnings, tmp_path: Pat
 
 
 def test_store_from_the_netraven_metrics_store_variable(lookup, world, warnings, tmp_path: Path) -> None:
-    world["netraven_metrics_store"] = "json://%s" % (tmp_path / "no-such-folder" / "metrics.json")
+    (tmp_path / "metrics.json").mkdir()  # unreadable: a folder, not a store file
+    world["netraven_metrics_store"] = "json://%s" % (tmp_path / "metrics.json")
     assert names(lookup.run(["nyc-core-01"], variables=world)[0]) == ["cisco_admin", "backup_admin"]
     assert len(warnings) == 1 and "using priority order" in warnings[0]
