@@ -91,7 +91,7 @@ def test_many_processes_create_a_new_store_at_once(kind: str, tmp_path) -> None:
     for round_no in range(3):
         store_url = f"{kind}://{tmp_path}/fresh-{round_no}.{kind}"
         barrier = ctx.Barrier(32, timeout=60)
-        procs = [ctx.Process(target=opener_main, args=(store_url, barrier)) for _ in range(32)]
+        procs = [ctx.Process(target=opener_main, args=(store_url, barrier)) for _writer in range(32)]
         for proc in procs:
             proc.start()
         for proc in procs:
