@@ -150,7 +150,7 @@ EXAMPLES = r"""
 
 - name: Back up the running-config with the first credential that works
   netraven.core.cli_command:
-    command: show running-config
+    commands: [show running-config]
     credentials: "{{ lookup('netraven.core.credentials', inventory_hostname) }}"
   no_log: true          # the task arguments hold passwords
 
