@@ -35,7 +35,7 @@ options:
 EXAMPLES = r"""
 - name: Save a redacted copy of the running-config
   ansible.builtin.copy:
-    content: "{{ result.stdout | netraven.core.redact_config }}"
+    content: "{{ result.stdout[0] | netraven.core.redact_config }}"  # stdout is a list, one item per command
     dest: "backups/{{ inventory_hostname }}.cfg"
     mode: "0600"
   delegate_to: localhost

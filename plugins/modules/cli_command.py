@@ -227,6 +227,12 @@ seealso:
 """
 
 EXAMPLES = r"""
+# The module connects to the device itself (netmiko), so plays run it on the controller:
+#   - hosts: all
+#     connection: local
+#     gather_facts: false
+#     vars:
+#       ansible_python_interpreter: "{{ ansible_playbook_python }}"   # the Python that has netmiko
 # Inventory from netraven.core.devices: host, port, platform and credentials come from hostvars
 # and the netraven.core.credentials lookup; a task needs only the commands.
 - name: Read the running-config
@@ -401,7 +407,7 @@ ARGUMENT_SPEC = dict(
     host_key_checking=dict(type="bool", default=True, no_log=False),
     known_hosts_file=dict(type="path"),
     enable=dict(type="bool", default=False),
-    metrics_store=dict(type="str", fallback=(env_fallback, ["NETRAVEN_METRICS_STORE"])),
+    metrics_store=dict(type="str", no_log=True, fallback=(env_fallback, ["NETRAVEN_METRICS_STORE"])),  # a PostgreSQL URL may hold a password
     job_id=dict(type="str", fallback=(env_fallback, ["JOB_ID", "AWX_JOB_ID"])),
     credentials_var=dict(type="str"),
     credentials_file=dict(type="path"),
