@@ -2,6 +2,7 @@
 real backup: the injected file is the only credential source, the store URL comes from the env."""
 from __future__ import annotations
 
+import json
 import stat
 import subprocess
 import sys
@@ -67,7 +68,7 @@ def test_backup_with_injected_credential_set(lab, tmp_path, ansible_env):
     env = {**ansible_env, **injected}
     cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "netraven.core.backup", "-i", str(inventory),
            "-e", f"config_backup_dir={tmp_path / 'backups'}", "-e", f"credential_report_dir={tmp_path / 'report'}",
-           "-e", '{"config_backup_command_options": {"known_hosts_file": "%s"}}' % running.known_hosts]
+           "-e", json.dumps({"config_backup_command_options": {"known_hosts_file": str(running.known_hosts)}})]
     run = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
 
