@@ -47,7 +47,7 @@ def test_injector_files_are_owner_only_and_escaped(tmp_path):
     assert yaml.safe_load(files["template.credentials"].read_text())[0]["name"] == "a"
 
     del values["metrics_store_password"]
-    _, files = render_injectors(inputs, injectors, values, tmp_path / "nopw")
+    files = render_injectors(inputs, injectors, values, tmp_path / "nopw")[1]
     assert files["template.pgpass"].read_text() == ""
     with pytest.raises(ValueError, match="credentials_yaml"):
         render_injectors(inputs, injectors, {"metrics_store": "none"}, tmp_path / "missing")

@@ -16,7 +16,7 @@ from awx_helpers import (ansible_envvars, backup_extravars, credential_type_from
 
 from ansible_collections.netraven.core.plugins.module_utils._metrics_store import open_store
 
-pytestmark = [pytest.mark.lab, pytest.mark.slow, pytest.mark.postgres]
+pytestmark = [pytest.mark.lab, pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(1200)]
 
 DEVICES = 100
 FORKS = 10
@@ -47,7 +47,7 @@ def test_two_concurrent_jobs_share_one_postgresql_store(lab, tmp_path, ansible_e
     for job in JOBS:
         folder = tmp_path / f"job{job}"
         inventory = write_inventory(folder, running, halves[job])
-        injected, _ = render_injectors(inputs, injectors, credential_values(pg_dsn), folder / "private")
+        injected = render_injectors(inputs, injectors, credential_values(pg_dsn), folder / "private")[0]
         jobs[job] = ansible_runner.run_async(
             private_data_dir=str(folder / "private"),
             playbook="netraven.core.backup",
