@@ -1,0 +1,501 @@
+# -*- coding: utf-8 -*-
+# Copyright: netraven.core contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Lookup netraven.core.credentials: which credentials to try on a device, in which order."""
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: credentials
+author: netraven.core contributors (@netraven)
+version_added: "0.1.0"
+short_description: Tag-matched credentials for a device, in priority or learned order
+description:
+  - Returns the credentials that may be tried on a device, first to last, following NetRaven's
+    tag rule. A credential matches a device when it shares at least one tag with it; every device
+    carries the default tag (O(default_tag)), so a credential tagged V(default) matches everywhere.
+  - The device's tags come from its C(netraven_tags) host variable (set by the
+    P(netraven.core.devices#inventory) inventory plugin). A host without C(netraven_tags) has only the default tag.
+  - Credentials come from the variable named by O(credentials_var) (usually vault-encrypted
+    group_vars) or, when O(credentials_file) is set, only from that YAML file.
+  - Each credential is a mapping with C(name) (unique), C(username), C(password) and/or
+    C(ssh_key_file), optional C(enable_secret), C(priority) (integer, default 100, lower is tried
+    first), C(tags) (list of tag names, required; V([default]) means every device) and an optional C(description).
+    Any other key is an error, so a misspelt C(enable_secret) is not silently dropped.
+  - Vault-encrypted values are decrypted only for the credentials that are returned; secrets of
+    credentials that do not match the device are never decrypted. Every returned string is marked
+    unsafe, so a password such as C(p{{x}}) is never templated.
+  - Bad input (duplicate names, missing C(username), neither C(password) nor C(ssh_key_file),
+    a C(priority) that is not an integer, C(tags) that are not a list of strings, unknown host,
+    a value that still looks vault-encrypted after decryption) fails with an error that names the
+    credential or host and field, never a secret value.
+options:
+  _terms:
+    description:
+      - Inventory host names (usually V(inventory_hostname)). Each one gives one list of credentials.
+      - A list of names is expanded, so V(groups['routers']) works.
+      - Leave empty when O(tags) is given.
+    type: list
+    elements: str
+    required: false
+  tags:
+    description:
+      - Match this explicit tag list instead of a host's C(netraven_tags). The default tag is
+        added, as for a device. Cannot be combined with host names. The order is always
+        V(priority) order (there is no device whose last working credential could be looked up).
+    type: list
+    elements: str
+  credentials_var:
+    description:
+      - Name of the variable holding the credential list, looked up in the calling task's variables.
+      - The variable may be a list or a template that renders to one (for example
+        V("{{ vault_netraven_credentials }}")); a template is rendered as a whole, which decrypts all of it.
+    type: str
+    default: netraven_credentials
+  credentials_file:
+    description:
+      - A YAML file with the credentials; used instead of O(credentials_var) when set.
+      - The file may be encrypted as a whole with ansible-vault, or hold C(!vault) values.
+      - Its content is either a list of credentials, or a mapping with the key named by
+        O(credentials_var) (V(netraven_credentials)) holding that list. The second shape lets the same
+        file serve as a vars file; other keys are ignored.
+      - A relative path is searched like the P(ansible.builtin.file#lookup) lookup does (the role's or
+        playbook's C(files/) directory, then the playbook directory); C(~) is expanded.
+      - An AWX credential type can write this file with a file injector and set E(NETRAVEN_CREDENTIALS_FILE).
+    type: str
+    env:
+      - name: NETRAVEN_CREDENTIALS_FILE
+    vars:
+      - name: netraven_credentials_file
+  order:
+    description:
+      - V(priority) sorts by C(priority) ascending, then by name.
+      - V(learned) puts the device's last working credential (read from the metrics store) first,
+        when it matches the device, then the rest in priority order.
+      - The default is V(learned) when O(metrics_store) is set (to anything but V(none)), else V(priority).
+      - When the store cannot be read the lookup warns and uses priority order; it never fails for that.
+    type: str
+    choices: [priority, learned]
+  metrics_store:
+    description:
+      - URL of the credential metrics store that V(learned) order reads, for example
+        V(sqlite:///var/lib/netraven/metrics.db), V(json:///srv/netraven/metrics.json) or
+        V(postgresql://netraven@db.example.com/netraven).
+      - V(none) disables the store (priority order).
+      - When unset and O(order=learned), the per-user default store
+        C(~/.local/share/netraven/metrics.db) is read.
+    type: str
+    env:
+      - name: NETRAVEN_METRICS_STORE
+    ini:
+      - section: netraven
+        key: metrics_store
+  default_tag:
+    description:
+      - The tag every device carries. Must match the inventory plugin's setting.
+    type: str
+    default: default
+    env:
+      - name: NETRAVEN_DEFAULT_TAG
+    ini:
+      - section: netraven
+        key: default_tag
+  missing:
+    description:
+      - What to do when no credential matches a host (or O(tags)).
+      - V(empty) returns an empty list; V(error) fails naming the host and its tags.
+    type: str
+    default: empty
+    choices: [empty, error]
+notes:
+  - With one host, V(lookup) returns that host's list of credentials. With several hosts, V(lookup)
+    returns one list per host. V(query) (or V(wantlist=true)) always returns one list per host, so
+    V(query('netraven.core.credentials', inventory_hostname\)[0]) is the host's list.
+  - Tags compare exactly (case-sensitive).
+  - Secrets in plain-text variables are templated by Ansible before this lookup sees them; to keep
+    C({{) in a plain-text password use C(!unsafe), or vault-encrypt it (vault values are never templated).
+seealso:
+  - plugin: netraven.core.devices
+    plugin_type: inventory
+"""
+
+EXAMPLES = r"""
+# group_vars/all/credentials.yml (encrypt the secrets with `ansible-vault encrypt_string`)
+# netraven_credentials:
+#   - name: cisco_admin
+#     username: admin
+#     password: !vault |
+#       $ANSIBLE_VAULT;1.1;AES256
+#       ...
+#     enable_secret: !vault |
+#       ...
+#     priority: 10
+#     tags: [cisco]
+#   - name: backup_admin
+#     username: backup
+#     ssh_key_file: ~/.ssh/netraven_backup
+#     priority: 30
+#     tags: [default]
+
+# What comes back (cred = one credential mapping):
+#   lookup('netraven.core.credentials', 'r1')              -> [cred, cred]                  r1's list
+#   query('netraven.core.credentials', 'r1')               -> [[cred, cred]]                one list per host
+#   lookup('netraven.core.credentials', 'r1', wantlist=true) -> [[cred, cred]]              same as query
+#   lookup('netraven.core.credentials', 'r1', 'r2')        -> [[r1's creds], [r2's creds]]
+#   query('netraven.core.credentials', groups['routers'])  -> one list per router, in group order
+#     (use query for groups: with lookup, a group of one host gives that host's list, not a list of lists)
+#   lookup('netraven.core.credentials', tags=['cisco'])    -> [cred, ...]                   tags cisco or default
+
+- name: Back up the running-config with the first credential that works
+  netraven.core.cli_command:
+    command: show running-config
+    credentials: "{{ lookup('netraven.core.credentials', inventory_hostname) }}"
+  no_log: true          # the task arguments hold passwords
+
+- name: Show which credentials would be tried, by name only (no secret in the output)
+  ansible.builtin.debug:
+    msg: "{{ lookup('netraven.core.credentials', inventory_hostname) | map(attribute='name') | list }}"
+
+- name: Loop over a host's credentials; label by name and hide the item
+  ansible.builtin.debug:
+    msg: "would try {{ item.name }} (tags {{ item.matched_tags | join(',') }})"
+  loop: "{{ query('netraven.core.credentials', inventory_hostname)[0] }}"
+  loop_control:
+    label: "{{ item.name }}"
+  no_log: true
+
+- name: Several hosts in one call - query returns one list per host, in the order given
+  ansible.builtin.set_fact:
+    per_host: "{{ dict(groups['routers'] | zip(query('netraven.core.credentials', groups['routers']))) }}"
+  no_log: true
+
+- name: Credentials for an explicit tag list instead of a host (priority order)
+  ansible.builtin.set_fact:
+    juniper_creds: "{{ lookup('netraven.core.credentials', tags=['juniper']) }}"
+  no_log: true
+
+- name: From an (optionally ansible-vault encrypted) file, failing when nothing matches
+  ansible.builtin.set_fact:
+    creds: "{{ lookup('netraven.core.credentials', inventory_hostname, credentials_file='files/credentials.yml', missing='error') }}"
+  no_log: true
+
+- name: Learned order from a metrics store (the last credential that worked on the device first)
+  ansible.builtin.set_fact:
+    creds: "{{ lookup('netraven.core.credentials', inventory_hostname, metrics_store='sqlite:///var/lib/netraven/metrics.db') }}"
+  no_log: true
+"""
+
+RETURN = r"""
+_raw:
+  description:
+    - One list per host (or one list for O(tags)), each the matching credentials, first to try first.
+    - With V(lookup) and a single host, the list of that host's credentials.
+  type: list
+  elements: list
+  contains:
+    name:
+      description: The credential's unique name (the metrics store's key).
+      type: str
+    username:
+      description: Login user name.
+      type: str
+    password:
+      description: Login password (decrypted if it was vault-encrypted), or null.
+      type: str
+    ssh_key_file:
+      description: Path of the private key, or null.
+      type: str
+    enable_secret:
+      description: Enable secret, or null.
+      type: str
+    priority:
+      description: Lower is tried first.
+      type: int
+    tags:
+      description: The credential's tags.
+      type: list
+      elements: str
+    matched_tags:
+      description: The tags the credential shares with the device (or with O(tags)).
+      type: list
+      elements: str
+    description:
+      description: The credential's description, only when it has one.
+      type: str
+"""
+
+import os  # noqa: E402
+from collections.abc import Mapping  # noqa: E402
+from urllib.parse import urlsplit, urlunsplit  # noqa: E402
+
+from ansible.errors import AnsibleError, AnsibleLookupError  # noqa: E402
+from ansible.module_utils.common.text.converters import to_text  # noqa: E402
+from ansible.plugins.lookup import LookupBase  # noqa: E402
+from ansible.utils.display import Display  # noqa: E402
+from ansible.utils.unsafe_proxy import wrap_var  # noqa: E402
+
+from ansible_collections.netraven.core.plugins.module_utils import _matching  # noqa: E402
+
+try:  # ansible-core >= 2.19
+    from ansible.parsing.vault import EncryptedString as _VaultValue
+except ImportError:  # pragma: no cover - older ansible-core
+    from ansible.parsing.yaml.objects import AnsibleVaultEncryptedUnicode as _VaultValue
+
+display = Display()
+
+VAULT_HEADER = "$ANSIBLE_VAULT"
+EARLY_FIELDS = ("name", "priority", "tags")
+STRING_FIELDS = ("name", "username", "password", "ssh_key_file", "enable_secret", "description")
+
+
+def redact_url(url: str) -> str:
+    """``url`` without a password in its userinfo (``user:pw@host`` becomes ``user:***@host``)."""
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        netloc = "%s:***@%s" % (parts.username or "", parts.netloc.rsplit("@", 1)[1])
+        return urlunsplit(parts._replace(netloc=netloc))
+    except ValueError:
+        return "<unparsable metrics store URL>"
+
+
+def last_working_names(url: str | None, devices: list[str]) -> dict[str, str | None]:
+    """The last working credential name per device from the metrics store at ``url``.
+
+    ``url`` follows ``_metrics_store.open_store`` (``None`` = the per-user default store).
+    Returns ``{}`` with a warning when the store is disabled, missing or unreadable: the
+    caller then uses priority order. Never raises.
+    """
+    try:
+        # Imported here so that the lookup works without the store module (priority order).
+        from ansible_collections.netraven.core.plugins.module_utils._metrics_store import open_store
+    except ImportError as exc:
+        display.warning("netraven.core.credentials: metrics store support unavailable (%s); using priority order" % exc.__class__.__name__)
+        return {}
+    where = redact_url(url) if url else "the default metrics store"
+    try:
+        store = open_store(url, warn=display.warning)
+        if store is None:
+            display.warning("netraven.core.credentials: order=learned but the metrics store is disabled (none); using priority order")
+            return {}
+        try:
+            return {device: store.last_working(device) for device in devices}
+        finally:
+            store.close()
+    except Exception as exc:  # noqa: BLE001 - any store failure falls back to priority order
+        # MetricsStoreError messages name the URL without its password; other errors only by type.
+        detail = to_text(exc) if exc.__class__.__name__ == "MetricsStoreError" else "%s reading %s" % (exc.__class__.__name__, where)
+        display.warning("netraven.core.credentials: cannot read the metrics store (%s); using priority order" % detail)
+        return {}
+
+
+def _failure_reason(exc: BaseException) -> str:
+    """Why a value could not be decrypted or rendered, by exception class names only (no message text)."""
+    chain = []
+    while exc is not None and len(chain) < 10:
+        chain.append(exc.__class__.__name__)
+        exc = exc.__cause__ or exc.__context__
+    if any("vault" in name.lower() for name in chain):
+        return "cannot decrypt it; is the vault password (vault id) it was encrypted with given? (%s)" % " <- ".join(chain)
+    return "cannot render it (%s)" % " <- ".join(chain)
+
+
+class LookupModule(LookupBase):
+    """Implements ``lookup('netraven.core.credentials', host, ...)``; see DOCUMENTATION."""
+
+    def run(self, terms: list, variables: dict | None = None, **kwargs) -> list[list[dict]]:
+        """Return one list of credentials per host in ``terms`` (or one for ``tags=``), first to try first.
+
+        Raises AnsibleLookupError naming the host, file, credential and field, never a secret value.
+        """
+        variables = variables or {}
+        self.set_options(var_options=variables, direct=kwargs)
+        tags = self.get_option("tags")
+        default_tag = self.get_option("default_tag")
+        hosts = self._host_names(terms)
+        if tags is not None and hosts:
+            raise AnsibleLookupError("netraven.core.credentials: give host names or tags=, not both")
+        if tags is None and not hosts:
+            raise AnsibleLookupError("netraven.core.credentials: give at least one host name, or tags=[...]")
+
+        credentials = self._credentials(variables)
+        if tags is not None:
+            device_tags = self._checked_tags(tags, "tags option")
+            return [self._finish(_matching.select_credentials(credentials, device_tags, "priority", None, default_tag), "tags %s" % device_tags)]
+
+        per_host_tags = {host: self._host_tags(variables, host) for host in hosts}
+        order, learned = self._order(hosts)
+        results = []
+        for host in hosts:
+            selected = _matching.select_credentials(credentials, per_host_tags[host], order, learned.get(host), default_tag)
+            results.append(self._finish(selected, "host %r" % host, per_host_tags[host]))
+        return results
+
+    # -- inputs ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _host_names(terms) -> list[str]:
+        """Flatten the terms one level (``groups['x']`` is a list) into host names (str)."""
+        names = []
+        for term in terms or []:
+            items = term if isinstance(term, (list, tuple)) else [term]
+            for item in items:
+                if not isinstance(item, str) or not item:
+                    raise AnsibleLookupError("netraven.core.credentials: host names must be non-empty strings, got %s" % type(item).__name__)
+                names.append(str(item))
+        return names
+
+    @staticmethod
+    def _checked_tags(tags, what: str) -> list[str]:
+        """``tags`` as a list of unique strings, or an AnsibleLookupError naming ``what``."""
+        try:
+            return _matching.normalise_tags(tags, what)
+        except _matching.CredentialError as exc:
+            raise AnsibleLookupError("netraven.core.credentials: %s" % exc) from None
+
+    def _host_tags(self, variables, host: str) -> list[str]:
+        """The host's ``netraven_tags`` from hostvars (``[]`` when unset); unknown host is an error."""
+        hostvars = variables.get("hostvars")
+        if not isinstance(hostvars, Mapping) or host not in hostvars:
+            raise AnsibleLookupError("netraven.core.credentials: unknown host %r (not in the inventory's hostvars)" % host)
+        host_vars = hostvars[host]
+        if "netraven_tags" not in host_vars:
+            return []
+        tags = self._templar.template(host_vars["netraven_tags"])
+        if isinstance(tags, (list, tuple)):
+            tags = list(tags)
+        return self._checked_tags(tags, "host %r" % host)
+
+    def _credentials(self, variables) -> list[dict]:
+        """Load, template (all but the secrets) and validate the credential list."""
+        path = self.get_option("credentials_file")
+        if path:
+            raw, source = self._load_file(self._find_file(variables, path), path), "credentials_file %s" % path
+        else:
+            name = self.get_option("credentials_var")
+            if name not in variables:
+                raise AnsibleLookupError(
+                    "netraven.core.credentials: variable %r is not defined (define it, or set credentials_file)" % name
+                )
+            raw, source = variables[name], "variable %r" % name
+            if isinstance(raw, str):
+                raw = self._render(raw, "%s: cannot render it" % source)
+        if isinstance(raw, (list, tuple)):
+            raw = [self._template_fields(item, index, source) for index, item in enumerate(raw)]
+        try:
+            return _matching.normalise_credentials(raw, secret_types=(_VaultValue,))
+        except _matching.CredentialError as exc:
+            raise AnsibleLookupError("netraven.core.credentials: %s: %s" % (source, exc)) from None
+
+    def _render(self, value, where: str):
+        """Template ``value``; a failure names ``where`` and the exception classes, never the value."""
+        try:
+            value = self._templar.template(value)
+            if isinstance(value, _VaultValue):  # a vault value the templar left alone (older ansible-core)
+                value = str(value)
+            return value
+        except Exception as exc:  # noqa: BLE001 - its message could quote a secret from the same list
+            raise AnsibleLookupError("netraven.core.credentials: %s: %s" % (where, _failure_reason(exc))) from None
+
+    def _template_fields(self, item, index: int, source: str):
+        """Render the fields matching needs (name, priority, tags); the rest waits until returned.
+
+        So the secrets (and vault-encrypted user names) of credentials that do not match the
+        device are never decrypted.
+        """
+        if isinstance(item, str):
+            item = self._render(item, "%s: credential #%d" % (source, index))
+        if not isinstance(item, Mapping):
+            return item
+        return {key: (self._render(value, "%s: credential #%d, field %r" % (source, index, key)) if key in EARLY_FIELDS else value)
+                for key, value in item.items()}
+
+    def _find_file(self, variables, path: str) -> str:
+        """Absolute path of the credentials file: ``~`` expanded, relative paths searched as ``file`` does."""
+        path = os.path.expanduser(path)
+        if os.path.isabs(path):
+            return path
+        return self.find_file_in_search_path(variables, "files", path, ignore_missing=True) or self._loader.path_dwim(path)
+
+    def _load_file(self, found: str, path: str):
+        """Parse the credentials file ``found`` (vault-encrypted or not); a list, or a mapping holding one.
+
+        ``path`` is the name the user gave, used in error messages.
+        """
+        real = None
+        try:
+            read_text = getattr(self._loader, "get_text_file_contents", None)
+            if read_text is not None:  # ansible-core >= 2.19: a vault-encrypted file is decrypted in memory
+                text = read_text(found)
+            else:  # older: a decrypted temporary copy, removed below
+                real = self._loader.get_real_file(found, decrypt=True)
+                with open(real, "rb") as handle:
+                    text = to_text(handle.read(), errors="surrogate_or_strict")
+            data = self._loader.load(text, file_name=found, show_content=False)
+        except AnsibleError as exc:
+            raise AnsibleLookupError("netraven.core.credentials: cannot read credentials_file %s: %s" % (path, exc.message)) from None
+        except (OSError, UnicodeError) as exc:
+            raise AnsibleLookupError("netraven.core.credentials: cannot read credentials_file %s: %s" % (path, exc.__class__.__name__)) from None
+        finally:
+            if real is not None:
+                self._loader.cleanup_tmp_file(real)
+        if isinstance(data, Mapping):
+            key = self.get_option("credentials_var")
+            if key not in data:
+                raise AnsibleLookupError(
+                    "netraven.core.credentials: credentials_file %s: expected a list of credentials or a mapping with the key %r" % (path, key)
+                )
+            data = data[key]
+        if data is None:
+            raise AnsibleLookupError("netraven.core.credentials: credentials_file %s is empty" % path)
+        return data
+
+    def _order(self, hosts: list[str]) -> tuple[str, dict]:
+        """The order to use and, for ``learned``, the last working credential per host."""
+        url = self.get_option("metrics_store")
+        disabled = isinstance(url, str) and url.strip().lower() == "none"
+        order = self.get_option("order") or ("learned" if url and not disabled else "priority")
+        if order != "learned":
+            return order, {}
+        if disabled:
+            display.warning("netraven.core.credentials: order=learned but metrics_store is none; using priority order")
+            return "priority", {}
+        return order, last_working_names(url or None, hosts)
+
+    # -- output ------------------------------------------------------------------------------
+
+    def _finish(self, selected: list[dict], what: str, device_tags: list[str] | None = None) -> list[dict]:
+        """Decrypt/render the returned credentials' secrets, check them, mark every string unsafe."""
+        if not selected and self.get_option("missing") == "error":
+            tags = device_tags if device_tags is not None else []
+            raise AnsibleLookupError(
+                "netraven.core.credentials: no credential matches %s (tags %s plus %r)" % (what, tags, self.get_option("default_tag"))
+            )
+        return [self._reveal(cred, what) for cred in selected]
+
+    def _reveal(self, cred: dict, what: str) -> dict:
+        """Render/decrypt one returned credential's strings, check them, return it wrapped unsafe."""
+        out = dict(cred)
+        for field in STRING_FIELDS:
+            value = out.get(field)
+            if value is None:
+                continue
+            where = "credential %r, field %r (for %s)" % (cred["name"], field, what)
+            value = self._render(value, where)
+            if not isinstance(value, str):
+                raise AnsibleLookupError("netraven.core.credentials: %s: must be a string, got %s" % (where, type(value).__name__))
+            if value == "":
+                if field in ("name", "username"):
+                    raise AnsibleLookupError("netraven.core.credentials: %s: renders to an empty string" % where)
+                out[field] = None
+                continue
+            if value.startswith(VAULT_HEADER):
+                raise AnsibleLookupError(
+                    "netraven.core.credentials: %s: still vault-encrypted after decryption (missing !vault tag, or encrypted twice)" % where
+                )
+            out[field] = value
+        if out["password"] is None and out["ssh_key_file"] is None:
+            raise AnsibleLookupError(
+                "netraven.core.credentials: credential %r (for %s): password and ssh_key_file both render empty" % (cred["name"], what)
+            )
+        return wrap_var(out)

@@ -1,0 +1,428 @@
+# -*- coding: utf-8 -*-
+# Copyright: netraven.core contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The credential retry loop of netraven.core.cli_command and the classification of each attempt.
+
+Read top to bottom:
+
+1. ``plan_attempts`` drops duplicate credentials (same name, or same username + secret) so a
+   credential the device rejected is never offered to it twice in one task.
+2. ``run_attempts`` tries the candidates in order, one fresh netmiko (paramiko) connection each,
+   at most ``max_attempts`` of them, ``attempt_delay`` seconds apart after a failure, and stops
+   at the first outcome that is not in ``MOVE_ON`` (DESIGN.md §3, "Lockout guard").
+3. ``attempt_one`` walks one connection through its phases (connect -> cli -> enable ->
+   commands) and turns what went wrong into one outcome word of ``_outcomes``.
+4. ``classify_connect_error`` is the pure rule for the connect phase: netmiko wraps paramiko's
+   exceptions (refused, DNS, TCP timeout and negotiation failures all become
+   NetmikoTimeoutException; BadAuthenticationType hides under NetmikoAuthenticationException),
+   so the chain of ``__cause__``/``__context__`` is inspected and the original class is kept.
+
+No message leaves this file without ``redact`` having removed every secret of every credential.
+"""
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+try:
+    import paramiko
+    from netmiko import ConnectHandler
+    from netmiko.exceptions import ReadTimeout
+except ImportError as exc:  # pragma: no cover - reported by the module with missing_required_lib
+    paramiko = None
+    ConnectHandler = None
+    ReadTimeout = None
+    IMPORT_ERROR: ImportError | None = exc
+else:
+    IMPORT_ERROR = None
+
+from ansible_collections.netraven.core.plugins.module_utils import _outcomes as O
+
+SECRET_KEYS = ("password", "enable_secret")
+"""Credential keys whose values are secrets (``ssh_key_file`` is a path, not a secret)."""
+
+# A userauth banner or error text that says the account/device blocks logins (the lab says "locked").
+LOCKED_RE = re.compile(r"\block(?:ed|out)\b|too many (?:failed|authentication|login) ", re.IGNORECASE)
+# What a device prints instead of its CLI prompt when the password must be changed first.
+EXPIRED_RE = re.compile(r"password (?:has )?expired|new password\s*:", re.IGNORECASE)
+# The end of the first thing a device prints after login: a CLI prompt or a question.
+FIRST_PROMPT_RE = r"[>#$%\]:]\s*$"
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds to wait: TCP ``connect``, SSH ``banner``, each ``auth`` answer, CLI ``read``."""
+
+    connect: float = 10.0
+    banner: float = 15.0
+    auth: float = 20.0
+    read: float = 30.0
+
+
+@dataclass(frozen=True)
+class Target:
+    """The device: ``host`` (IP or DNS name), ``port``, ``platform`` (netmiko device_type).
+
+    ``host_key_checking`` True: the host key must be known (``~/.ssh/known_hosts`` plus
+    ``known_hosts_file``) and match; False: any key is accepted and nothing is written.
+    ``enable``: enter privileged mode with the credential's ``enable_secret``.
+    """
+
+    host: str
+    port: int = 22
+    platform: str = "cisco_ios"
+    host_key_checking: bool = True
+    known_hosts_file: str | None = None
+    enable: bool = False
+
+
+def platforms() -> list[str]:
+    """Every netmiko device_type name (``netmiko.platforms``); empty when netmiko is missing."""
+    if IMPORT_ERROR is not None:
+        return []
+    from netmiko import platforms as names  # pylint: disable=import-outside-toplevel
+
+    return list(names)
+
+
+# --------------------------------------------------------------------------------------------
+# Secrets
+# --------------------------------------------------------------------------------------------
+def secrets_of(credentials: Iterable[dict]) -> list[str]:
+    """Every non-empty secret value of ``credentials``, longest first (for ``redact``)."""
+    found = {str(c[k]) for c in credentials for k in SECRET_KEYS if c.get(k)}
+    return sorted(found, key=len, reverse=True)
+
+
+def redact(text: Any, secrets: Iterable[str]) -> str:
+    """``text`` as str with each secret replaced by ``********``.
+
+    Longest secrets go first so that a secret containing another one is removed whole.
+    """
+    out = str(text)
+    for secret in secrets:
+        out = out.replace(secret, "********")
+    return out
+
+
+def public_view(credential: dict) -> dict:
+    """What may be shown of a credential: ``{name, username, priority}``, never a secret."""
+    return {
+        "name": credential.get("name"),
+        "username": credential.get("username"),
+        "priority": credential.get("priority", 100),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Which credentials may be tried
+# --------------------------------------------------------------------------------------------
+def plan_attempts(credentials: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Split ``credentials`` (in the caller's order) into ``(candidates, not_tried)``.
+
+    A credential is left out when an earlier one has the same ``name``, or the same username
+    with the same password and key file: offering it again would only spend one of the
+    device's failed-login allowances (DESIGN.md §3, "Lockout guard").
+    ``not_tried`` items are ``{"credential": name, "reason": str}``. Pure; raises nothing.
+    """
+    candidates: list[dict] = []
+    not_tried: list[dict] = []
+    by_name: set = set()
+    by_secret: dict = {}
+    for cred in credentials:
+        name = cred.get("name")
+        identity = (cred.get("username"), cred.get("password"), cred.get("ssh_key_file"))
+        if name in by_name:
+            not_tried.append({"credential": name, "reason": "duplicate name"})
+        elif identity in by_secret:
+            not_tried.append({"credential": name, "reason": f"same username and secret as {by_secret[identity]}"})
+        else:
+            by_name.add(name)
+            by_secret[identity] = name
+            candidates.append(cred)
+    return candidates, not_tried
+
+
+# --------------------------------------------------------------------------------------------
+# Classification of the connect phase
+# --------------------------------------------------------------------------------------------
+def exception_chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` followed by its ``__cause__``/``__context__`` ancestors (no cycles)."""
+    chain: list[BaseException] = []
+    while exc is not None and exc not in chain:
+        chain.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return chain
+
+
+def _is(exc: BaseException, name: str) -> bool:
+    """True when ``exc`` is an instance of a class called ``name`` (checked along the MRO)."""
+    return any(cls.__name__ == name for cls in type(exc).__mro__)
+
+
+def classify_connect_error(exc: BaseException, banner: str = "", credential: dict | None = None) -> tuple[str, BaseException]:
+    """The outcome word for an exception raised while connecting and authenticating.
+
+    ``exc``: what netmiko's ``establish_connection`` raised; ``banner``: the SSH userauth banner
+    the device sent (may be empty); ``credential``: the credential tried (to tell a refused
+    keyboard-interactive fallback from a missing method).
+    Returns ``(outcome, root)`` where ``root`` is the most specific exception in the chain (its
+    class name goes into the attempt's details). Classes are matched by name so that this pure
+    rule is testable without paramiko. Raises nothing.
+    """
+    chain = exception_chain(exc)
+    # the exception netmiko wrapped (paramiko's or the socket's), else the last one
+    root = next((e for e in chain if not type(e).__name__.startswith("Netmiko")), chain[-1])
+    for err in chain:
+        text = str(err)
+        if _is(err, "BadHostKeyException") or "not found in known_hosts" in text:
+            return O.HOSTKEY_MISMATCH, err
+        if _is(err, "IncompatiblePeer") or "Incompatible" in text or "no acceptable" in text:
+            return O.SSH_NEGOTIATION_FAILED, err
+        if _is(err, "BadAuthenticationType"):
+            if LOCKED_RE.search(banner or ""):
+                return O.LOCKED_OUT, err
+            allowed = set(getattr(err, "allowed_types", None) or [])
+            if credential and credential.get("password") and "keyboard-interactive" in allowed:
+                # paramiko answered the keyboard-interactive prompt with the password and the device
+                # refused it; paramiko then re-raises the original BadAuthenticationType.
+                return O.AUTH_REJECTED, err
+            return O.AUTH_METHOD_UNSUPPORTED, err
+        if _is(err, "AuthenticationException") and not _is(err, "NetmikoAuthenticationException"):
+            if "timeout" in text.lower():
+                return O.AUTH_TIMEOUT, err
+            if LOCKED_RE.search(banner or "") or LOCKED_RE.search(text):
+                return O.LOCKED_OUT, err
+            return O.AUTH_REJECTED, err
+        if isinstance(err, (OSError, EOFError)):  # refused, DNS, TCP timeout, connection closed
+            return O.UNREACHABLE, root
+    # netmiko's own wrappers without a paramiko/socket cause
+    text = str(exc)
+    if _is(exc, "NetmikoAuthenticationException"):
+        if "Authentication timeout" in text:
+            return O.AUTH_TIMEOUT, root
+        return (O.LOCKED_OUT if LOCKED_RE.search(banner or "") else O.AUTH_REJECTED), root
+    # "Error reading SSH protocol banner", "No existing session", TCP problems: the device's sshd
+    # did not answer properly; a device problem that more credentials will not fix.
+    return O.UNREACHABLE, root
+
+
+# --------------------------------------------------------------------------------------------
+# One attempt
+# --------------------------------------------------------------------------------------------
+def connect_params(target: Target, credential: dict, timeouts: Timeouts) -> dict:
+    """Keyword arguments for netmiko's ``ConnectHandler`` (with ``auto_connect=False``).
+
+    Password credentials offer only their password: ``allow_agent=False`` and
+    ``use_keys=False`` (paramiko's look_for_keys) keep agent and ``~/.ssh`` keys from using up
+    the device's MaxAuthTries. Key credentials offer exactly their ``ssh_key_file``: paramiko
+    tries ``key_filename`` whatever ``use_keys`` says, and ``use_keys=True`` would add
+    ``~/.ssh/id_*`` after it. Pure; raises nothing.
+    """
+    strict = bool(target.host_key_checking)
+    return {
+        "device_type": target.platform,
+        "host": target.host,
+        "port": int(target.port),
+        "username": credential.get("username") or "",
+        "password": credential.get("password") or None,
+        "secret": credential.get("enable_secret") or "",
+        "key_file": credential.get("ssh_key_file") or None,
+        "use_keys": False,
+        "allow_agent": False,
+        "ssh_strict": strict,
+        "system_host_keys": strict,
+        "alt_host_keys": strict and bool(target.known_hosts_file),
+        "alt_key_file": (target.known_hosts_file or "") if strict else "",
+        "conn_timeout": timeouts.connect,
+        "banner_timeout": timeouts.banner,
+        "auth_timeout": timeouts.auth,
+        "auto_connect": False,
+    }
+
+
+def _banner_recording_client():
+    """A paramiko SSHClient that remembers the userauth banner when netmiko closes it."""
+
+    class BannerRecordingClient(paramiko.SSHClient):
+        """SSHClient whose ``close`` keeps ``userauth_banner`` (str, '' when none)."""
+
+        userauth_banner = ""
+
+        def close(self) -> None:
+            transport = self.get_transport()
+            banner = transport.get_banner() if transport is not None else None
+            if banner:
+                self.userauth_banner = banner.decode("utf-8", "replace") if isinstance(banner, bytes) else str(banner)
+            super().close()
+
+    return BannerRecordingClient()
+
+
+def _close(conn: Any, graceful: bool) -> None:
+    """Close a netmiko connection; ``graceful`` = a CLI prompt was reached (send 'exit')."""
+    if not graceful:
+        conn.paramiko_cleanup()  # no CLI: netmiko's own cleanup would wait for a prompt
+    conn.disconnect()  # always: also removes netmiko's log filter for this connection's secrets
+
+
+def _first_output(conn: Any, read_timeout: float) -> str:
+    """What the device prints after login, up to its first prompt or question.
+
+    Most devices print a prompt unasked; others wait for a newline, which is sent after 3 s of
+    silence. Raises netmiko's ReadTimeout when nothing prompt-like comes in ``read_timeout`` s.
+    """
+    try:
+        return conn.read_until_pattern(pattern=FIRST_PROMPT_RE, read_timeout=min(3.0, read_timeout))
+    except ReadTimeout:
+        conn.write_channel(conn.RETURN)
+        return conn.read_until_pattern(pattern=FIRST_PROMPT_RE, read_timeout=read_timeout)
+
+
+def attempt_one(target: Target, credential: dict, commands: list[str], timeouts: Timeouts) -> dict:
+    """Try one credential on one device over a fresh SSH connection; never raises.
+
+    Returns ``{"outcome", "phase", "exception", "cause", "detail", "stdout"}``: the outcome word,
+    the phase that ended the attempt (connect, cli, enable, commands, done), the class names of
+    the exception netmiko raised and of its root cause (None on success), the unredacted
+    exception text (the caller redacts it) and the outputs of ``commands`` (list of str).
+    """
+    result = {"outcome": O.SUCCESS, "phase": "connect", "exception": None, "cause": None, "detail": "", "stdout": []}
+    key_file = credential.get("ssh_key_file")
+    if key_file and not os.access(os.path.expanduser(key_file), os.R_OK):
+        # paramiko would raise an OSError that netmiko reports as a TCP failure; say what it is.
+        return dict(result, outcome=O.AUTH_METHOD_UNSUPPORTED, detail=f"ssh_key_file {key_file} is not readable here")
+    client = _banner_recording_client()
+    conn = ConnectHandler(**connect_params(target, credential, timeouts))
+    conn._get_ssh_client_instance = lambda: client  # netmiko's hook for the SSHClient it uses
+    graceful = False
+    try:
+        try:
+            conn.establish_connection()
+        except Exception as exc:  # noqa: BLE001 - every failure is classified, none escapes
+            outcome, root = classify_connect_error(exc, client.userauth_banner, credential)
+            return dict(result, outcome=outcome, exception=type(exc).__name__, cause=type(root).__name__, detail=str(root))
+
+        result["phase"] = "cli"
+        if EXPIRED_RE.search(_first_output(conn, timeouts.read)):
+            return dict(result, outcome=O.PASSWORD_EXPIRED, detail="the device asks for a new password")
+        conn.write_channel(conn.RETURN)  # the prompt read above is gone: ask for a fresh one
+        conn.session_preparation()
+        graceful = True
+
+        if target.enable:
+            result["phase"] = "enable"
+            conn.enable()
+
+        result["phase"] = "commands"
+        for command in commands:
+            result["stdout"].append(conn.send_command(command, read_timeout=timeouts.read))
+        result["phase"] = "done"
+        return result
+    except Exception as exc:  # noqa: BLE001 - after login: the credential worked, the session broke
+        if result["phase"] == "enable":  # netmiko: ValueError, or a timeout while the device re-asks
+            outcome = O.ENABLE_FAILED
+        elif isinstance(exc, ReadTimeout) or _is(exc, "NetmikoTimeoutException"):
+            outcome = O.COMMAND_TIMEOUT
+        else:
+            outcome = O.COMMAND_FAILED
+        root = exception_chain(exc)[-1]
+        return dict(result, outcome=outcome, exception=type(exc).__name__, cause=type(root).__name__, detail=str(exc))
+    finally:
+        _close(conn, graceful)
+
+
+# --------------------------------------------------------------------------------------------
+# The loop
+# --------------------------------------------------------------------------------------------
+def run_attempts(
+    target: Target,
+    credentials: list[dict],
+    commands: list[str],
+    *,
+    max_attempts: int = 3,
+    attempt_delay: float = 0.0,
+    next_on_enable_failed: bool = False,
+    timeouts: Timeouts = Timeouts(),
+    on_attempt: Callable[[dict], None] | None = None,
+    attempt: Callable[[Target, dict, list[str], Timeouts], dict] = attempt_one,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict:
+    """Try ``credentials`` in order on ``target`` until one works or the guard says stop.
+
+    ``credentials``: list of credential dicts (name, username, password and/or ssh_key_file,
+    enable_secret, priority). ``commands``: CLI commands run with the working credential (empty:
+    authenticate only). ``max_attempts``: connections at most; ``attempt_delay``: seconds slept
+    after a failed attempt before the next. ``on_attempt`` is called with each attempt record as
+    soon as it is known (the module writes it to the metrics store); ``attempt``/``sleep`` are
+    seams for unit tests.
+
+    Returns ``{"outcome", "credential", "attempts", "not_tried", "stdout"}``: the last attempt's
+    outcome (``None`` when no credential could be tried), the public view of the credential that
+    logged in (or None), one record per attempt ``{credential, username, outcome, elapsed_ms,
+    message, phase, exception, cause}`` with secrets redacted, the credentials not tried and the
+    command outputs. Raises nothing for device or credential problems.
+    """
+    secrets = secrets_of(credentials)
+    candidates, not_tried = plan_attempts(credentials)
+    keep_going = O.MOVE_ON | ({O.ENABLE_FAILED} if next_on_enable_failed else set())
+    summary: dict = {"outcome": None, "credential": None, "attempts": [], "not_tried": not_tried, "stdout": []}
+
+    for index, cred in enumerate(candidates):
+        if index >= max_attempts:
+            not_tried.extend({"credential": c.get("name"), "reason": f"max_attempts ({max_attempts}) reached"} for c in candidates[index:])
+            break
+        if index and attempt_delay > 0:
+            sleep(attempt_delay)
+        started = time.monotonic()
+        raw = attempt(target, cred, commands, timeouts)
+        record = {
+            "credential": cred.get("name"),
+            "username": cred.get("username"),
+            "outcome": raw["outcome"],
+            "elapsed_ms": int((time.monotonic() - started) * 1000),
+            "message": redact(_message(raw), secrets),
+            "phase": raw["phase"],
+            "exception": raw["exception"],
+            "cause": raw["cause"],
+        }
+        summary["attempts"].append(record)
+        summary["outcome"] = raw["outcome"]
+        if on_attempt is not None:
+            on_attempt(record)
+        if raw["outcome"] in O.LOGGED_IN:
+            summary["credential"] = public_view(cred)
+            summary["stdout"] = [redact(out, secrets) for out in raw["stdout"]]
+        if raw["outcome"] not in keep_going:
+            break
+    return summary
+
+
+MESSAGES = {
+    O.SUCCESS: "logged in",
+    O.AUTH_REJECTED: "the device rejected this credential",
+    O.ENABLE_FAILED: "logged in, but the enable secret was refused",
+    O.AUTH_METHOD_UNSUPPORTED: "the device offers no authentication method this credential has",
+    O.AUTH_TIMEOUT: "no answer to authentication within the auth timeout",
+    O.UNREACHABLE: "the device's SSH service could not be reached",
+    O.SSH_NEGOTIATION_FAILED: "no common SSH algorithm with the device",
+    O.HOSTKEY_MISMATCH: "the device's host key is not the known one; no secret was sent",
+    O.PASSWORD_EXPIRED: "logged in, but the device demands a new password",
+    O.LOCKED_OUT: "the device blocks logins (locked out)",
+    O.COMMAND_FAILED: "logged in, then the session failed",
+    O.COMMAND_TIMEOUT: "logged in, then the device did not answer in time",
+}
+
+
+def _message(raw: dict) -> str:
+    """One line for humans: what the outcome means plus the root exception (unredacted)."""
+    text = MESSAGES.get(raw["outcome"], raw["outcome"])
+    detail = " ".join(str(raw.get("detail") or "").split())
+    if raw.get("cause"):
+        text += f" ({raw['cause']}: {detail[:300]})" if detail else f" ({raw['cause']})"
+    elif detail:
+        text += f" ({detail[:300]})"
+    return text

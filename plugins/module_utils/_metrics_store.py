@@ -1,0 +1,532 @@
+# -*- coding: utf-8 -*-
+# Copyright: netraven.core contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The credential metrics store: one interface, opened from one URL (DESIGN.md §3, issue 5).
+
+``open_store(url)`` picks the backend from the URL's scheme:
+
+- ``sqlite:///abs/path.db`` (the default, ``sqlite:///~/.local/share/netraven/metrics.db``,
+  ``$XDG_DATA_HOME`` honoured) and ``postgresql://user@host:port/db``:
+  ``_metrics_store_sql.py`` (one SQL dialect layer for both);
+- ``json:///abs/path.json``: ``_metrics_store_json.py``;
+- ``none``: metrics disabled, ``open_store`` returns ``None``.
+
+Every store keeps, per credential, counters of the *counted* outcomes (``_outcomes.COUNTED``),
+per device the credential that last worked, and an attempt log of every outcome. What each
+figure means is in ``docs/metrics.md``. The rules, in one place (``outcome_effect``):
+
+- ``success``: ``attempts`` and ``successes`` +1, ``last_used`` and ``last_success`` set, device bound;
+- ``auth_rejected``: ``attempts`` and ``failures`` +1, ``last_failure`` set;
+- ``enable_failed``: ``attempts`` and ``enable_failures`` +1, ``last_used`` set (the login worked, the
+  credential was used; its enable secret was not accepted), no binding, not a login ``failure``;
+  hence ``attempts == successes + failures + enable_failures`` always;
+- every other outcome: the attempt log only (a device problem never counts against a credential).
+
+Timestamps are UTC ISO-8601 strings of fixed width (``2026-11-29T08:52:28.123456Z``), so that
+text order is time order in every backend. Messages are stored as given (callers pass them
+already redacted) and capped at ``MAX_MESSAGE_CHARS``. This file runs inside Ansible modules:
+standard library only (psycopg is imported, guarded, by the SQL backend).
+"""
+from __future__ import annotations
+
+import datetime
+import logging
+import math
+import os
+import re
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from ansible_collections.netraven.core.plugins.module_utils import _outcomes
+
+ENV_VAR = "NETRAVEN_METRICS_STORE"
+SCHEMA_VERSION = 2
+MAX_MESSAGE_CHARS = 500
+MAX_NAME_CHARS = 255
+DISABLED_WORDS = ("none",)
+SCHEMES = ("sqlite", "json", "postgresql", "postgres")
+LOGGER = logging.getLogger("netraven.metrics_store")
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+_DURATION_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+class MetricsStoreError(Exception):
+    """Any failure to open, read or write a metrics store, or a bad argument.
+
+    The message always names the store by its URL *without* its password (``redact_url``).
+    """
+
+
+# ---------------------------------------------------------------------------------------------
+# URLs
+# ---------------------------------------------------------------------------------------------
+
+def default_store_url(environ: dict | None = None) -> str:
+    """Return the per-user default store URL: ``sqlite:///<data home>/netraven/metrics.db``.
+
+    ``<data home>`` is ``$XDG_DATA_HOME`` when set and absolute (XDG Base Directory
+    Specification), else ``~/.local/share``.
+    """
+    env = os.environ if environ is None else environ
+    data_home = env.get("XDG_DATA_HOME") or ""
+    if not os.path.isabs(data_home):
+        data_home = os.path.join(os.path.expanduser("~"), ".local", "share")
+    return "sqlite:///" + os.path.join(data_home, "netraven", "metrics.db").lstrip("/")
+
+
+def redact_url(url: str | None) -> str:
+    """Return ``url`` with any password removed (userinfo ``user:pw@`` and ``password=`` query).
+
+    Used in every error message; a URL without a password is returned unchanged. Never raises:
+    an unparsable URL becomes ``<unparsable URL>``.
+    """
+    if not url:
+        return ""
+    url = str(url)
+    if url_password(url) is None:
+        return url
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            userinfo, _sep, hostport = netloc.rpartition("@")
+            netloc = userinfo.split(":", 1)[0] + "@" + hostport
+        query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() != "password"])
+        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    except ValueError:
+        return "<unparsable URL>"
+
+
+def url_password(url: str) -> str | None:
+    """Return the password carried by ``url`` (userinfo or ``password=`` query), or None."""
+    try:
+        parts = urlsplit(url)
+        if parts.password:
+            return parts.password
+        for key, value in parse_qsl(parts.query):
+            if key.lower() == "password" and value:
+                return value
+    except ValueError:
+        return None
+    return None
+
+
+def parse_store_url(url: str | None) -> tuple[str, str] | None:
+    """Parse a store URL into ``(kind, target)``; ``None`` when metrics are disabled.
+
+    ``kind`` is ``sqlite``, ``json`` or ``postgresql``; ``target`` is an absolute file path
+    (``~`` expanded) for the file backends and the full URL for PostgreSQL. ``None`` or an
+    empty string means the default SQLite file; the word ``none`` means disabled.
+
+    Raises MetricsStoreError for an unknown scheme, a relative path or a host in a file URL.
+    """
+    if url is None or not str(url).strip():
+        url = default_store_url()
+    url = str(url).strip()
+    if url.lower() in DISABLED_WORDS:
+        return None
+    shown = redact_url(url)
+    scheme, sep, rest = url.partition("://")
+    scheme = scheme.lower()
+    if not sep or scheme not in SCHEMES:
+        raise MetricsStoreError(
+            "metrics store %r: expected sqlite:///abs/path.db, json:///abs/path.json, "
+            "postgresql://user@host:port/db or the word none" % shown
+        )
+    if scheme in ("postgresql", "postgres"):
+        return "postgresql", url
+    if not rest.startswith("/"):
+        # sqlite://host/path or sqlite://relative.db: the part after :// must be the absolute path.
+        if rest.startswith("~"):
+            rest = os.path.expanduser(rest)
+        else:
+            raise MetricsStoreError(
+                "metrics store %r: a %s store needs an absolute path after %s:// (three slashes: %s:///abs/path)"
+                % (shown, scheme, scheme, scheme)
+            )
+    if rest.endswith("/"):
+        raise MetricsStoreError("metrics store %r: the path names a directory, not a file" % shown)
+    path = rest
+    if path.startswith("/~"):
+        path = os.path.expanduser(path[1:])
+    path = os.path.normpath(path)
+    if os.path.basename(path) in ("", ".", "..") or os.path.isdir(path):
+        raise MetricsStoreError("metrics store %r: the path names a directory, not a file" % shown)
+    return scheme, path
+
+
+# ---------------------------------------------------------------------------------------------
+# Values
+# ---------------------------------------------------------------------------------------------
+
+def utc_now() -> datetime.datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def format_ts(when: datetime.datetime) -> str:
+    """Format an aware (or naive = UTC) datetime as fixed-width UTC ISO-8601, e.g. ``2026-11-29T08:52:28.000000Z``."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    return when.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_when(value, field: str = "since", now: datetime.datetime | None = None) -> str | None:
+    """Normalise a point in time to the store's timestamp text; ``None`` stays ``None``.
+
+    Accepts a ``datetime`` (naive = UTC), a ``timedelta`` (that long before now), an ISO-8601
+    string (``2026-11-01``, ``2026-11-01T10:00:00+02:00``, ``...Z``; no zone = UTC) or an age
+    string ``<number><s|m|h|d|w>`` (``30m``, ``12h``, ``7d``: that long before now).
+    Raises MetricsStoreError naming ``field`` for anything else.
+    """
+    if value is None or value == "":
+        return None
+    now = now or utc_now()
+    if isinstance(value, datetime.timedelta):
+        return format_ts(now - value)
+    if isinstance(value, datetime.datetime):
+        return format_ts(value)
+    if isinstance(value, datetime.date):
+        return format_ts(datetime.datetime(value.year, value.month, value.day))
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if match:
+            seconds = float(match.group(1)) * _DURATION_SECONDS[match.group(2)]
+            return format_ts(now - datetime.timedelta(seconds=seconds))
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            return format_ts(datetime.datetime.fromisoformat(text))
+        except ValueError:
+            pass
+    raise MetricsStoreError(
+        "%s=%r: expected an ISO-8601 time (2026-11-01T10:00:00Z), an age like 30m, 12h, 7d, "
+        "a datetime or a timedelta" % (field, value)
+    )
+
+
+def job_id_from_env(environ: dict | None = None) -> str | None:
+    """The AWX/AAP job id of this run: ``$JOB_ID``, else ``$AWX_JOB_ID``, else None."""
+    env = os.environ if environ is None else environ
+    for key in ("JOB_ID", "AWX_JOB_ID"):
+        value = (env.get(key) or "").strip()
+        if value:
+            return value[:MAX_NAME_CHARS]
+    return None
+
+
+def _name(value, field: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise MetricsStoreError("%s must be a non-empty string, got %r" % (field, value))
+    if len(value) > MAX_NAME_CHARS:
+        raise MetricsStoreError("%s is longer than %d characters" % (field, MAX_NAME_CHARS))
+    return value
+
+
+def cap_message(message) -> str | None:
+    """Return ``message`` as text of at most ``MAX_MESSAGE_CHARS`` characters (NULs removed), or None."""
+    if message is None:
+        return None
+    text = str(message).replace("\x00", "")
+    if len(text) > MAX_MESSAGE_CHARS:
+        text = text[: MAX_MESSAGE_CHARS - 3] + "..."
+    return text
+
+
+def outcome_effect(outcome: str, ts: str) -> dict | None:
+    """What one attempt does to its credential's counters: a dict of deltas and stamps, or None.
+
+    Returns ``None`` for outcomes outside ``_outcomes.COUNTED`` (attempt log only). Otherwise
+    ``{"successes": 0|1, "failures": 0|1, "enable_failures": 0|1, "last_used": ts|None,
+    "last_success": ts|None, "last_failure": ts|None, "bind": bool}``; ``attempts`` always +1.
+    """
+    if outcome not in _outcomes.COUNTED:
+        return None
+    success = outcome == _outcomes.SUCCESS
+    rejected = outcome == _outcomes.AUTH_REJECTED
+    enable = outcome == _outcomes.ENABLE_FAILED
+    return {
+        "successes": int(success),
+        "failures": int(rejected),
+        "enable_failures": int(enable),
+        "last_used": ts if (success or enable) else None,
+        "last_success": ts if success else None,
+        "last_failure": ts if rejected else None,
+        "bind": success,
+    }
+
+
+def later(current: str | None, candidate: str | None) -> str | None:
+    """The later of two store timestamps (None = never)."""
+    if candidate is None:
+        return current
+    if current is None or candidate > current:
+        return candidate
+    return current
+
+
+def stats_row(name: str, attempts=0, successes=0, failures=0, enable_failures=0,
+              last_used=None, last_success=None, last_failure=None) -> dict:
+    """The public shape of one credential's figures; ``success_rate`` is None before the first attempt."""
+    attempts, successes = int(attempts or 0), int(successes or 0)
+    return {
+        "name": name,
+        "attempts": attempts,
+        "successes": successes,
+        "failures": int(failures or 0),
+        "enable_failures": int(enable_failures or 0),
+        "last_used": last_used,
+        "last_success": last_success,
+        "last_failure": last_failure,
+        "success_rate": (float(successes) / attempts) if attempts else None,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The interface
+# ---------------------------------------------------------------------------------------------
+
+class MetricsStore:
+    """Base class of the backends: argument checks and result shapes live here, storage below.
+
+    Use as a context manager or call ``close()``. A store object belongs to the process that
+    opened it: open it after forking, and close it before forking (an SQLite connection must
+    not cross ``fork()``). Every method raises MetricsStoreError on failure.
+    """
+
+    kind = "abstract"
+
+    def __init__(self, url: str, warn=None):
+        self.url = redact_url(url)
+        self._secret = url_password(url)
+        self._warn = warn or LOGGER.warning
+        self._pid = os.getpid()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def __repr__(self):
+        return "<%s %s>" % (self.__class__.__name__, self.url)
+
+    # -- public API ------------------------------------------------------------------------
+
+    def record_attempt(self, device: str, credential: str, outcome: str, elapsed_ms,
+                       job_id: str | None = None, message: str | None = None,
+                       at: datetime.datetime | None = None) -> None:
+        """Record one attempt of ``credential`` on ``device`` in one transaction.
+
+        ``outcome`` is an ``_outcomes`` word; ``elapsed_ms`` a number of milliseconds >= 0
+        (stored rounded to an integer); ``job_id`` defaults to ``job_id_from_env()``;
+        ``message`` must already be redacted (capped at MAX_MESSAGE_CHARS); ``at`` (UTC, default
+        now) exists for imports and tests. Counters follow ``outcome_effect``.
+        """
+        row = {
+            "time": format_ts(at) if at is not None else format_ts(utc_now()),
+            "job_id": cap_name(job_id) if job_id not in (None, "") else job_id_from_env(),
+            "device": _name(device, "device"),
+            "credential": _name(credential, "credential"),
+            "outcome": outcome,
+            "elapsed_ms": _elapsed(elapsed_ms),
+            "message": cap_message(message),
+        }
+        if outcome not in _outcomes.ALL:
+            raise MetricsStoreError("outcome %r is not one of %s" % (outcome, ", ".join(_outcomes.ALL)))
+        self._guard("record an attempt", self._record, row, outcome_effect(outcome, row["time"]))
+
+    def credential_stats(self, names=None) -> list:
+        """Per-credential figures, sorted by name: list of ``stats_row`` dicts.
+
+        ``names`` (iterable of str) restricts the answer to those credentials; a named
+        credential never attempted is returned with zero counters and ``success_rate`` None.
+        """
+        wanted = None if names is None else sorted({_name(n, "credential name") for n in names})
+        rows = self._guard("read credential figures", self._stats, wanted)
+        if wanted is not None:
+            known = {r["name"] for r in rows}
+            rows = rows + [stats_row(n) for n in wanted if n not in known]
+        return sorted(rows, key=lambda r: r["name"])
+
+    def bindings(self, device: str | None = None) -> list:
+        """Per-device bound credential: ``[{"device", "credential", "last_success"}]`` sorted by device."""
+        if device is not None:
+            _name(device, "device")
+        return sorted(self._guard("read bindings", self._bindings, device), key=lambda r: r["device"])
+
+    def last_working(self, device: str) -> str | None:
+        """The name of the credential that last succeeded on ``device``, or None."""
+        found = self.bindings(device)
+        return found[0]["credential"] if found else None
+
+    def attempts(self, device: str | None = None, credential: str | None = None, outcome: str | None = None,
+                 since=None, limit: int | None = 100) -> list:
+        """The attempt log, newest first: ``[{"id", "time", "job_id", "device", "credential", "outcome", "elapsed_ms", "message"}]``.
+
+        Filters are ANDed; ``since`` takes what ``parse_when`` takes; ``limit`` None = no limit.
+        """
+        if outcome is not None and outcome not in _outcomes.ALL:
+            raise MetricsStoreError("outcome %r is not one of %s" % (outcome, ", ".join(_outcomes.ALL)))
+        if limit is not None:
+            if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+                raise MetricsStoreError("limit must be an integer >= 0 or None, got %r" % (limit,))
+        filters = {
+            "device": None if device is None else _name(device, "device"),
+            "credential": None if credential is None else _name(credential, "credential"),
+            "outcome": outcome,
+            "since": parse_when(since, "since"),
+        }
+        return self._guard("read attempts", self._attempts, filters, limit)
+
+    def prune(self, older_than) -> int:
+        """Delete attempt-log rows older than ``older_than`` (see ``parse_when``); return how many.
+
+        Counters and bindings are totals and are kept.
+        """
+        cutoff = parse_when(older_than, "older_than")
+        if cutoff is None:
+            raise MetricsStoreError("older_than is required")
+        return self._guard("prune attempts", self._prune, cutoff)
+
+    def schema_version(self) -> int:
+        """The schema version stored in this store (equal to SCHEMA_VERSION once opened)."""
+        return self._guard("read the schema version", self._schema_version)
+
+    def close(self) -> None:
+        """Release the connection or file handles. Idempotent."""
+
+    # -- helpers for backends --------------------------------------------------------------
+
+    def _guard(self, doing: str, func, *args):
+        """Run a backend call; turn any non-MetricsStoreError into one naming the URL, secret scrubbed."""
+        if os.getpid() != self._pid:
+            raise self.error("this store was opened in process %d before a fork; open it again in process %d"
+                             % (self._pid, os.getpid()))
+        try:
+            return func(*args)
+        except MetricsStoreError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every backend failure becomes MetricsStoreError
+            raise self.error("could not %s: %s: %s%s" % (doing, exc.__class__.__name__, exc, self._explain(exc))) from None
+
+    def _explain(self, exc: Exception) -> str:
+        """A backend's hint appended to an error message (empty by default)."""
+        return ""
+
+    def error(self, text: str) -> MetricsStoreError:
+        """A MetricsStoreError ``<url>: <text>`` with the URL's password scrubbed from ``text``."""
+        if self._secret:
+            text = text.replace(self._secret, "********")
+        return MetricsStoreError("metrics store %s: %s" % (self.url, text))
+
+    def newer_schema_error(self, found) -> MetricsStoreError:
+        """The refusal raised when a store was written by a newer netraven.core."""
+        return self.error(
+            "schema version %s is newer than this netraven.core understands (%d); "
+            "upgrade the collection on this controller/execution environment, or point it at another store"
+            % (found, SCHEMA_VERSION)
+        )
+
+    def _record(self, row: dict, effect: dict | None) -> None:
+        raise NotImplementedError
+
+    def _stats(self, names) -> list:
+        raise NotImplementedError
+
+    def _bindings(self, device) -> list:
+        raise NotImplementedError
+
+    def _attempts(self, filters: dict, limit) -> list:
+        raise NotImplementedError
+
+    def _prune(self, cutoff: str) -> int:
+        raise NotImplementedError
+
+    def _schema_version(self) -> int:
+        raise NotImplementedError
+
+
+def cap_name(value) -> str:
+    """A job id or similar label as text of at most MAX_NAME_CHARS characters."""
+    return str(value)[:MAX_NAME_CHARS]
+
+
+def _elapsed(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise MetricsStoreError("elapsed_ms must be a number of milliseconds >= 0, got %r" % (value,))
+    return int(round(value))
+
+
+# ---------------------------------------------------------------------------------------------
+# Opening and the never-fail helper
+# ---------------------------------------------------------------------------------------------
+
+def open_store(url: str | None = None, warn=None):
+    """Open the metrics store named by ``url`` and bring its schema up to date.
+
+    ``url``: see ``parse_store_url`` (None/empty = the per-user default SQLite file, whose
+    folder is created 0700; ``none`` = disabled). ``warn``: a callable taking one message
+    string (e.g. ``AnsibleModule.warn`` or ``Display().warning``) for things the user should
+    see that do not stop the store, such as a corrupt JSON file moved aside; default: logging.
+
+    Returns a MetricsStore, or None when disabled. Raises MetricsStoreError (URL shown without
+    its password) when the store cannot be opened, is not a metrics store, or has a newer schema.
+    """
+    parsed = parse_store_url(url)
+    if parsed is None:
+        return None
+    kind, target = parsed
+    shown_url = url if url and str(url).strip() else default_store_url()
+    if kind != "postgresql":
+        folder = os.path.dirname(target)
+        if not (url and str(url).strip()):
+            try:
+                os.makedirs(folder, mode=0o700, exist_ok=True)
+            except OSError as exc:
+                raise MetricsStoreError("metrics store %s: cannot create %s: %s" % (shown_url, folder, exc.strerror)) from None
+        if not os.path.isdir(folder):
+            raise MetricsStoreError("metrics store %s: folder %s does not exist" % (redact_url(shown_url), folder))
+    if kind == "json":
+        from ansible_collections.netraven.core.plugins.module_utils._metrics_store_json import JsonStore
+        return JsonStore(shown_url, target, warn=warn)
+    from ansible_collections.netraven.core.plugins.module_utils._metrics_store_sql import open_sql_store
+    return open_sql_store(kind, shown_url, target, warn=warn)
+
+
+def record_attempt_safely(store, device: str, credential: str, outcome: str, elapsed_ms,
+                          job_id: str | None = None, message: str | None = None, warn=None) -> bool:
+    """Record one attempt and never raise: a metrics failure must not fail the device's job.
+
+    ``store`` is an open MetricsStore, or a URL (opened, written and closed here; None = the
+    default store; ``none`` = disabled). ``warn(text)`` receives one line naming the store
+    (without password) and the reason when the write fails. Returns True when the attempt
+    was recorded, False when metrics are disabled or the write failed.
+    """
+    warn = warn or LOGGER.warning
+    opened = None
+    try:
+        if isinstance(store, MetricsStore):
+            target = store
+        else:
+            opened = target = open_store(store, warn=warn)
+            if target is None:
+                return False
+        target.record_attempt(device, credential, outcome, elapsed_ms, job_id=job_id, message=message)
+        return True
+    except MetricsStoreError as exc:
+        text = "credential metrics not recorded (the job goes on): %s" % exc
+        warn(text)
+    except Exception as exc:  # noqa: BLE001 - last line of defence for the device's job
+        shown = store.url if isinstance(store, MetricsStore) else redact_url(store)
+        text = "credential metrics not recorded (the job goes on): metrics store %s: %s" % (shown, exc.__class__.__name__)
+        warn(text)
+    finally:
+        if opened is not None:
+            try:
+                opened.close()
+            except Exception:  # noqa: BLE001 - closing must not fail the job either
+                pass
+    return False

@@ -1,0 +1,396 @@
+# -*- coding: utf-8 -*-
+# Copyright: netraven.core contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""SQL backends of the metrics store: SQLite (stdlib sqlite3) and PostgreSQL (psycopg 3).
+
+Both run the same statements (the upserts use ``INSERT ... ON CONFLICT ... DO UPDATE``, which
+SQLite >= 3.24 and PostgreSQL >= 9.5 share); a dialect only supplies the placeholder, the id
+column type, how to check for a table, how to take the write lock and how to serialise the
+schema migration. The schema, version by version, is ``MIGRATIONS`` (documented in docs/metrics.md).
+
+Concurrency: SQLite runs in WAL mode with a 30 s busy timeout; every write is one short
+``BEGIN IMMEDIATE`` transaction (one attempt row, one counter upsert, one binding upsert).
+PostgreSQL runs each write as one statement (the three joined as data-modifying CTEs), atomic
+on its own. A row lock
+is held until the commit has been flushed, so a single counter row per credential would let only
+one writer per credential commit per WAL flush; the counters are therefore spread over
+``COUNTER_SHARDS`` rows per credential (chosen by the writer's pid) and summed by the view
+``netraven_credentials``. Rows are always locked in the same order (counter, then binding), so
+writers cannot deadlock. Migrations run under the database write lock (SQLite) or
+a transaction-scoped advisory lock (PostgreSQL), and re-check the version once they hold it.
+"""
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+
+try:
+    import psycopg
+except ImportError:  # only postgresql:// stores need it; open_sql_store says so clearly
+    psycopg = None
+
+from ansible_collections.netraven.core.plugins.module_utils._metrics_store import (
+    SCHEMA_VERSION,
+    MetricsStore,
+    MetricsStoreError,
+    redact_url,
+    stats_row,
+)
+
+BUSY_TIMEOUT_S = 30.0
+PG_CONNECT_TIMEOUT_S = 10
+COUNTER_SHARDS = 16  # counter rows per credential; see netraven_credential_counters
+PG_MIGRATION_LOCK = 0x6E657472  # "netr": advisory lock key held while a schema migration runs
+
+# Statements use "?" placeholders and {id_pk}; each dialect rewrites them.
+MIGRATIONS = {
+    1: (
+        "CREATE TABLE netraven_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        # Counters are split over COUNTER_SHARDS rows per credential (the writer's pid picks one), so
+        # that concurrent PostgreSQL writers do not queue on one row lock per credential. Readers use
+        # the view netraven_credentials, one row per credential.
+        "CREATE TABLE netraven_credential_counters ("
+        " credential TEXT NOT NULL,"
+        " shard INTEGER NOT NULL,"
+        " attempts BIGINT NOT NULL DEFAULT 0,"
+        " successes BIGINT NOT NULL DEFAULT 0,"
+        " failures BIGINT NOT NULL DEFAULT 0,"
+        " enable_failures BIGINT NOT NULL DEFAULT 0,"
+        " last_used TEXT, last_success TEXT, last_failure TEXT,"
+        " PRIMARY KEY (credential, shard))",
+        "CREATE VIEW netraven_credentials AS SELECT credential,"
+        " SUM(attempts) AS attempts, SUM(successes) AS successes, SUM(failures) AS failures,"
+        " SUM(enable_failures) AS enable_failures,"
+        " MAX(last_used) AS last_used, MAX(last_success) AS last_success, MAX(last_failure) AS last_failure"
+        " FROM netraven_credential_counters GROUP BY credential",
+        "CREATE TABLE netraven_bindings (device TEXT PRIMARY KEY, credential TEXT NOT NULL, last_success TEXT NOT NULL)",
+        "CREATE TABLE netraven_attempts ("
+        " id {id_pk}, time TEXT NOT NULL, job_id TEXT, device TEXT NOT NULL, credential TEXT NOT NULL,"
+        " outcome TEXT NOT NULL, elapsed_ms BIGINT NOT NULL, message TEXT)",
+    ),
+    # Version 2: indexes for the attempt-log filters (time, device, credential) and prune().
+    2: (
+        "CREATE INDEX netraven_attempts_time ON netraven_attempts (time)",
+        "CREATE INDEX netraven_attempts_device ON netraven_attempts (device, time)",
+        "CREATE INDEX netraven_attempts_credential ON netraven_attempts (credential, time)",
+    ),
+}
+
+SET_VERSION = (
+    "INSERT INTO netraven_meta (key, value) VALUES ('schema_version', ?)"
+    " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+)
+GET_VERSION = "SELECT value FROM netraven_meta WHERE key = 'schema_version'"
+
+INSERT_ATTEMPT = (
+    "INSERT INTO netraven_attempts (time, job_id, device, credential, outcome, elapsed_ms, message)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _later(column: str) -> str:
+    """SQL keeping the later of the stored and the new timestamp (NULL = never)."""
+    return (
+        "{c} = CASE WHEN c.{c} IS NULL OR excluded.{c} > c.{c} THEN COALESCE(excluded.{c}, c.{c}) ELSE c.{c} END"
+    ).format(c=column)
+
+
+UPSERT_CREDENTIAL = (
+    "INSERT INTO netraven_credential_counters AS c"
+    " (credential, shard, attempts, successes, failures, enable_failures, last_used, last_success, last_failure)"
+    " VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (credential, shard) DO UPDATE SET"
+    " attempts = c.attempts + 1,"
+    " successes = c.successes + excluded.successes,"
+    " failures = c.failures + excluded.failures,"
+    " enable_failures = c.enable_failures + excluded.enable_failures, "
+    + ", ".join(_later(col) for col in ("last_used", "last_success", "last_failure"))
+)
+UPSERT_BINDING = (
+    "INSERT INTO netraven_bindings AS b (device, credential, last_success) VALUES (?, ?, ?)"
+    " ON CONFLICT (device) DO UPDATE SET credential = excluded.credential, last_success = excluded.last_success"
+    " WHERE excluded.last_success >= b.last_success"
+)
+SELECT_STATS = (
+    "SELECT credential, attempts, successes, failures, enable_failures, last_used, last_success, last_failure"
+    " FROM netraven_credentials"  # the view: one row per credential
+)
+SELECT_BINDINGS = "SELECT device, credential, last_success FROM netraven_bindings"
+SELECT_ATTEMPTS = "SELECT id, time, job_id, device, credential, outcome, elapsed_ms, message FROM netraven_attempts"
+ATTEMPT_FIELDS = ("id", "time", "job_id", "device", "credential", "outcome", "elapsed_ms", "message")
+DELETE_OLD = "DELETE FROM netraven_attempts WHERE time < ?"
+
+
+class SqlStore(MetricsStore):
+    """Shared logic of the SQL backends; subclasses supply the connection and the dialect."""
+
+    placeholder = "?"
+    id_pk = "INTEGER PRIMARY KEY AUTOINCREMENT"
+
+    def __init__(self, url: str, warn=None):
+        super().__init__(url, warn)
+        self._conn = None
+
+    # -- dialect hooks -----------------------------------------------------------------------
+
+    def _write_tx(self):
+        """Context manager yielding a cursor inside one write transaction (commit or rollback)."""
+        raise NotImplementedError
+
+    def _read_cursor(self):
+        """Context manager yielding a cursor for one read statement."""
+        raise NotImplementedError
+
+    def _has_meta_table(self, cur) -> bool:
+        raise NotImplementedError
+
+    def _lock_for_migration(self, cur) -> None:
+        """Serialise migrations between processes (inside the write transaction)."""
+
+    # -- shared logic ----------------------------------------------------------------------
+
+    def _sql(self, statement: str) -> str:
+        statement = statement.replace("{id_pk}", self.id_pk)
+        return statement if self.placeholder == "?" else statement.replace("?", self.placeholder)
+
+    def _read_version(self, cur) -> int:
+        if not self._has_meta_table(cur):
+            return 0
+        cur.execute(self._sql(GET_VERSION))
+        row = cur.fetchone()
+        try:
+            return int(row[0]) if row else 0
+        except (TypeError, ValueError):
+            raise self.error("schema_version %r in netraven_meta is not a number" % (row[0],)) from None
+
+    def _migrate(self) -> None:
+        """Bring the schema to SCHEMA_VERSION; refuse a newer one. Runs at open."""
+        with self._read_cursor() as cur:
+            found = self._read_version(cur)
+        if found == SCHEMA_VERSION:
+            return
+        if found > SCHEMA_VERSION:
+            raise self.newer_schema_error(found)
+        with self._write_tx() as cur:
+            self._lock_for_migration(cur)
+            found = self._read_version(cur)  # another process may have migrated meanwhile
+            if found > SCHEMA_VERSION:
+                raise self.newer_schema_error(found)
+            for version in range(found + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS[version]:
+                    cur.execute(self._sql(statement))
+            if found < SCHEMA_VERSION:
+                cur.execute(self._sql(SET_VERSION), (str(SCHEMA_VERSION),))
+
+    def _schema_version(self) -> int:
+        with self._read_cursor() as cur:
+            return self._read_version(cur)
+
+    def _record_statements(self, row: dict, effect: dict | None) -> list:
+        """The statements of one attempt, in lock order: ``[(sql, params)]`` (log row, counter, binding)."""
+        statements = [(INSERT_ATTEMPT, tuple(row[k] for k in ATTEMPT_FIELDS[1:]))]
+        if effect is not None:
+            statements.append((UPSERT_CREDENTIAL, (
+                row["credential"], self._pid % COUNTER_SHARDS, effect["successes"], effect["failures"],
+                effect["enable_failures"], effect["last_used"], effect["last_success"], effect["last_failure"],
+            )))
+            if effect["bind"]:
+                statements.append((UPSERT_BINDING, (row["device"], row["credential"], row["time"])))
+        return statements
+
+    def _record(self, row: dict, effect: dict | None) -> None:
+        with self._write_tx() as cur:
+            for statement, params in self._record_statements(row, effect):
+                cur.execute(self._sql(statement), params)
+
+    def _stats(self, names) -> list:
+        statement, params = SELECT_STATS, ()
+        if names is not None:
+            if not names:
+                return []
+            statement += " WHERE credential IN (%s)" % ", ".join("?" * len(names))
+            params = tuple(names)
+        with self._read_cursor() as cur:
+            cur.execute(self._sql(statement), params)
+            return [stats_row(*r) for r in cur.fetchall()]
+
+    def _bindings(self, device) -> list:
+        statement, params = SELECT_BINDINGS, ()
+        if device is not None:
+            statement, params = statement + " WHERE device = ?", (device,)
+        with self._read_cursor() as cur:
+            cur.execute(self._sql(statement), params)
+            return [{"device": d, "credential": c, "last_success": t} for d, c, t in cur.fetchall()]
+
+    def _attempts(self, filters: dict, limit) -> list:
+        where, params = [], []
+        for column in ("device", "credential", "outcome"):
+            if filters[column] is not None:
+                where.append("%s = ?" % column)
+                params.append(filters[column])
+        if filters["since"] is not None:
+            where.append("time >= ?")
+            params.append(filters["since"])
+        statement = SELECT_ATTEMPTS + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY time DESC, id DESC"
+        if limit is not None:
+            statement += " LIMIT ?"
+            params.append(limit)
+        with self._read_cursor() as cur:
+            cur.execute(self._sql(statement), tuple(params))
+            return [dict(zip(ATTEMPT_FIELDS, r)) for r in cur.fetchall()]
+
+    def _prune(self, cutoff: str) -> int:
+        with self._write_tx() as cur:
+            cur.execute(self._sql(DELETE_OLD), (cutoff,))
+            return max(cur.rowcount, 0)
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
+
+
+class SqliteStore(SqlStore):
+    """SQLite file store: WAL journal, 30 s busy timeout, ``BEGIN IMMEDIATE`` write transactions.
+
+    ``synchronous=NORMAL`` (the SQLite documentation's recommendation for WAL): a killed
+    process never loses or half-applies a committed write; a power cut may drop the last
+    commits, never corrupt the file.
+    """
+
+    kind = "sqlite"
+
+    def __init__(self, url: str, path: str, warn=None):
+        super().__init__(url, warn)
+        self.path = path
+        try:
+            self._conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            self._conn.execute("PRAGMA busy_timeout = %d" % int(BUSY_TIMEOUT_S * 1000))
+            mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                self._warn("metrics store %s: SQLite refused WAL mode (journal_mode=%s); concurrent writers will wait longer"
+                           % (self.url, mode))
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.Error as exc:
+            self.close()
+            raise self.error("cannot open SQLite database %s: %s" % (path, exc)) from None
+        try:
+            self._guard("bring the schema up to date", self._migrate)
+        except MetricsStoreError:
+            self.close()
+            raise
+
+    def _explain(self, exc: Exception) -> str:
+        name = getattr(exc, "sqlite_errorname", "") or ""
+        if name.startswith(("SQLITE_IOERR", "SQLITE_FULL")) or "disk" in str(exc):
+            return (" (disk full, file size limit or I/O error on %s or its -wal file; this write was rolled back,"
+                    " earlier data is intact)" % self.path)
+        if name.startswith("SQLITE_BUSY") or "locked" in str(exc):
+            return " (other writers held the database longer than the %d s busy timeout)" % BUSY_TIMEOUT_S
+        return ""
+
+    @contextlib.contextmanager
+    def _write_tx(self):
+        cur = self._conn.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            yield cur
+        except BaseException:
+            if self._conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def _read_cursor(self):
+        cur = self._conn.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    def _has_meta_table(self, cur) -> bool:
+        cur.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'netraven_meta'")
+        return cur.fetchone() is not None
+
+
+class PostgresStore(SqlStore):
+    """PostgreSQL store (psycopg 3, autocommit connection, explicit transactions).
+
+    The tables live in the first schema of the connection's ``search_path``, so a DSN such as
+    ``postgresql://u@h/db?options=-csearch_path%3Dnetraven`` keeps them in schema ``netraven``.
+    """
+
+    kind = "postgresql"
+    placeholder = "%s"
+    id_pk = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
+
+    def __init__(self, url: str, warn=None):
+        super().__init__(url, warn)
+        kwargs = {"autocommit": True}
+        if "connect_timeout" not in url:
+            kwargs["connect_timeout"] = PG_CONNECT_TIMEOUT_S
+        try:
+            self._conn = psycopg.connect(url, **kwargs)
+        except psycopg.Error as exc:
+            raise self.error("cannot connect to PostgreSQL: %s" % (" ".join(str(exc).split()) or exc.__class__.__name__)) from None
+        try:
+            self._guard("bring the schema up to date", self._migrate)
+        except MetricsStoreError:
+            self.close()
+            raise
+
+    @contextlib.contextmanager
+    def _write_tx(self):
+        with self._conn.transaction():
+            with self._conn.cursor() as cur:
+                yield cur
+
+    def _record(self, row: dict, effect: dict | None) -> None:
+        """One statement per attempt: the shared statements joined as data-modifying CTEs.
+
+        A single statement is atomic on its own (autocommit), needs one round trip and one
+        executor start instead of five (BEGIN, three statements, COMMIT).
+        """
+        statements = self._record_statements(row, effect)
+        *first, (last, last_params) = statements
+        sql_text = ""
+        if first:
+            sql_text = "WITH " + ", ".join("s%d AS (%s)" % (i, text) for i, (text, _p) in enumerate(first)) + " "
+        params = tuple(p for _text, chunk in first for p in chunk) + tuple(last_params)
+        with self._conn.cursor() as cur:
+            cur.execute(self._sql(sql_text + last), params)
+
+    @contextlib.contextmanager
+    def _read_cursor(self):
+        with self._conn.cursor() as cur:
+            yield cur
+
+    def _has_meta_table(self, cur) -> bool:
+        # pg_class, not to_regclass(): a catalog query sees tables committed while we waited for the lock.
+        cur.execute(
+            "SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE c.relname = 'netraven_meta' AND n.nspname = current_schema()"
+        )
+        return bool(cur.fetchone()[0])
+
+    def _lock_for_migration(self, cur) -> None:
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", (PG_MIGRATION_LOCK,))
+
+
+def open_sql_store(kind: str, url: str, target: str, warn=None) -> SqlStore:
+    """Open a ``sqlite`` store at file ``target`` or a ``postgresql`` store at DSN ``target``.
+
+    Raises MetricsStoreError when psycopg is missing, the database cannot be reached or opened,
+    or its schema is newer than SCHEMA_VERSION.
+    """
+    if kind == "sqlite":
+        return SqliteStore(url, target, warn=warn)
+    if psycopg is None:
+        raise MetricsStoreError(
+            "metrics store %s: the Python package psycopg (version 3) is required for PostgreSQL stores "
+            "on the host that runs this code; install it with: pip install 'psycopg[binary]'" % redact_url(url)
+        )
+    return PostgresStore(target, warn=warn)

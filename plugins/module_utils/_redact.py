@@ -1,0 +1,209 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) netraven.core contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Remove secrets from network device configurations (pure functions, no Ansible state).
+
+``redact_config(text) -> str`` replaces every secret value it recognises with the fixed
+marker :data:`REDACTION_MARKER` (``<removed>``) and leaves every other character of the
+text as it was: line endings, blank lines, trailing spaces, the secret's type digit
+(``enable secret 5 <removed>``) and surrounding quotes (``encrypted-password "<removed>"``).
+The function is idempotent: ``redact_config(redact_config(t)) == redact_config(t)``.
+
+How it works: the text is read line by line. Each line is offered to an ordered list of
+rules; the first rule whose ``applies`` pattern matches the line (and, where a rule needs
+it, whose ``parent`` pattern matches the enclosing block) replaces the value group of each
+of its ``values`` patterns. Crypt-style hashes (``$1$``, ``$5$``, ``$6$``, ``$8$``, ``$9$``)
+and lines Junos marks ``## SECRET-DATA`` are redacted by catch-all rules after that.
+
+Covered (vendor syntax as documented in the vendors' configuration guides):
+Cisco IOS/IOS-XE/NX-OS/ASA and Arista EOS ``enable secret|password``, ``username ...
+secret|password``, ``passwd``, SNMP communities and v3 user keys, TACACS+/RADIUS keys
+(global, per host, ``server-private``, ``key`` lines in ``tacacs server``/``radius server``/
+``aaa-server`` blocks), BGP ``neighbor ... password``, NTP ``authentication-key``, OSPF
+``authentication-key``/``message-digest-key``, IS-IS ``isis password``/``area-password``/
+``domain-password``/``authentication key``, key-chain ``key-string`` (EIGRP/RIP), HSRP/VRRP
+authentication, ``crypto isakmp key``, ``pre-shared-key``, ASA ``failover key``, line
+``password``; Junos ``encrypted-password``, ``secret``, ``authentication-key``,
+``pre-shared-key ascii-text|hexadecimal``, ``simple-password``, ``key "..."``, NTP
+``value "..."``, ``snmp community`` names (set and curly formats).
+
+Known limit: a cleartext IOS password containing spaces (``password 0 two words``) keeps
+its words after the first; the first word is removed.
+"""
+from __future__ import annotations
+
+import re
+from typing import NamedTuple, Optional, Pattern, Sequence
+
+REDACTION_MARKER = "<removed>"
+"""The fixed text that replaces every secret value."""
+
+# A value is a double-quoted string (quotes kept) or one whitespace-free token.
+_VAL = r'(?P<val>"[^"\n]*"|[^\s"]\S*)'
+# Junos values also stop before the statement's ';'.
+_JVAL = r'(?P<val>"[^"\n]*"|[^\s";]+)'
+# Encryption type words between a keyword and its value (Cisco/Arista/NX-OS).
+_TYPE = r"(?:(?:\d{1,2}|sha512|sha256|scrypt|md5|encrypted) )?"
+
+
+class Rule(NamedTuple):
+    """One redaction rule.
+
+    ``applies``: matched with ``search`` against the line; the first rule that applies wins.
+    ``values``: patterns whose named group ``val`` is the secret (replaced everywhere it
+    matches on the line). ``parent``: when set, the rule only applies inside a block whose
+    head line (last non-indented line, or the Junos ``{`` block path) matches it.
+    """
+
+    name: str
+    applies: Pattern[str]
+    values: Sequence[Pattern[str]]
+    parent: Optional[Pattern[str]] = None
+
+
+def _rule(name: str, applies: str, *values: str, parent: Optional[str] = None) -> Rule:
+    return Rule(
+        name,
+        re.compile(applies),
+        tuple(re.compile(v) for v in values),
+        re.compile(parent) if parent else None,
+    )
+
+
+_NOT_NO = r"^(?!\s*no\s)"
+
+RULES: tuple[Rule, ...] = (
+    # --- Cisco IOS / IOS-XE / NX-OS / ASA, Arista EOS -------------------------------
+    _rule("enable", _NOT_NO + r"\s*enable (?:secret|password)\b",
+          r"\benable (?:secret|password) (?:level \d+ )?" + _TYPE + _VAL),
+    _rule("username", _NOT_NO + r"\s*username \S+ .*\b(?:secret|password)\b",
+          r"(?<![\w-])(?:secret|password) " + _TYPE + _VAL),
+    _rule("asa-passwd", r"^\s*passwd ", r"^\s*passwd " + _VAL),
+    _rule("aaa-root", r"^\s*aaa root secret ", r"\bsecret " + _TYPE + _VAL),
+    _rule("snmp-community", _NOT_NO + r"\s*snmp-server\b.*\bcommunity ",
+          r"\bcommunity " + _VAL),
+    _rule("snmp-host", _NOT_NO + r"\s*snmp-server host ",
+          r"^\s*snmp-server host \S+ (?:(?:informs|traps) )?(?:version (?:1|2c) )?(?:vrf \S+ )?"
+          r"(?!(?:informs|traps|version|vrf|community)\b)(?![\d.]+(?:\s|$))(?![0-9a-fA-F:]*:)" + _VAL),
+    _rule("snmp-user", _NOT_NO + r"\s*snmp-server user ",
+          r"\bauth (?:md5|sha\S*) " + _VAL,
+          r"\bpriv (?:(?:aes|des|3des|aes-?\d+|aes\d+)(?: \d+)? )?" + _VAL),
+    _rule("tacacs-radius", _NOT_NO + r"\s*(?:tacacs-server|radius-server|server-private)\b.*\bkey ",
+          r"\bkey " + _TYPE + _VAL),
+    _rule("aaa-block-key", r"^\s+(?:key|pac key) ", r"\bkey " + _TYPE + _VAL,
+          parent=r"^(?:tacacs server|radius server|aaa-server|aaa group server|tacacs-server|radius-server)\b"),
+    _rule("bgp-neighbor-password", _NOT_NO + r"\s*neighbor \S+ password ",
+          r"\bpassword " + _TYPE + _VAL),
+    _rule("ntp-key", _NOT_NO + r"\s*ntp authentication-key \d+ ",
+          r"\bauthentication-key \d+ \S+ " + _TYPE + _VAL),
+    _rule("ospf-md5", r"\bmessage-digest-key \d+ md5 ", r"\bmessage-digest-key \d+ md5 " + _TYPE + _VAL),
+    _rule("isis-password", _NOT_NO + r"\s*(?:isis password|area-password|domain-password) ",
+          r"\b(?:password|area-password|domain-password) " + _TYPE + _VAL),
+    _rule("isis-auth-key", _NOT_NO + r"\s*(?:isis )?authentication key ",
+          r"\bauthentication key " + _TYPE + _VAL),
+    _rule("key-string", _NOT_NO + r"\s*(?:\S.* )?key-string ", r"\bkey-string " + _TYPE + _VAL),
+    _rule("hsrp-vrrp-text", _NOT_NO + r"\s*(?:standby|vrrp)(?: \d+)? authentication (?:text )?(?!md5)\S",
+          r"\bauthentication (?:text )?" + _VAL),
+    _rule("isakmp-key", _NOT_NO + r"\s*crypto isakmp key ", r"\bkey " + _TYPE + _VAL),
+    _rule("config-key", r"^\s*key config-key password-encrypt ", r"password-encrypt " + _VAL),
+    _rule("failover-key", _NOT_NO + r"\s*failover key ", r"\bkey " + _TYPE + _VAL),
+    # --- Junos (set and curly formats) --------------------------------------------------
+    _rule("junos-snmp-community-set", r"^\s*set snmp community ", r"^\s*set snmp community " + _JVAL),
+    _rule("junos-snmp-community", r"^\s*community \S+ \{", r"^\s*community " + _JVAL, parent=r"^snmp\b"),
+    _rule("junos-ntp-key", r"\bauthentication-key \d+ type \S+ value ", r"\bvalue " + _JVAL),
+    _rule("junos-psk", r"\bpre-shared-key (?:ascii-text|hexadecimal) ",
+          r"\bpre-shared-key (?:ascii-text|hexadecimal) " + _JVAL),
+    _rule("junos-keywords",
+          r"(?<![\w-])(?:encrypted-password|secret|authentication-key|simple-password|key|value) \"",
+          r"(?<![\w-])(?:encrypted-password|secret|authentication-key|simple-password|key|value) " + _JVAL),
+    _rule("junos-keywords-bare", r"^\s*(?:set .* )?(?:encrypted-password|authentication-key|simple-password) ",
+          r"(?<![\w-])(?:encrypted-password|authentication-key|simple-password) " + _JVAL),
+    # --- generic, Cisco-style: pre-shared keys, password/secret keywords ----------------
+    _rule("pre-shared-key", _NOT_NO + r".*\bpre-shared-key ",
+          r"\bpre-shared-key (?:(?:local|remote|address \S+(?: \S+)? key|hostname \S+ key) )?" + _TYPE + _VAL),
+    _rule("ospf-auth-key", _NOT_NO + r".*\bauthentication-key ", r"\bauthentication-key " + _TYPE + _VAL),
+    _rule("password-keyword",
+          _NOT_NO + r"(?!\s*(?:service|security|password (?:encryption|strength-check|secure-mode|policy|minimum|min-length)|"
+          r"aaa |ip ssh|ssh )\b).*(?<![\w-])(?:password|secret) (?!required\b)",
+          r"(?<![\w-])(?:password|secret) " + _TYPE + _VAL),
+)
+
+# Applied to every line after the rules (already-redacted lines are left as they are).
+_CRYPT_HASH = re.compile(r"(?P<val>\$(?:1|5|6|8|9)\$[^\s\"';]+)")
+_SECRET_DATA_LINE = re.compile(r'(?P<val>"[^"\n]*")(?=[^"\n]*## SECRET-DATA)')
+
+
+def _replace_val(pattern: Pattern[str], line: str) -> str:
+    """Replace group ``val`` of every match of ``pattern`` in ``line`` by the marker.
+
+    A quoted value keeps its quotes: ``"abc"`` -> ``"<removed>"``.
+    """
+
+    def sub(match: "re.Match[str]") -> str:
+        start, end = match.span("val")
+        value = match.group("val")
+        marker = '"%s"' % REDACTION_MARKER if value.startswith('"') else REDACTION_MARKER
+        whole_start = match.start()
+        text = match.group(0)
+        return text[: start - whole_start] + marker + text[end - whole_start:]
+
+    return pattern.sub(sub, line)
+
+
+def redact_line(line: str, parent: str = "") -> str:
+    """Redact one configuration line (without its line ending).
+
+    ``parent``: the head of the enclosing block (Cisco: the last non-indented line;
+    Junos curly format: the block path joined by spaces), "" at top level.
+    Returns the line with each secret value replaced by :data:`REDACTION_MARKER`.
+    """
+    for rule in RULES:
+        if rule.parent is not None and not rule.parent.search(parent):
+            continue
+        if rule.applies.search(line):
+            for pattern in rule.values:
+                line = _replace_val(pattern, line)
+            break
+    if "## SECRET-DATA" in line:
+        line = _replace_val(_SECRET_DATA_LINE, line)
+    if "$" in line:
+        line = _CRYPT_HASH.sub(REDACTION_MARKER, line)
+    return line
+
+
+def _split_ending(raw: str) -> tuple[str, str]:
+    body = raw.rstrip("\r\n")
+    return body, raw[len(body):]
+
+
+def redact_config(text: str) -> str:
+    """Return ``text`` with every recognised secret value replaced by ``<removed>``.
+
+    ``text``: a whole configuration (``show running-config``, Junos ``show configuration``
+    in curly or ``| display set`` format); any line endings. Everything except the secret
+    values is kept byte for byte. Idempotent. Never raises on odd input; a non-str input
+    raises TypeError.
+    """
+    if not isinstance(text, str):
+        raise TypeError("redact_config expects a str, got %s" % type(text).__name__)
+    out = []
+    cisco_parent = ""
+    junos_path: list[str] = []
+    for raw in text.splitlines(keepends=True):
+        body, ending = _split_ending(raw)
+        stripped = body.strip()
+        if body and not body[0].isspace():
+            cisco_parent = body
+        parent = " ".join(junos_path) if junos_path else cisco_parent
+        out.append(redact_line(body, parent) + ending)
+        # Junos curly format: keep the path of open blocks ("snmp", "system login" ...).
+        if stripped.endswith("{") and not stripped.startswith("#"):
+            junos_path.append(stripped[:-1].strip())
+        elif stripped.startswith("}") and junos_path:
+            junos_path.pop()
+    return "".join(out)
+
+
+def count_redactions(original: str, redacted: str) -> int:
+    """Number of markers ``redact_config`` added (markers in ``redacted`` minus those in ``original``)."""
+    return redacted.count(REDACTION_MARKER) - original.count(REDACTION_MARKER)

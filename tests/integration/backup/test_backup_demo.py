@@ -1,0 +1,56 @@
+"""`make demo`'s script: interrupted during the first backup run, it still stops the lab."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from pathlib import Path
+
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
+
+
+def _pid_alive(pid: int) -> bool:
+    """True while process ``pid`` exists and is not a zombie (Linux /proc)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except OSError:
+        return False
+    return stat.rsplit(") ", 1)[1][0] != "Z"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_demo_stops_the_lab_when_interrupted(signum, tmp_path, repo_root, ansible_env):
+    env = dict(ansible_env, NETRAVEN_DEMO_DIR=str(tmp_path / "demo"), PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, str(repo_root / "hack" / "demo.py")], cwd=repo_root, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen = []
+    try:
+        for line in proc.stdout:
+            seen.append(line)
+            if line.startswith("=== run 1"):
+                break
+        state = json.loads((tmp_path / "demo" / "lab" / "state.json").read_text())
+        assert _pid_alive(state["pid"])
+        time.sleep(2)
+        proc.send_signal(signum)
+        rest = proc.communicate(timeout=60)[0]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    output = "".join(seen) + rest
+    assert proc.returncode == 130, output[-3000:]
+    assert "make demo: interrupted" in output and "=== lab stopped" in output
+    deadline = time.monotonic() + 10
+    while _pid_alive(state["pid"]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _pid_alive(state["pid"])
+    # the demo credentials are marked lab-only and the inventory uses the lab's known_hosts
+    group_vars = (tmp_path / "demo" / "inventory" / "group_vars" / "all.yml").read_text()
+    assert group_vars.startswith("# LAB-ONLY demo credentials") and "known_hosts" in group_vars
+    assert oct(os.stat(tmp_path / "demo" / "inventory" / "group_vars" / "all.yml").st_mode & 0o777) == "0o600"

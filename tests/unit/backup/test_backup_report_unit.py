@@ -1,0 +1,113 @@
+"""Pure parts of the backup job: the credential report builder and the role's end-marker defaults."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.netraven.core.plugins.filter.credential_report import FilterModule
+from ansible_collections.netraven.core.plugins.module_utils._report import build_report, table
+
+ROOT = Path(__file__).resolve().parents[3]
+CONFIGS = ROOT / "tests" / "unit" / "redact" / "configs"
+NOW = dt.datetime(2026, 11, 29, 12, 0, tzinfo=dt.timezone.utc)
+
+
+def _stat(name, attempts, successes, failures, last_used=None, last_success=None, enable_failures=0):
+    return {"name": name, "attempts": attempts, "successes": successes, "failures": failures,
+            "enable_failures": enable_failures, "last_used": last_used, "last_success": last_success,
+            "last_failure": None, "success_rate": successes / attempts if attempts else None}
+
+
+STATS = [
+    _stat("tacacs", 10, 8, 2, "2026-11-29T11:00:00Z", "2026-11-29T11:00:00Z"),
+    _stat("old-local", 4, 0, 4, "2026-11-28T11:00:00Z"),
+    _stat("legacy", 1, 1, 0, "2026-09-01T00:00:00Z", "2026-09-01T00:00:00Z"),
+]
+BINDINGS = [{"device": "r1", "credential": "tacacs", "last_success": "2026-11-29T11:00:00Z"},
+            {"device": "r3", "credential": "legacy", "last_success": "2026-09-01T00:00:00Z"}]
+ATTEMPTS = [
+    {"device": "r1", "credential": "tacacs", "outcome": "success", "time": "2026-11-29T11:00:00Z"},
+    {"device": "r2", "credential": "tacacs", "outcome": "auth_rejected", "time": "2026-11-29T11:00:00Z"},
+    {"device": "r2", "credential": "old-local", "outcome": "auth_rejected", "time": "2026-11-29T11:00:01Z"},
+    {"device": "r4", "credential": "tacacs", "outcome": "unreachable", "time": "2026-11-29T11:00:00Z"},
+]
+
+
+def test_flags_without_run_facts():
+    report = build_report(STATS, BINDINGS, ATTEMPTS, known_names=["tacacs", "spare"], unused_days=30, now=NOW)
+    creds = {c["name"]: c for c in report["credentials"]}
+    assert list(creds) == ["legacy", "old-local", "spare", "tacacs"]
+    assert creds["old-local"]["flags"] == ["never_successful"]
+    assert creds["legacy"]["flags"] == ["unused"]  # last used 89 days ago
+    assert creds["spare"]["flags"] == ["unused"] and creds["spare"]["success_rate"] is None
+    assert creds["tacacs"]["flags"] == [] and creds["tacacs"]["success_rate"] == 0.8
+    assert report["summary"]["no_credential_works"] == ["r2"]  # r4 is unreachable, not a credential problem
+    assert report["summary"]["failed_devices"] == []
+    assert report["summary"]["run_attempts"] is None
+    assert report["generated"] == "2026-11-29T12:00:00Z"
+    json.dumps(report)  # JSON-ready
+
+
+def test_run_facts_decide_the_device_flags():
+    run = {
+        "r1": {"name": "tacacs", "username": "netops", "outcome": "success", "attempts": 1, "time": "t"},
+        "r2": {"name": None, "username": None, "outcome": "auth_rejected", "attempts": 2, "time": "t"},
+        "r4": {"name": None, "username": None, "outcome": "unreachable", "attempts": "1", "time": "t"},
+        "r5": {"name": None, "username": None, "outcome": "locked_out", "attempts": 1, "time": "t"},
+    }
+    report = build_report(STATS, BINDINGS, ATTEMPTS, run=run, now=NOW)
+    devices = {d["name"]: d for d in report["devices"]}
+    assert devices["r1"]["flags"] == [] and devices["r1"]["credential"] == "tacacs"
+    assert devices["r2"]["flags"] == ["no_credential_works", "failed"]
+    assert devices["r4"]["flags"] == ["failed"] and devices["r4"]["attempts"] == 1
+    assert devices["r5"]["flags"] == ["failed"] and devices["r5"]["logged_attempts"] == 0
+    assert devices["r3"]["outcome"] is None  # in the store, not in this run
+    assert report["summary"]["run_attempts"] == 5
+    assert report["summary"]["failed_devices"] == ["r2", "r4", "r5"]
+
+
+def test_table_is_aligned():
+    lines = table([{"name": "a", "n": 1, "flags": []}, {"name": "long-name", "n": None, "flags": ["x", "y"]}],
+                  ["name", "n", "flags"])
+    assert lines[0].split() == ["name", "n", "flags"]
+    assert lines[2].split() == ["a", "1", "-"]
+    assert lines[3].split() == ["long-name", "-", "x,", "y"]
+
+
+def test_filter_validates_its_input():
+    flt = FilterModule().filters()["credential_report"]
+    out = flt({"stats": STATS, "bindings": BINDINGS, "attempts": ATTEMPTS}, run={"r1": None}, known=["x"], unused_days="7")
+    assert out["unused_days"] == 7
+    with pytest.raises(AnsibleFilterError, match="'stats' must be a list of dicts"):
+        flt({"stats": "nope"})
+    with pytest.raises(AnsibleFilterError, match="expects a dict"):
+        flt([1])
+    with pytest.raises(AnsibleFilterError, match="malformed metrics"):
+        flt({"stats": [{"attempts": 1}]})
+
+
+def _defaults():
+    return yaml.safe_load((ROOT / "roles" / "config_backup" / "defaults" / "main.yml").read_text())
+
+
+@pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.cfg")), ids=lambda p: p.name)
+def test_end_markers_accept_complete_and_refuse_truncated_configs(path):
+    defaults = _defaults()
+    platform = path.name.split("_", 2)[0] + "_" + path.name.split("_", 2)[1]
+    text = path.read_text()
+    assert defaults["config_backup_commands"][platform]
+    marker = defaults["config_backup_end_markers"].get(platform)
+    if marker is None:
+        assert platform == "cisco_nxos"  # no end marker on NX-OS: size check only
+        return
+    assert re.search(marker, text), path.name
+    assert re.search(marker, text + "\n\n"), path.name
+    cut = text[: len(text) // 2]
+    cut = cut[: cut.rfind("\n") + 1] + "interf"  # cut mid-line
+    assert not re.search(marker, cut), path.name

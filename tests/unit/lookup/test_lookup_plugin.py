@@ -1,0 +1,263 @@
+"""Unit tests of the lookup plugin itself, run through Ansible's real plugin loader, DataLoader and Templar.
+
+What needs a real vault-enabled playbook run (inline !vault values, the -vvvv output) is in
+tests/integration/lookup/test_lookup_credentials_playbook.py.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ansible.errors import AnsibleLookupError
+from ansible.parsing.dataloader import DataLoader
+from ansible.parsing.vault import VaultSecret
+from ansible.plugins.loader import lookup_loader
+from ansible.template import Templar, is_trusted_as_template, trust_as_template
+
+CANARY = "Canary-lookup-9f3"
+LOOKUP_DIR = Path(__file__).resolve().parents[3] / "plugins" / "lookup"
+
+# Loaded by Ansible's plugin loader from the directory (as `credentials`), so that DOCUMENTATION gives
+# the options exactly as in a play; the collection finder is not installed in this pytest process.
+lookup_loader.add_directory(str(LOOKUP_DIR))
+_probe = lookup_loader.get("credentials", loader=DataLoader(), templar=Templar(loader=DataLoader()))
+credentials_plugin = sys.modules[type(_probe).__module__]
+
+
+@pytest.fixture
+def loader(tmp_path: Path) -> DataLoader:
+    data_loader = DataLoader()
+    data_loader.set_basedir(str(tmp_path))
+    return data_loader
+
+
+@pytest.fixture
+def lookup(loader: DataLoader):
+    return lookup_loader.get("credentials", loader=loader, templar=Templar(loader=loader))
+
+
+@pytest.fixture
+def warnings(monkeypatch) -> list[str]:
+    """Warnings the lookup shows (the Display itself dedupes repeated messages per process)."""
+    seen: list[str] = []
+    monkeypatch.setattr(credentials_plugin.display, "warning", lambda msg, *a, **k: seen.append(msg))
+    monkeypatch.delenv("NETRAVEN_METRICS_STORE", raising=False)
+    monkeypatch.delenv("NETRAVEN_CREDENTIALS_FILE", raising=False)
+    return seen
+
+
+@pytest.fixture
+def world(netraven_devices, netraven_credentials) -> dict:
+    """Task variables as a play would pass them: the credential list and every host's hostvars."""
+    hostvars = {name: {"netraven_tags": tags + ["default"]} for name, tags in netraven_devices.items()}
+    hostvars["bare"] = {}
+    return {"netraven_credentials": netraven_credentials, "hostvars": hostvars}
+
+
+def names(result: list[dict]) -> list[str]:
+    return [c["name"] for c in result]
+
+
+def test_one_host_returns_its_ordered_list(lookup, world, warnings) -> None:
+    (result,) = lookup.run(["nyc-core-01"], variables=world)
+    assert names(result) == ["cisco_admin", "backup_admin"]
+    assert result[0] == {"name": "cisco_admin", "username": "cadmin", "password": "Canary-cisco-9f3", "ssh_key_file": None,
+                         "enable_secret": "Canary-enable-9f3", "priority": 10, "tags": ["cisco"], "matched_tags": ["cisco"]}
+    assert result[1]["password"] is None and result[1]["ssh_key_file"] == "/keys/backup"
+    assert warnings == []
+
+
+def test_several_hosts_one_list_each_and_group_lists(lookup, world, warnings) -> None:
+    result = lookup.run(["nyc-edge-01", ["lon-fw-01", "bare"]], variables=world)
+    assert [names(r) for r in result] == [["juniper_admin", "backup_admin"], ["backup_admin"], ["backup_admin"]]
+
+
+def test_explicit_tags_instead_of_a_host(lookup, world, warnings) -> None:
+    assert [names(r) for r in lookup.run([], variables=world, tags=["juniper", "cisco"])] == [
+        ["cisco_admin", "juniper_admin", "backup_admin"]]
+    with pytest.raises(AnsibleLookupError, match="not both"):
+        lookup.run(["nyc-core-01"], variables=world, tags=["cisco"])
+    with pytest.raises(AnsibleLookupError, match="at least one host"):
+        lookup.run([], variables=world)
+
+
+def test_unknown_host_and_bad_host_tags(lookup, world, warnings) -> None:
+    with pytest.raises(AnsibleLookupError, match="unknown host 'ghost'"):
+        lookup.run(["ghost"], variables=world)
+    world["hostvars"]["bad"] = {"netraven_tags": "cisco"}
+    with pytest.raises(AnsibleLookupError, match="host 'bad', field 'tags': must be a list"):
+        lookup.run(["bad"], variables=world)
+
+
+def test_missing_empty_or_error(lookup, world, warnings) -> None:
+    world["netraven_credentials"] = [c for c in world["netraven_credentials"] if c["name"] == "cisco_admin"]
+    assert lookup.run(["lon-fw-01"], variables=world) == [[]]
+    with pytest.raises(AnsibleLookupError, match=r"no credential matches host 'lon-fw-01' \(tags \['site-lon', 'paloalto'"):
+        lookup.run(["lon-fw-01"], variables=world, missing="error")
+
+
+def test_default_tag_option(lookup, world, warnings) -> None:
+    world["hostvars"]["bare"] = {}
+    world["netraven_credentials"].append({"name": "all_of_them", "username": "u", "password": "p", "tags": ["all"]})
+    assert names(lookup.run(["bare"], variables=world, default_tag="all")[0]) == ["all_of_them"]
+
+
+def test_credentials_var_renamed_templated_and_undefined(lookup, world, warnings) -> None:
+    world["my_creds"] = trust_as_template("{{ netraven_credentials }}")  # an indirection, as group_vars often hold
+    del world["hostvars"]["bare"]
+    lookup._templar.available_variables = world
+    assert names(lookup.run(["lon-core-01"], variables=world, credentials_var="my_creds")[0]) == ["cisco_admin", "backup_admin"]
+    with pytest.raises(AnsibleLookupError, match="variable 'nope' is not defined"):
+        lookup.run(["lon-core-01"], variables=world, credentials_var="nope")
+
+
+def test_returned_strings_are_unsafe_and_byte_exact(lookup, world, warnings) -> None:
+    tricky = "{{ lookup('pipe','id') }} p{{x}} a{%b {# c #} $HOME 100% 'q' \"d\" ünï"
+    world["netraven_credentials"] = [{"name": trust_as_template("weird"), "username": "u", "password": tricky, "enable_secret": tricky,
+                                      "tags": ["default"]}]
+    (result,) = lookup.run(["bare"], variables=world)
+    assert result[0]["password"] == tricky and result[0]["enable_secret"] == tricky
+    for value in (result[0]["name"], result[0]["password"], result[0]["username"], *result[0]["tags"]):
+        assert not is_trusted_as_template(value)
+    assert lookup._templar.template(result[0]["password"]) == tricky  # never rendered by a later template
+
+
+def test_bad_credentials_are_lookup_errors_without_secrets(lookup, world, warnings) -> None:
+    world["netraven_credentials"][2]["priority"] = "high"
+    with pytest.raises(AnsibleLookupError) as info:
+        lookup.run(["nyc-core-01"], variables=world)
+    text = str(info.value)
+    assert "variable 'netraven_credentials'" in text and "credential 'cisco_admin', field 'priority'" in text
+    assert "Canary" not in text
+
+    world["netraven_credentials"][2]["priority"] = 10
+    world["netraven_credentials"].append(dict(world["netraven_credentials"][0]))
+    with pytest.raises(AnsibleLookupError, match="'backup_admin', field 'name': duplicate name") as info:
+        lookup.run(["nyc-core-01"], variables=world)
+
+
+def test_undecrypted_vault_text_is_an_error(lookup, world, warnings) -> None:
+    world["netraven_credentials"][2]["password"] = "$ANSIBLE_VAULT;1.1;AES256\n6132383733363032350a62333362313838"
+    with pytest.raises(AnsibleLookupError, match="credential 'cisco_admin', field 'password' .*still vault-encrypted") as info:
+        lookup.run(["nyc-core-01"], variables=world)
+    assert "6132383733" not in str(info.value)
+    # a credential that does not match the host is not touched
+    assert names(lookup.run(["nyc-edge-01"], variables=world)[0]) == ["juniper_admin", "backup_admin"]
+
+
+# -- credentials_file --------------------------------------------------------------------------------
+
+def write(path: Path, data) -> Path:
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("shape", ["list", "mapping"])
+def test_credentials_file_shapes(lookup, world, warnings, tmp_path: Path, shape: str) -> None:
+    creds = world.pop("netraven_credentials")
+    write(tmp_path / "creds.yml", creds if shape == "list" else {"netraven_credentials": creds, "other": 1})
+    # relative to the playbook directory (the loader's basedir)
+    assert names(lookup.run(["nyc-edge-01"], variables=world, credentials_file="creds.yml")[0]) == ["juniper_admin", "backup_admin"]
+
+
+def test_credentials_file_from_environment_wins_over_the_variable(lookup, world, warnings, tmp_path: Path, monkeypatch) -> None:
+    write(tmp_path / "awx.yml", [{"name": "from_file", "username": "u", "password": CANARY, "tags": ["default"]}])
+    monkeypatch.setenv("NETRAVEN_CREDENTIALS_FILE", str(tmp_path / "awx.yml"))
+    assert names(lookup.run(["nyc-core-01"], variables=world)[0]) == ["from_file"]
+
+
+def test_vault_encrypted_credentials_file(lookup, world, warnings, tmp_path: Path, loader: DataLoader, ansible_env) -> None:
+    path = write(tmp_path / "vaulted.yml", [{"name": "vaulted", "username": "u", "password": CANARY + " p{{x}}", "tags": ["cisco"]}])
+    (tmp_path / "pw").write_text("unit-vault-pw\n")
+    subprocess.run(["ansible-vault", "encrypt", "--vault-password-file", str(tmp_path / "pw"), str(path)],
+                   check=True, env=ansible_env, capture_output=True)
+    assert path.read_text().startswith("$ANSIBLE_VAULT")
+    with pytest.raises(AnsibleLookupError, match=r"cannot read credentials_file .*vaulted.yml"):
+        lookup.run(["nyc-core-01"], variables=world, credentials_file=str(path))
+    loader.set_vault_secrets([("default", VaultSecret(b"unit-vault-pw"))])
+    (result,) = lookup.run(["nyc-core-01"], variables=world, credentials_file=str(path))
+    assert result[0]["password"] == CANARY + " p{{x}}"
+    assert loader._tempfiles == set()  # decrypted in memory (or the temporary copy removed at once)
+
+
+@pytest.mark.parametrize("content, words", [
+    ("", "is empty"),
+    ("other: []\n", "mapping with the key 'netraven_credentials'"),
+    ("- name: a\n  password: '%s\n  bad: [\n" % CANARY, "cannot read credentials_file"),
+    ("- name: a\n  username: u\n  password: %s\n  tags: oops\n" % CANARY, "field 'tags'"),
+])
+def test_bad_credentials_files(lookup, world, warnings, tmp_path: Path, content: str, words: str) -> None:
+    (tmp_path / "bad.yml").write_text(content)
+    with pytest.raises(AnsibleLookupError, match=words) as info:
+        lookup.run(["nyc-core-01"], variables=world, credentials_file=str(tmp_path / "bad.yml"))
+    assert "bad.yml" in str(info.value) and CANARY not in str(info.value)
+
+
+def test_missing_credentials_file(lookup, world, warnings, tmp_path: Path) -> None:
+    with pytest.raises(AnsibleLookupError, match="cannot read credentials_file .*absent.yml"):
+        lookup.run(["nyc-core-01"], variables=world, credentials_file=str(tmp_path / "absent.yml"))
+
+
+# -- order and the metrics store ---------------------------------------------------------------------
+
+def test_priority_is_the_default_without_a_store(lookup, world, warnings) -> None:
+    assert names(lookup.run(["nyc-core-01"], variables=world)[0]) == ["cisco_admin", "backup_admin"]
+    assert names(lookup.run(["nyc-core-01"], variables=world, metrics_store="none")[0]) == ["cisco_admin", "backup_admin"]
+    assert warnings == []
+
+
+def test_unreadable_store_warns_and_falls_back_to_priority(lookup, world, warnings, tmp_path: Path, monkeypatch) -> None:
+    unreadable = tmp_path / "no-such-folder" / "metrics.json"
+    monkeypatch.setenv("NETRAVEN_METRICS_STORE", "json://%s" % unreadable)  # a configured store: learned is the default
+    assert names(lookup.run(["nyc-core-01"], variables=world)[0]) == ["cisco_admin", "backup_admin"]
+    assert len(warnings) == 1 and "using priority order" in warnings[0]
+
+
+def test_learned_with_store_disabled_warns(lookup, world, warnings) -> None:
+    assert names(lookup.run(["nyc-core-01"], variables=world, order="learned", metrics_store="none")[0]) == ["cisco_admin", "backup_admin"]
+    assert "metrics_store is none" in warnings[0]
+
+
+def test_learned_order_uses_each_hosts_last_working_credential(lookup, world, warnings, monkeypatch) -> None:
+    """The lookup's wiring, with the store's answer injected (the real store: integration test)."""
+    asked = []
+
+    def last_working(url, devices):
+        asked.append((url, devices))
+        return {"nyc-core-01": "backup_admin", "nyc-edge-01": "cisco_admin"}
+
+    monkeypatch.setattr(credentials_plugin, "last_working_names", last_working)
+    result = lookup.run(["nyc-core-01", "nyc-edge-01", "lon-core-01"], variables=world, metrics_store="sqlite:///tmp/x.db")
+    assert [names(r) for r in result] == [["backup_admin", "cisco_admin"], ["juniper_admin", "backup_admin"], ["cisco_admin", "backup_admin"]]
+    assert asked == [("sqlite:///tmp/x.db", ["nyc-core-01", "nyc-edge-01", "lon-core-01"])]
+    # an explicit order=priority never asks the store
+    lookup.run(["nyc-core-01"], variables=world, metrics_store="sqlite:///tmp/x.db", order="priority")
+    assert len(asked) == 1
+
+
+def test_redact_url() -> None:
+    assert credentials_plugin.redact_url("postgresql://nr:Canary-pg-9f3@db:5432/x") == "postgresql://nr:***@db:5432/x"
+    assert credentials_plugin.redact_url("sqlite:///a/b.db") == "sqlite:///a/b.db"
+
+
+def test_template_errors_name_the_field_not_the_value(lookup, world, warnings) -> None:
+    world["netraven_credentials"][2]["password"] = trust_as_template("Canary-tpl-9f3 {{ undefined_thing }}")
+    world["netraven_credentials"][0]["tags"] = trust_as_template("{{ also_undefined }}")
+    with pytest.raises(AnsibleLookupError, match=r"credential #0, field 'tags': cannot render it") as info:
+        lookup.run(["nyc-core-01"], variables=world)
+    world["netraven_credentials"][0]["tags"] = ["default"]
+    with pytest.raises(AnsibleLookupError, match=r"credential 'cisco_admin', field 'password' \(for host 'nyc-core-01'\): cannot render") as info:
+        lookup.run(["nyc-core-01"], variables=world)
+    assert "Canary" not in str(info.value) and "undefined_thing" not in str(info.value)
+    # the broken credential does not match a Juniper box: its password is never rendered
+    assert names(lookup.run(["nyc-edge-01"], variables=world)[0]) == ["juniper_admin", "backup_admin"]
+
+
+def test_credentials_file_from_a_variable(lookup, world, warnings, tmp_path: Path) -> None:
+    write(tmp_path / "vars-file.yml", {"netraven_credentials": [{"name": "via_var", "username": "u", "ssh_key_file": "/k", "tags": ["cisco"]}]})
+    world["netraven_credentials_file"] = str(tmp_path / "vars-file.yml")
+    assert names(lookup.run(["nyc-core-01"], variables=world)[0]) == ["via_var"]
