@@ -13,8 +13,10 @@ used only when the task does not give the option:
   lookup_loader so its vault, file and order logic is the lookup's own (``credentials_var``,
   ``credentials_file`` and ``order`` are passed to it and not to the module);
 - ``host_key_checking`` = ``ansible_host_key_checking``, else Ansible's ``host_key_checking``;
-- ``metrics_store`` = the ``netraven_metrics_store`` variable, else the controller's
-  ``NETRAVEN_METRICS_STORE``; ``job_id`` = the controller's ``JOB_ID``/``AWX_JOB_ID``.
+- ``metrics_store`` = resolved exactly as the netraven.core.credential_metrics lookup resolves
+  it (variable ``netraven_metrics_store``, env ``NETRAVEN_METRICS_STORE``, ini ``[netraven]
+  metrics_store`` on the controller), so module, lookups and reports see one store;
+- ``job_id`` = the controller's ``JOB_ID``/``AWX_JOB_ID`` (AWX sets them).
 
 Credentials are handed to the module as arguments; the module's ``no_log`` sub-options keep
 them out of the invocation and the result. Nothing here adds a secret to the result.
@@ -31,6 +33,7 @@ from ansible.plugins.loader import lookup_loader
 
 MODULE = "netraven.core.cli_command"
 LOOKUP = "netraven.core.credentials"
+METRICS_LOOKUP = "netraven.core.credential_metrics"
 LOOKUP_OPTIONS = ("credentials_var", "credentials_file", "order")
 # The credential keys the module's argument_spec accepts (anything else the lookup adds is dropped).
 CREDENTIAL_KEYS = ("name", "username", "password", "ssh_key_file", "enable_secret", "priority", "tags", "matched_tags")
@@ -55,7 +58,7 @@ class ActionModule(ActionBase):
             "platform": host_vars.get("netraven_platform"),
             "device": name,
             "host_key_checking": self._host_key_checking(host_vars),
-            "metrics_store": host_vars.get("netraven_metrics_store") or os.environ.get("NETRAVEN_METRICS_STORE"),
+            "metrics_store": self._metrics_store(task_vars),
             "job_id": os.environ.get("JOB_ID") or os.environ.get("AWX_JOB_ID"),
         }
         for key, value in defaults.items():
@@ -79,6 +82,14 @@ class ActionModule(ActionBase):
         if hostvars is not None and name is not None and name in hostvars:
             return hostvars[name]
         return task_vars
+
+    def _metrics_store(self, task_vars: dict) -> str | None:
+        """The ``metrics_store`` option as the credential_metrics lookup sees it (vars, env, ini), or None."""
+        reader = lookup_loader.get(METRICS_LOOKUP, loader=self._loader, templar=self._templar)
+        if reader is None:  # pragma: no cover - the lookup ships in this collection
+            return os.environ.get("NETRAVEN_METRICS_STORE")
+        reader.set_options(var_options=task_vars, direct={})
+        return reader.get_option("metrics_store")
 
     @staticmethod
     def _host_key_checking(host_vars) -> bool:

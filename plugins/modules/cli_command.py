@@ -193,6 +193,10 @@ options:
       - Unset means the per-user default SQLite file
         C(~/.local/share/netraven/metrics.db) (C($XDG_DATA_HOME) honoured).
       - A store that cannot be opened or written gives a warning, never a failure.
+      - Through the action plugin the default is the controller's setting, resolved like the
+        P(netraven.core.credential_metrics#lookup) lookup's O(metrics_store) (variable
+        C(netraven_metrics_store), environment C(NETRAVEN_METRICS_STORE), ini C([netraven] metrics_store)).
+      - The module itself falls back to E(NETRAVEN_METRICS_STORE) where it runs.
     type: str
   job_id:
     description:

@@ -24,6 +24,8 @@ PLAYBOOK = """
         credentials: "{{ test_cred_names | map('extract', creds) | list if test_cred_names is defined else omit }}"
         commands: "{{ test_commands | default([]) }}"
         max_attempts: "{{ test_max_attempts | default(3) }}"
+        attempt_delay: "{{ test_attempt_delay | default(0) }}"
+        next_on_enable_failed: "{{ test_next_on_enable_failed | default(false) }}"
         host_key_checking: "{{ test_host_key_checking | default(false) }}"
         known_hosts_file: "{{ test_known_hosts | default(omit) }}"
         timeouts: "{{ test_timeouts | default({}) }}"
@@ -66,18 +68,24 @@ def closed_port() -> int:
         return sock.getsockname()[1]
 
 
-def run_play(tmp_path: Path, env: dict[str, str], hosts: dict[str, dict], group_vars: dict | None = None,
-             args: tuple[str, ...] = (), playbook: str = PLAYBOOK, vars_text: str | None = None) -> subprocess.CompletedProcess:
-    """Write inventory (+ optional raw ``vars.yml`` text, e.g. with !unsafe / !vault) and run the playbook."""
+def run_play(tmp_path: Path, env: dict[str, str], hosts: dict[str, dict] | None, group_vars: dict | None = None,
+             args: tuple[str, ...] = (), playbook: str = PLAYBOOK, vars_text: str | None = None,
+             inventory: Path | None = None) -> subprocess.CompletedProcess:
+    """Write inventory (+ optional raw ``vars.yml`` text, e.g. with !unsafe / !vault) and run the playbook.
+
+    ``inventory``: use this inventory source instead of writing ``hosts`` to inventory.yml (then
+    the connection variables must come from it or its group_vars).
+    """
     results = tmp_path / "results"
     results.mkdir(exist_ok=True)
-    common = {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}",
-              "results_dir": str(results)}
-    common.update(group_vars or {})
-    inventory = {"all": {"hosts": hosts, "vars": common}}
-    (tmp_path / "inventory.yml").write_text(yaml.safe_dump(inventory, allow_unicode=True))
+    if inventory is None:
+        common = {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+                  "results_dir": str(results)}
+        common.update(group_vars or {})
+        inventory = tmp_path / "inventory.yml"
+        inventory.write_text(yaml.safe_dump({"all": {"hosts": hosts, "vars": common}}, allow_unicode=True))
     (tmp_path / "play.yml").write_text(playbook)
-    cmd = ["ansible-playbook", "-i", str(tmp_path / "inventory.yml"), str(tmp_path / "play.yml"), *args]
+    cmd = ["ansible-playbook", "-i", str(inventory), str(tmp_path / "play.yml"), *args]
     if vars_text is not None:
         (tmp_path / "vars.yml").write_text(vars_text, encoding="utf-8")
         cmd += ["-e", f"@{tmp_path / 'vars.yml'}"]

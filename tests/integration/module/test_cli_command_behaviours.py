@@ -5,7 +5,8 @@
 - ``slow``: authentication answered after 3 s with ``timeouts.auth: 1``: ``auth_timeout``, stop,
   nothing counted against the credential;
 - ``enable_bad``: login works, enable secret refused: ``enable_failed``, the loop stops, the store
-  counts an enable failure and no login failure; ``enable_ok``: the right secret: ``success``;
+  counts an enable failure and no login failure; ``enable_next``: the same with
+  ``next_on_enable_failed``: the next credential is tried and works; ``enable_ok``: ``success``;
 - ``locked``: locks after 2 failures: the 3rd (right) credential is ``locked_out`` and the loop
   stops there;
 - ``expired``: login works but the device demands a new password: ``password_expired``, stop;
@@ -34,6 +35,8 @@ LAB = {
         {"name": "kbd", "platform": "cisco_ios", "port": "auto", "accept": ["good"], "behaviours": ["keyboard_interactive_only"]},
         {"name": "slow", "platform": "cisco_ios", "port": "auto", "accept": ["good"], "behaviours": [{"slow_auth": 3}]},
         {"name": "enable_bad", "platform": "cisco_ios", "port": "auto", "accept": ["wrong_en", "good"],
+         "enable_secret": "Canary-en-9f3"},
+        {"name": "enable_next", "platform": "cisco_ios", "port": "auto", "accept": ["wrong_en", "good"],
          "enable_secret": "Canary-en-9f3"},
         {"name": "enable_ok", "platform": "cisco_ios", "port": "auto", "accept": ["good"], "enable_secret": "Canary-en-9f3"},
         {"name": "locked", "platform": "cisco_ios", "port": "auto", "accept": ["good"],
@@ -70,6 +73,8 @@ def test_behaviours(lab, cli, tmp_path: Path, play_env: dict[str, str], store_ur
         "kbd": host(running.port("kbd"), test_cred_names=["bad1", "good"]),
         "slow": host(running.port("slow"), test_cred_names=["good", "bad1"], test_timeouts={"auth": 1}),
         "enable_bad": host(running.port("enable_bad"), test_cred_names=["wrong_en", "good"], test_enable=True),
+        "enable_next": host(running.port("enable_next"), test_cred_names=["wrong_en", "good"], test_enable=True,
+                            test_next_on_enable_failed=True),
         "enable_ok": host(running.port("enable_ok"), test_cred_names=["good"], test_enable=True,
                           test_metrics_store=f"sqlite:///{tmp_path / 'no-such-dir' / 'metrics.db'}"),
         "locked": host(running.port("locked"), test_cred_names=["bad1", "bad2", "good"], test_max_attempts=5),
@@ -77,7 +82,7 @@ def test_behaviours(lab, cli, tmp_path: Path, play_env: dict[str, str], store_ur
         "blackhole": host(running.port("blackhole"), test_cred_names=["good", "bad1"], test_timeouts={"banner": 1}),
         "drops": host(running.port("drops"), "arista_eos", test_cred_names=["bad1", "good"]),
     }
-    proc = cli.run_play(tmp_path, play_env, hosts, vars_text=vars_yaml(), args=("--forks", "8"))
+    proc = cli.run_play(tmp_path, play_env, hosts, vars_text=vars_yaml(), args=("--forks", "9"))
     results = cli.results_of(tmp_path)
     assert set(results) == set(hosts), proc.stdout
     store = open_store(store_url)
@@ -96,9 +101,12 @@ def test_behaviours(lab, cli, tmp_path: Path, play_env: dict[str, str], store_ur
         assert enable_bad["failed"] and outcomes(enable_bad) == [("wrong_en", "enable_failed")], enable_bad
         assert enable_bad["credential"]["name"] == "wrong_en"  # the login itself worked
         assert enable_bad["attempts"][0]["phase"] == "enable"
-        assert (stats["wrong_en"]["enable_failures"], stats["wrong_en"]["failures"]) == (1, 0)
-        log = [(e["method"], e["accepted"]) for e in running.auth_log("enable_bad")]
-        assert log == [("password", True), ("enable", False)]  # login accepted, enable secret refused, nothing more
+        assert (stats["wrong_en"]["enable_failures"], stats["wrong_en"]["failures"]) == (2, 0)  # enable_bad + enable_next
+        assert [(e["method"], e["accepted"]) for e in running.auth_log("enable_bad")] == [("password", True)]
+        assert [e["accepted"] for e in running.enable_log("enable_bad")] == [False]  # one refused enable, nothing more
+
+        enable_next = results["enable_next"]
+        assert outcomes(enable_next) == [("wrong_en", "enable_failed"), ("good", "success")], enable_next
 
         enable_ok = results["enable_ok"]
         assert enable_ok["outcome"] == "success" and enable_ok["credential"]["name"] == "good", enable_ok

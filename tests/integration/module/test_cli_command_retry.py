@@ -6,7 +6,8 @@ One host per scenario of issue 7, each checked against the module's result, the 
 - ``second``: 1st credential rejected, 2nd works (and the command output comes back);
 - ``third``: 3rd works;
 - ``none``: all three rejected: the task fails naming each outcome, 3 failures in the store;
-- ``max2``: ``max_attempts: 2`` with 4 candidates: exactly 2 attempts reach the device;
+- ``max2``: ``max_attempts: 2`` with 4 candidates: exactly 2 attempts reach the device, at
+  least ``attempt_delay: 1`` second apart;
 - ``down``: closed port: 1 attempt, ``unreachable``, no failure counted against the credential;
 - ``hostkey``: known_hosts says another key: ``hostkey_mismatch``, the lab saw no authentication;
 - ``special``: quotes, ``$``, ``%``, ``{{``, ``{#``, spaces and non-ASCII arrive byte-exact;
@@ -20,6 +21,7 @@ must never offer it (``second``'s log shows password attempts only), nor may the
 from __future__ import annotations
 
 import subprocess
+from datetime import datetime
 from pathlib import Path
 
 import paramiko
@@ -100,7 +102,7 @@ def test_retry_scenarios(lab, cli, tmp_path: Path, play_env: dict[str, str], sto
         "second": lab_host(running.port("second"), test_cred_names=["c1", "c2", "c3"], test_commands=["show running-config"]),
         "third": lab_host(running.port("third"), "arista_eos", test_cred_names=["c1", "c2", "c3"]),
         "none": lab_host(running.port("none"), test_cred_names=["c1", "c2", "c3"]),
-        "max2": lab_host(running.port("max2"), test_cred_names=["c1", "c2", "c3", "c4"], test_max_attempts=2),
+        "max2": lab_host(running.port("max2"), test_cred_names=["c1", "c2", "c3", "c4"], test_max_attempts=2, test_attempt_delay=1),
         "down": lab_host(cli.closed_port(), test_cred_names=["down_cred", "c1"]),
         "hostkey": lab_host(running.port("hostkey"), test_cred_names=["c1"], test_host_key_checking=True,
                             test_known_hosts=str(wrong_known_hosts(tmp_path / "known_hosts", running.port("hostkey")))),
@@ -167,7 +169,10 @@ def check_none(result: dict, running, store) -> None:
 def check_max2(result: dict, running) -> None:
     assert result["failed"] and outcomes(result) == [("c1", "auth_rejected"), ("c2", "auth_rejected")]
     assert [s["credential"] for s in result["not_tried"]] == ["c3", "c4"]
-    assert len(running.auth_log("max2")) == 2
+    log = running.auth_log("max2")
+    assert len(log) == 2
+    gap = datetime.fromisoformat(log[1]["time"]) - datetime.fromisoformat(log[0]["time"])
+    assert gap.total_seconds() >= 1.0  # attempt_delay: 1 (a lower bound, not a speed measurement)
 
 
 def check_down(result: dict, store) -> None:
