@@ -203,6 +203,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 duplicates=self.get_option("duplicates"), warnings=warnings)
         except rules.DeviceSourceError as exc:
             raise AnsibleParserError(f"{path}: {exc}") from exc
+        if not devices:
+            warnings.add("no devices in the configured source(s) or inline devices")
         self._check_platforms(devices, warnings)
         rules.group_conflicts(devices, self._tag_group_name, warnings)
         self._populate(devices)
