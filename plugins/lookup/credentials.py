@@ -89,6 +89,8 @@ options:
     ini:
       - section: netraven
         key: metrics_store
+    vars:
+      - name: netraven_metrics_store
   default_tag:
     description:
       - The tag every device carries. Must match the inventory plugin's setting.

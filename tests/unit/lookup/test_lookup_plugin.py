@@ -261,3 +261,9 @@ def test_credentials_file_from_a_variable(lookup, world, warnings, tmp_path: Pat
     write(tmp_path / "vars-file.yml", {"netraven_credentials": [{"name": "via_var", "username": "u", "ssh_key_file": "/k", "tags": ["cisco"]}]})
     world["netraven_credentials_file"] = str(tmp_path / "vars-file.yml")
     assert names(lookup.run(["nyc-core-01"], variables=world)[0]) == ["via_var"]
+
+
+def test_store_from_the_netraven_metrics_store_variable(lookup, world, warnings, tmp_path: Path) -> None:
+    world["netraven_metrics_store"] = "json://%s" % (tmp_path / "no-such-folder" / "metrics.json")
+    assert names(lookup.run(["nyc-core-01"], variables=world)[0]) == ["cisco_admin", "backup_admin"]
+    assert len(warnings) == 1 and "using priority order" in warnings[0]
