@@ -67,8 +67,8 @@ def p1_fallthrough(work: Path, devices: int, runs: int, forks: int, profile: boo
         inv = write_netraven_inventory(running, work / "inventory")
         hosts = write_native_inventory(running, work / "baseline-hosts.yml")
         creds = work / "baseline-credentials.yml"
-        creds.write_text(yaml.safe_dump({"bench_credentials": [{"username": c["username"], "password": c["password"]}
-                                                                for c in CREDENTIALS]}), encoding="utf-8")
+        pairs = [{"username": c["username"], "password": c["password"]} for c in CREDENTIALS]
+        creds.write_text(yaml.safe_dump({"bench_credentials": pairs}), encoding="utf-8")
         ours, cli, base, loads = [], [], [], []
         seen = auth_attempts(running)
         for run in range(runs):

@@ -58,7 +58,7 @@ def p2_reject(work: Path, repetitions: int) -> dict[str, Any]:
         _netraven(dev["host"], dev["port"], bad)
         loads = [load_average()]
         ours, raw = [], []
-        for _ in range(repetitions):
+        for _rep in range(repetitions):
             raw.append(_raw_paramiko(dev["host"], dev["port"], bad) * 1000)
             ours.append(_netraven(dev["host"], dev["port"], bad) * 1000)
         loads.append(load_average())
