@@ -31,8 +31,8 @@ sys.path.insert(0, str(HERE))
 from common import ROOT, BenchError, load_average, machine, versions  # noqa: E402  pylint: disable=wrong-import-position
 
 SIZES = {
-    "quick": {"p1": (3, 1, 3), "p2": 5, "p3": (3, 3), "p4": ([50], 1), "p5": None, "p6": (3, 1, 3)},
-    "full": {"p1": (20, 5, 20), "p2": 30, "p3": (20, 20), "p4": ([1000, 10000], 3), "p5": None, "p6": (100, 3, 20)},
+    "quick": {"p1": (3, 1, 3), "p2": 10, "p3": (3, 3), "p4": ([50], 1), "p5": None, "p6": (3, 1, 3)},
+    "full": {"p1": (20, 5, 20), "p2": 100, "p3": (20, 20), "p4": ([1000, 10000], 3), "p5": None, "p6": (100, 3, 20)},
 }
 MARK_START, MARK_END = "<!-- bench-run:start -->", "<!-- bench-run:end -->"
 
