@@ -26,6 +26,7 @@ from common import (BIN, CREDENTIALS, ROOT, BenchError, ansible_env, auth_attemp
 
 BASELINE = ROOT / "bench" / "fallthrough" / "baseline.yml"
 CLI_COMMAND = ROOT / "bench" / "fallthrough" / "cli_command.yml"
+FLOOR = ROOT / "bench" / "backup" / "floor.yml"
 
 
 def _backup_args(inv: Path, work: Path, tag: str, forks: int) -> list[str]:
@@ -151,11 +152,12 @@ def p6_backup(work: Path, devices: int, runs: int, forks: int, profile: bool = F
     running = start_lab(lab_spec("bench-p6", devices, "bench-c1"), work)
     try:
         inv = write_netraven_inventory(running, work / "inventory")
-        ours, ideal, loads = [], [], []
+        ours, ideal, floor, loads = [], [], [], []
         for run in range(runs):
             loads.append(load_average())
             ideal.append(sum(_raw_netmiko_pass(running)) / forks)
             ours.append(_backup(inv, work, f"run{run}", forks, f"sqlite:///{work / f'metrics-{run}.db'}", devices))
+            floor.append(run_playbook([str(FLOOR), "-i", str(inv), "-f", str(forks)], ansible_env(), work / f"floor-{run}.log", work))
         ratio = summary([o / i for o, i in zip(ours, ideal)])
         where = None
         if profile and ratio["median"] > 1.5:
@@ -165,8 +167,11 @@ def p6_backup(work: Path, devices: int, runs: int, forks: int, profile: bool = F
         running.stop()
     return {
         "id": "P6", "title": f"backup of {devices} devices at forks {forks}",
-        "netraven_s": summary(ours), "ideal_s": summary(ideal), "ratio": ratio,
+        "netraven_s": summary(ours), "ideal_s": summary(ideal), "ratio": ratio, "ping_playbook_s": summary(floor),
         "figure": ratio["median"], "unit": "x (backup wall time / (sum of raw netmiko connect+command) / forks)",
+        "detail": f"one ansible.builtin.ping task on the same hosts and forks: {summary(floor)['median']:g} s "
+                  f"({summary(floor)['min']:g}-{summary(floor)['max']:g}), backup / ping playbook "
+                  f"{summary([o / f for o, f in zip(ours, floor)])['median']:g}x",
         "goal": "<= 1.5", "met": ratio["median"] <= 1.5, "load_avg_1m": loads, "profile": where,
         "params": {"devices": devices, "runs": runs, "forks": forks, "ansible_playbook": str(BIN / "ansible-playbook")},
     }
