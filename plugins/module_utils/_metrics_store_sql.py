@@ -22,7 +22,9 @@ a transaction-scoped advisory lock (PostgreSQL), and re-check the version once t
 from __future__ import annotations
 
 import contextlib
+import random
 import sqlite3
+import time
 
 try:
     import psycopg
@@ -267,19 +269,38 @@ class SqliteStore(SqlStore):
         try:
             self._conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
             self._conn.execute("PRAGMA busy_timeout = %d" % int(BUSY_TIMEOUT_S * 1000))
-            mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                self._warn("metrics store %s: SQLite refused WAL mode (journal_mode=%s); concurrent writers will wait longer"
-                           % (self.url, mode))
-            self._conn.execute("PRAGMA synchronous = NORMAL")
-        except sqlite3.Error as exc:
-            self.close()
-            raise self.error("cannot open SQLite database %s: %s" % (path, exc)) from None
-        try:
-            self._guard("bring the schema up to date", self._migrate)
+            mode = self._prepare()
         except MetricsStoreError:
             self.close()
             raise
+        except sqlite3.Error as exc:
+            self.close()
+            raise self.error("cannot open SQLite database %s: %s%s" % (path, exc, self._explain(exc))) from None
+        if str(mode).lower() != "wal":
+            self._warn("metrics store %s: SQLite refused WAL mode (journal_mode=%s); concurrent writers will wait longer"
+                       % (self.url, mode))
+
+    def _prepare(self) -> str:
+        """Switch to WAL, set ``synchronous``, migrate the schema; returns the journal mode in force.
+
+        While other processes create the same brand-new file, SQLite can answer "database is
+        locked" at once, without waiting in its busy handler (changing the journal mode needs the
+        database to itself; a WAL file being recovered or deleted by a closing connection is
+        busy too). Those answers are retried for up to BUSY_TIMEOUT_S with short random pauses.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                mode = self._conn.execute("PRAGMA journal_mode").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                self._conn.execute("PRAGMA synchronous = NORMAL")
+                self._migrate()
+                return mode
+            except sqlite3.OperationalError as exc:
+                if not ("locked" in str(exc) or "busy" in str(exc)) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.005 + random.random() * 0.045)
 
     def _explain(self, exc: Exception) -> str:
         name = getattr(exc, "sqlite_errorname", "") or ""

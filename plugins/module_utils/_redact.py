@@ -22,8 +22,8 @@ secret|password``, ``passwd``, SNMP communities and v3 user keys, TACACS+/RADIUS
 ``aaa-server`` blocks), BGP ``neighbor ... password``, NTP ``authentication-key``, OSPF
 ``authentication-key``/``message-digest-key``, IS-IS ``isis password``/``area-password``/
 ``domain-password``/``authentication key``, key-chain ``key-string`` (EIGRP/RIP), HSRP/VRRP
-authentication, ``crypto isakmp key``, ``pre-shared-key``, ASA ``failover key``, line
-``password``; Junos ``encrypted-password``, ``secret``, ``authentication-key``,
+authentication, ``crypto isakmp key``, ``pre-shared-key``, ASA ``failover key``, ``wpa-psk``, line
+and PPP ``password``; Junos ``encrypted-password``, ``secret``, ``authentication-key``,
 ``pre-shared-key ascii-text|hexadecimal``, ``simple-password``, ``key "..."``, NTP
 ``value "..."``, ``snmp community`` names (set and curly formats).
 
@@ -122,9 +122,13 @@ RULES: tuple[Rule, ...] = (
     _rule("pre-shared-key", _NOT_NO + r".*\bpre-shared-key ",
           r"\bpre-shared-key (?:(?:local|remote|address \S+(?: \S+)? key|hostname \S+ key) )?" + _TYPE + _VAL),
     _rule("ospf-auth-key", _NOT_NO + r".*\bauthentication-key ", r"\bauthentication-key " + _TYPE + _VAL),
+    _rule("wpa-psk", _NOT_NO + r"\s*wpa-psk (?:ascii|hex) ", r"\bwpa-psk (?:ascii|hex) " + _TYPE + _VAL),
+    # Any other "password X" / "secret X" (line passwords, ppp chap, XR username blocks...), except
+    # feature switches and Junos statements (set lines and curly lines; their secrets are quoted
+    # and handled above).
     _rule("password-keyword",
-          _NOT_NO + r"(?!\s*(?:service|security|password (?:encryption|strength-check|secure-mode|policy|minimum|min-length)|"
-          r"aaa |ip ssh|ssh )\b).*(?<![\w-])(?:password|secret) (?!required\b)",
+          _NOT_NO + r"(?!\s*(?:service|security|feature|password (?:encryption|strength-check|secure-mode|policy|minimum|min-length)|"
+          r"aaa |ip ssh|ssh |set )\b)(?!.*[;{]\s*$).*(?<![\w-])(?:password|secret) (?!required\b)",
           r"(?<![\w-])(?:password|secret) " + _TYPE + _VAL),
 )
 

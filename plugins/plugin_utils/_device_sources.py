@@ -237,14 +237,14 @@ _TAGS_SQL = ("SELECT a.device_id, a.tag_id, t.name FROM device_tag_association a
 _TAG_NAMES_SQL = "SELECT id, name FROM tags"
 
 
-def _connect(spec: str, base_dir: str, timeout: int):
-    """A DB-API connection for a SQL source (SQLite read-only), and the label used in messages."""
+def _connect(spec: str, base_dir: str, timeout: int) -> tuple[object, str, type[Exception]]:
+    """(DB-API connection, label for messages, the driver's error base class) for a SQL source; SQLite opens read-only."""
     if source_kind(spec) == "sqlite":
         path = sqlite_path(spec, base_dir)
         if not os.path.isfile(path) or not os.access(path, os.R_OK):
             raise DeviceSourceError(f"cannot read device source {path}: no such readable file")
         try:
-            return sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=timeout), path
+            return sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=timeout), path, sqlite3.Error
         except sqlite3.Error as exc:
             raise DeviceSourceError(f"cannot open device source {path}: {exc}") from exc
     label = redact_dsn(spec)
@@ -253,7 +253,7 @@ def _connect(spec: str, base_dir: str, timeout: int):
     except ImportError as exc:
         raise DeviceSourceError(f"source {label}: the Python library psycopg (3.x) is required for postgresql:// sources") from exc
     try:
-        return psycopg.connect(spec, connect_timeout=timeout), label
+        return psycopg.connect(spec, connect_timeout=timeout), label, psycopg.Error
     except psycopg.Error as exc:
         raise DeviceSourceError(f"cannot connect to device source {label}: {_scrub(exc, spec)}") from exc
 
@@ -287,7 +287,7 @@ def read_sql(spec: str, base_dir: str, timeout: int = 10) -> tuple[list[dict], d
     pointing at a missing tag keeps the id as text (and the caller warns via the ``tags`` value).
     Errors (DeviceSourceError): unreachable server, missing file or table; the DSN is shown without its password.
     """
-    conn, label = _connect(spec, base_dir, timeout)
+    conn, label, db_error = _connect(spec, base_dir, timeout)
     try:
         cur = conn.cursor()
         cur.execute(_DEVICES_SQL)
@@ -299,7 +299,7 @@ def read_sql(spec: str, base_dir: str, timeout: int = 10) -> tuple[list[dict], d
             tags.setdefault(device_id, []).append(name if name is not None else int(tag_id))
         cur.execute(_TAG_NAMES_SQL)
         tag_names = {str(tag_id): name for tag_id, name in cur.fetchall()}
-    except Exception as exc:  # sqlite3.Error / psycopg.Error: both are DB-API errors
+    except db_error as exc:
         raise DeviceSourceError(f"cannot read NetRaven tables from {label}: {_scrub(exc, spec)}") from exc
     finally:
         conn.close()
@@ -326,12 +326,12 @@ def read_tag_names(spec: str, base_dir: str, timeout: int = 10) -> dict[str, str
     """``{tag id: name}`` from the ``tags`` table of a SQL source (for ``tag_names: sqlite:///...``)."""
     if source_kind(spec) not in ("sqlite", "postgresql"):
         raise DeviceSourceError(f"tag_names {spec}: give a mapping of id -> name or a sqlite:/// / postgresql:// URL")
-    conn, label = _connect(spec, base_dir, timeout)
+    conn, label, db_error = _connect(spec, base_dir, timeout)
     try:
         cur = conn.cursor()
         cur.execute(_TAG_NAMES_SQL)
         return {str(tag_id): name for tag_id, name in cur.fetchall()}
-    except Exception as exc:  # DB-API errors of either driver
+    except db_error as exc:
         raise DeviceSourceError(f"cannot read the tags table from {label}: {_scrub(exc, spec)}") from exc
     finally:
         conn.close()

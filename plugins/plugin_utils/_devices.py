@@ -377,7 +377,7 @@ def build_devices(rows: Iterable[Mapping], *, tag_names: Mapping[str, str] | Non
             if duplicates == "error":
                 errors.append(message + " (set duplicates: warn to allow this)")
                 continue
-            warnings.add(message)
+            warnings.add("devices share an address and port (kept, duplicates: warn)", message)
         devices.append(device)
     if errors:
         shown = "\n  ".join(errors[:max_errors])

@@ -30,6 +30,7 @@ def test_report_playbook_reads_the_store(tmp_path, ansible_env):
     assert report["summary"]["no_credential_works"] == ["sw2"]  # sw3 is unreachable, sw4 worked with tacacs
     assert report["summary"]["run_attempts"] is None  # no run facts: the report ran on its own
     markdown = (tmp_path / "out" / "report.md").read_text()
+    assert markdown.startswith("# Credential report\n\nGenerated 20") and "by the role netraven.core.credential_report.\n" in markdown
     assert "| old-local | 2 | 0 | 2 | 0 | 0.00 | - | never_successful |" in markdown
     assert "- Devices where no credential works: sw2" in markdown
     assert "devices where no credential works: sw2" in run.stdout

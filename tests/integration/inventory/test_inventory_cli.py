@@ -46,7 +46,7 @@ def write_config(folder: Path, body: dict, name: str = "inv.netraven.yml") -> Pa
 
 
 def inventory(config: Path, env: dict, *args: str, expect_ok: bool = True) -> subprocess.CompletedProcess:
-    env = dict(env, ANSIBLE_INVENTORY_UNPARSED_FAILED="1", ANSIBLE_INVENTORY_ENABLED="netraven.core.devices")
+    env = dict(env, ANSIBLE_INVENTORY_UNPARSED_FAILED="1")  # default enabled plugins: configs go through "auto"
     proc = subprocess.run(["ansible-inventory", "-i", str(config), *args], env=env, capture_output=True, text=True,
                           cwd="/", check=False)
     if expect_ok:

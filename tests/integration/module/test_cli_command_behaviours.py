@@ -2,6 +2,8 @@
 
 - ``kbd``: keyboard-interactive only: a wrong password is ``auth_rejected`` (not a missing
   method), the right one logs in through paramiko's keyboard-interactive fallback;
+- ``kbd_key``: the same device kind and a key-only credential: ``auth_method_unsupported``
+  (moves on, not counted), then the password credential works;
 - ``slow``: authentication answered after 3 s with ``timeouts.auth: 1``: ``auth_timeout``, stop,
   nothing counted against the credential;
 - ``enable_bad``: login works, enable secret refused: ``enable_failed``, the loop stops, the store
@@ -17,6 +19,7 @@
 """
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -49,9 +52,23 @@ LAB = {
 }
 
 
+def with_key_credential(tmp_path: Path) -> dict:
+    """LAB plus ``key_only`` (an ed25519 key made with ssh-keygen) and the ``kbd_key`` device."""
+    key = tmp_path / "keys" / "id_key_only"
+    key.parent.mkdir(mode=0o700)
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True, capture_output=True)
+    public = " ".join(key.with_suffix(".pub").read_text().split()[:2])
+    spec = {"credentials": CREDENTIALS + [{"name": "key_only", "username": "admin", "public_key": public}],
+            "devices": list(LAB["devices"])}
+    spec["devices"].append({"name": "kbd_key", "platform": "cisco_ios", "port": "auto", "accept": ["good", "key_only"],
+                            "behaviours": ["keyboard_interactive_only"]})
+    return spec
+
+
 def vars_yaml() -> str:
     """``creds`` for the playbook (secrets ``!unsafe``)."""
-    lines = ["creds:"]
+    lines = ["creds:", "  key_only:", "    name: key_only", "    username: admin",
+             "    ssh_key_file: '{{ playbook_dir }}/keys/id_key_only'"]
     for cred in CREDENTIALS:
         lines += [f"  {cred['name']}:", f"    name: {cred['name']}", f"    username: {cred['username']}",
                   f"    password: !unsafe '{cred['password']}'"]
@@ -67,10 +84,11 @@ def outcomes(result: dict) -> list[tuple[str, str]]:
 @pytest.mark.lab
 @pytest.mark.slow
 def test_behaviours(lab, cli, tmp_path: Path, play_env: dict[str, str], store_url: str) -> None:
-    running = lab(LAB)
+    running = lab(with_key_credential(tmp_path))
     host = cli.lab_host
     hosts = {
         "kbd": host(running.port("kbd"), test_cred_names=["bad1", "good"]),
+        "kbd_key": host(running.port("kbd_key"), test_cred_names=["key_only", "good"]),
         "slow": host(running.port("slow"), test_cred_names=["good", "bad1"], test_timeouts={"auth": 1}),
         "enable_bad": host(running.port("enable_bad"), test_cred_names=["wrong_en", "good"], test_enable=True),
         "enable_next": host(running.port("enable_next"), test_cred_names=["wrong_en", "good"], test_enable=True,
@@ -82,7 +100,7 @@ def test_behaviours(lab, cli, tmp_path: Path, play_env: dict[str, str], store_ur
         "blackhole": host(running.port("blackhole"), test_cred_names=["good", "bad1"], test_timeouts={"banner": 1}),
         "drops": host(running.port("drops"), "arista_eos", test_cred_names=["bad1", "good"]),
     }
-    proc = cli.run_play(tmp_path, play_env, hosts, vars_text=vars_yaml(), args=("--forks", "9"))
+    proc = cli.run_play(tmp_path, play_env, hosts, vars_text=vars_yaml(), args=("--forks", "10"))
     results = cli.results_of(tmp_path)
     assert set(results) == set(hosts), proc.stdout
     store = open_store(store_url)
@@ -92,6 +110,11 @@ def test_behaviours(lab, cli, tmp_path: Path, play_env: dict[str, str], store_ur
         kbd = results["kbd"]
         assert outcomes(kbd) == [("bad1", "auth_rejected"), ("good", "success")], kbd
         assert [e["method"] for e in running.auth_log("kbd") if e["accepted"]] == ["keyboard-interactive"]
+
+        kbd_key = results["kbd_key"]
+        assert outcomes(kbd_key) == [("key_only", "auth_method_unsupported"), ("good", "success")], kbd_key
+        assert kbd_key["attempts"][0]["cause"] == "BadAuthenticationType"
+        assert stats.get("key_only", {}).get("failures", 0) == 0
 
         slow = results["slow"]
         assert slow["failed"] and outcomes(slow) == [("good", "auth_timeout")], slow

@@ -75,3 +75,27 @@ def test_many_writers_lose_nothing(store_url: str) -> None:
         bindings = store.bindings()
         assert len(bindings) == WRITERS * 3
         assert store.schema_version() == ms.SCHEMA_VERSION
+
+
+def opener_main(store_url: str, barrier) -> None:
+    barrier.wait()
+    store = ms.open_store(store_url)
+    store.record_attempt("r1", "a", "success", 1)
+    store.close()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "json"])
+def test_many_processes_create_a_new_store_at_once(kind: str, tmp_path) -> None:
+    """Creating the file, switching SQLite to WAL and writing the schema race safely."""
+    ctx = multiprocessing.get_context("fork")
+    for round_no in range(3):
+        store_url = f"{kind}://{tmp_path}/fresh-{round_no}.{kind}"
+        barrier = ctx.Barrier(32, timeout=60)
+        procs = [ctx.Process(target=opener_main, args=(store_url, barrier)) for _writer in range(32)]
+        for proc in procs:
+            proc.start()
+        for proc in procs:
+            proc.join(timeout=120)
+        assert [p.exitcode for p in procs] == [0] * 32
+        with ms.open_store(store_url) as store:
+            assert store.credential_stats()[0]["attempts"] == 32

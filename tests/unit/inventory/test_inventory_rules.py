@@ -1,7 +1,11 @@
 """Unit tests of the pure device rules (plugins/plugin_utils/_devices.py): one per validator and parser."""
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ansible_collections.netraven.core.plugins.plugin_utils._devices import (
     NETWORK_OS_MAP,
@@ -289,3 +293,24 @@ def test_warnings_group_repeats():
     warnings.add("global problem")
     assert warnings.render() == ["same problem (line 0, line 1, and 2 more)", "global problem"]
     assert len(warnings) == 2
+
+
+# --- properties -------------------------------------------------------------------------------
+
+PORTS = st.integers(min_value=1, max_value=65535)
+
+
+@given(st.ip_addresses(v=6), PORTS)
+def test_any_ipv6_with_or_without_brackets_and_port(address, port):
+    text = str(address)
+    assert parse_address(text, "o") == (text, None)
+    assert parse_address(f"[{text}]", "o") == (text, None)
+    assert parse_address(f"[{text}]:{port}", "o") == (text, port)
+    assert address_key(f"{ipaddress.IPv6Address(text).exploded}") == address_key(text)
+
+
+@given(st.ip_addresses(v=4), PORTS)
+def test_any_ipv4_with_or_without_port(address, port):
+    text = str(address)
+    assert parse_address(text, "o") == (text, None)
+    assert parse_address(f"{text}:{port}", "o") == (text, port)

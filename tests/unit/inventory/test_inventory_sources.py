@@ -181,3 +181,10 @@ def test_sqlite_paths():
 def test_netmiko_platforms_is_netmiko_list():
     known = sources.netmiko_platforms()
     assert known is not None and {"cisco_ios", "arista_eos", "juniper_junos"} <= known
+
+
+def test_netmiko_missing_gives_none(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "netmiko.ssh_dispatcher", None)  # makes the import raise ImportError
+    assert sources.netmiko_platforms() is None

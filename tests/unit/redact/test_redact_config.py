@@ -101,6 +101,9 @@ CASES = [
     (" pre-shared-key local LocalPsk", " pre-shared-key local " + M),
     (" pre-shared-key address 192.0.2.2 key RemotePsk", " pre-shared-key address 192.0.2.2 key " + M),
     (" password 7 LineVtyPw", " password 7 " + M),
+    ("ppp chap password 0 ChapPw", "ppp chap password 0 " + M),
+    (" wpa-psk ascii 0 WifiPsk", " wpa-psk ascii 0 " + M),
+    (" secret 10 $6$xr$hash", " secret 10 " + M),  # IOS-XR username block
     ("key config-key password-encrypt MasterKey", "key config-key password-encrypt " + M),
     # Arista EOS
     ("enable secret sha512 $6$salt$hash", "enable secret sha512 " + M),
@@ -161,6 +164,12 @@ UNCHANGED = [
     "snmp-server enable traps",
     "snmp-server host 10.1.1.1 version 3 priv",
     f"enable secret 5 {M}",
+    "feature password encryption aes",
+    "ip ssh server algorithm authentication password keyboard",
+    "set system login password minimum-length 8",
+    "set system authentication-order [ radius password ]",
+    "    authentication-order [ radius password ];",
+    "        password {",
 ]
 
 

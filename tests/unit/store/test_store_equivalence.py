@@ -1,0 +1,59 @@
+"""Property: SQLite and JSON stores agree with a plain fold of the outcome rules for any attempt sequence."""
+from __future__ import annotations
+
+import datetime
+import tempfile
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.netraven.core.plugins.module_utils import _metrics_store as ms
+from ansible_collections.netraven.core.plugins.module_utils import _outcomes
+
+T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+attempt = st.tuples(
+    st.sampled_from(["r1", "r2", "r3"]),
+    st.sampled_from(["tacacs", "local", "legacy"]),
+    st.sampled_from(_outcomes.ALL),
+    st.integers(min_value=0, max_value=10_000),  # minutes after T0: arrival order is not time order
+)
+
+
+def model(attempts: list) -> tuple[dict, dict]:
+    """The rules of docs/metrics.md, folded in plain Python: (stats by name, binding by device)."""
+    stats: dict = {}
+    bindings: dict = {}
+    for device, credential, outcome, minute in attempts:
+        ts = ms.format_ts(T0 + datetime.timedelta(minutes=minute))
+        effect = ms.outcome_effect(outcome, ts)
+        if effect is None:
+            continue
+        row = stats.setdefault(credential, {"attempts": 0, "successes": 0, "failures": 0, "enable_failures": 0,
+                                            "last_used": None, "last_success": None, "last_failure": None})
+        row["attempts"] += 1
+        for key in ("successes", "failures", "enable_failures"):
+            row[key] += effect[key]
+        for key in ("last_used", "last_success", "last_failure"):
+            row[key] = ms.later(row[key], effect[key])
+        if effect["bind"] and (device not in bindings or ts >= bindings[device][1]):
+            bindings[device] = (credential, ts)
+    return stats, bindings
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(attempt, max_size=30))
+def test_backends_match_the_model(attempts: list) -> None:
+    want_stats, want_bindings = model(attempts)
+    with tempfile.TemporaryDirectory() as tmp:
+        for url in (f"sqlite://{tmp}/m.db", f"json://{tmp}/m.json"):
+            with ms.open_store(url) as store:
+                for device, credential, outcome, minute in attempts:
+                    store.record_attempt(device, credential, outcome, 1, at=T0 + datetime.timedelta(minutes=minute))
+                got = {s.pop("name"): s for s in store.credential_stats()}
+                for row in got.values():
+                    rate = row.pop("success_rate")
+                    assert rate == row["successes"] / row["attempts"]
+                assert got == want_stats, url
+                bound = {b["device"]: (b["credential"], b["last_success"]) for b in store.bindings()}
+                assert bound == want_bindings, url  # on a tie in time, the later arrival wins everywhere
+                assert len(store.attempts(limit=None)) == len(attempts)
