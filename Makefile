@@ -10,6 +10,7 @@ BUILD      := $(ROOT)/build
 COLL_LINK  := $(BUILD)/collections/ansible_collections/netraven/core
 SANITY_DIR := $(BUILD)/sanity/ansible_collections/netraven/core
 STAMP      := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.bench-installed
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 PYTEST_ARGS ?=
@@ -57,11 +58,21 @@ build: setup ## ansible-galaxy collection build into build/dist
 pytest: setup ## unit + integration tests in one pytest run
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: setup ## everything CI runs: pytest, sanity, lint, build
-	$(MAKE) --no-print-directory pytest sanity lint build
+test: setup ## everything CI runs: pytest, sanity, lint, build, bench-quick
+	$(MAKE) --no-print-directory pytest sanity lint build bench-quick
 
 demo: setup ## run the nightly backup on the built-in lab (twice), print the credential report
 	$(BIN)/python hack/demo.py
+
+$(BENCH_STAMP): requirements-bench.txt $(STAMP)
+	$(BIN)/python -m pip install -q -r requirements-bench.txt
+	touch $(BENCH_STAMP)
+
+bench: setup $(BENCH_STAMP) ## benchmarks P1-P6 at full size -> bench/results/*.json, bench/README.md (BENCH_ARGS="--only P2,P3")
+	$(BIN)/python bench/run.py --full $(BENCH_ARGS)
+
+bench-quick: setup $(BENCH_STAMP) ## the benchmarks at tiny sizes, one run each (harness check for make test, ~1 min)
+	$(BIN)/python bench/run.py --quick
 
 clean: ## remove build output, lab state and caches (keeps .venv)
 	rm -rf build tests/output .pytest_cache .hypothesis lab/state
