@@ -58,7 +58,7 @@ build: setup ## ansible-galaxy collection build into build/dist
 pytest: setup ## unit + integration tests in one pytest run
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: setup ## everything CI runs: pytest, sanity, lint, build, bench-quick
+test: setup $(BENCH_STAMP) ## everything CI runs: pytest (with the bench deps, for the network_cli probe test), sanity, lint, build, bench-quick
 	$(MAKE) --no-print-directory pytest sanity lint build bench-quick
 
 demo: setup ## run the nightly backup on the built-in lab (twice), print the credential report
