@@ -2,6 +2,7 @@
 
 - ``repo_root``: the checkout (Path).
 - ``ansible_env``: an environment dict for subprocesses running ansible-* commands from the venv.
+- ``store_url``: a fresh metrics store URL, parametrized over sqlite, json and postgresql.
 - ``pg_dsn``: a PostgreSQL DSN whose ``search_path`` is a fresh schema dropped after the test.
   The server comes from ``NETRAVEN_TEST_PG_DSN`` (default ``postgresql://postgres@127.0.0.1:5432/test``).
   Unreachable server: skip with the reason on a laptop, fail under ``CI=true``.
@@ -79,3 +80,21 @@ def pg_dsn():
         sep = "&" if "?" in base else "?"
         yield f"{base}{sep}options=-csearch_path%3D{schema}"
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+STORE_BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("json", id="json"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+]
+
+
+@pytest.fixture(params=STORE_BACKENDS)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A URL of an empty metrics store that lives as long as the test, once per backend
+    (PostgreSQL through ``pg_dsn``: a fresh schema on the real server)."""
+    if request.param == "sqlite":
+        return f"sqlite://{tmp_path}/metrics.db"
+    if request.param == "json":
+        return f"json://{tmp_path}/metrics.json"
+    return request.getfixturevalue("pg_dsn")
