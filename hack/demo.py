@@ -98,6 +98,20 @@ def write_inventory(served: str, spec) -> Path:
     return inv
 
 
+def stop_process_group(proc: subprocess.Popen, grace: float = 10.0) -> None:
+    """Interrupt ``proc``'s process group (SIGINT, as Ctrl-C would), then SIGKILL it after ``grace`` seconds."""
+    for sig, wait in ((signal.SIGINT, grace), (signal.SIGKILL, None)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
 def run_backup(inv: Path, run: int, env: dict) -> tuple[int, dict, float]:
     """One `ansible-playbook netraven.core.backup` run.
 
@@ -109,7 +123,14 @@ def run_backup(inv: Path, run: int, env: dict) -> tuple[int, dict, float]:
            "-e", "config_backup_git=true"]
     print(f"\n=== run {run}: {' '.join(cmd[:4])} ...", flush=True)
     start = time.monotonic()
-    rc = subprocess.run(cmd, cwd=DEMO, env=env, check=False).returncode
+    # Its own process group, so an interrupt reaches the playbook and all its forks (killing only
+    # the main process, as subprocess.run does, would orphan the forks).
+    proc = subprocess.Popen(cmd, cwd=DEMO, env=env, start_new_session=True)  # pylint: disable=consider-using-with
+    try:
+        rc = proc.wait()
+    except KeyboardInterrupt:
+        stop_process_group(proc)
+        raise
     elapsed = time.monotonic() - start
     return rc, cached_facts(DEMO / "facts"), elapsed
 

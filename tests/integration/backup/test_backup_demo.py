@@ -24,6 +24,19 @@ def _pid_alive(pid: int) -> bool:
     return stat.rsplit(") ", 1)[1][0] != "Z"
 
 
+def _playbooks_of(demo_dir: str) -> list[int]:
+    """PIDs of live ansible-playbook processes whose command line names ``demo_dir``."""
+    pids = []
+    for proc_dir in Path("/proc").glob("[0-9]*"):
+        try:
+            cmdline = (proc_dir / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if "ansible-playbook" in cmdline and demo_dir in cmdline and _pid_alive(int(proc_dir.name)):
+            pids.append(int(proc_dir.name))
+    return pids
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_demo_stops_the_lab_when_interrupted(signum, tmp_path, repo_root, ansible_env):
     env = dict(ansible_env, NETRAVEN_DEMO_DIR=str(tmp_path / "demo"), PYTHONUNBUFFERED="1")
@@ -50,6 +63,11 @@ def test_demo_stops_the_lab_when_interrupted(signum, tmp_path, repo_root, ansibl
     while _pid_alive(state["pid"]) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not _pid_alive(state["pid"])
+    # no ansible-playbook of this demo (main process or forks) outlives it
+    demo_dir = str(tmp_path / "demo")
+    while _playbooks_of(demo_dir) and time.monotonic() < deadline + 10:
+        time.sleep(0.2)
+    assert _playbooks_of(demo_dir) == []
     # the demo credentials are marked lab-only and the inventory uses the lab's known_hosts
     group_vars = (tmp_path / "demo" / "inventory" / "group_vars" / "all.yml").read_text()
     assert group_vars.startswith("# LAB-ONLY demo credentials") and "known_hosts" in group_vars
