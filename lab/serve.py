@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from .control import pid_alive
 from .server import HOST, LabServer
 from .spec import load_lab
 
@@ -67,17 +68,7 @@ def serve(state_dir: Path, watch_pid: int | None = None) -> int:
              "start_seconds": round(time.monotonic() - t0, 3), "devices": devices}
     _atomic_write(state_dir / "state.json", json.dumps(state, indent=1))
     while not stop.wait(0.5):
-        if watch_pid and not _alive(watch_pid):
+        if watch_pid and not pid_alive(watch_pid):
             break
     server.stop()
     return 0
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -12,16 +12,9 @@ import pytest
 
 from pathlib import Path
 
+from lab.control import pid_alive
+
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
-
-
-def _pid_alive(pid: int) -> bool:
-    """True while process ``pid`` exists and is not a zombie (Linux /proc)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
-    except OSError:
-        return False
-    return stat.rsplit(") ", 1)[1][0] != "Z"
 
 
 def _playbooks_of(demo_dir: str) -> list[int]:
@@ -32,7 +25,7 @@ def _playbooks_of(demo_dir: str) -> list[int]:
             cmdline = (proc_dir / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if "ansible-playbook" in cmdline and demo_dir in cmdline and _pid_alive(int(proc_dir.name)):
+        if "ansible-playbook" in cmdline and demo_dir in cmdline and pid_alive(int(proc_dir.name)):
             pids.append(int(proc_dir.name))
     return pids
 
@@ -49,7 +42,7 @@ def test_demo_stops_the_lab_when_interrupted(signum, tmp_path, repo_root, ansibl
             if line.startswith("=== run 1"):
                 break
         state = json.loads((tmp_path / "demo" / "lab" / "state.json").read_text())
-        assert _pid_alive(state["pid"])
+        assert pid_alive(state["pid"])
         time.sleep(2)
         proc.send_signal(signum)
         rest = proc.communicate(timeout=60)[0]
@@ -60,9 +53,9 @@ def test_demo_stops_the_lab_when_interrupted(signum, tmp_path, repo_root, ansibl
     assert proc.returncode == 130, output[-3000:]
     assert "make demo: interrupted" in output and "=== lab stopped" in output
     deadline = time.monotonic() + 10
-    while _pid_alive(state["pid"]) and time.monotonic() < deadline:
+    while pid_alive(state["pid"]) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not _pid_alive(state["pid"])
+    assert not pid_alive(state["pid"])
     # no ansible-playbook of this demo (main process or forks) outlives it
     demo_dir = str(tmp_path / "demo")
     while _playbooks_of(demo_dir) and time.monotonic() < deadline + 10:
