@@ -62,7 +62,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netraven.core.plugins.module_utils._report import build_report
+from ansible_collections.netraven.core.plugins.plugin_utils._report import build_report
 
 
 def _credential_report(metrics, run=None, known=None, unused_days=30):

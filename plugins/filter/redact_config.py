@@ -50,7 +50,7 @@ _value:
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
 
-from ansible_collections.netraven.core.plugins.module_utils._redact import redact_config
+from ansible_collections.netraven.core.plugins.plugin_utils._redact import redact_config
 
 
 def _redact_config(text):

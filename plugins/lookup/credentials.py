@@ -235,7 +235,7 @@ from ansible.plugins.lookup import LookupBase  # noqa: E402
 from ansible.utils.display import Display  # noqa: E402
 from ansible.utils.unsafe_proxy import wrap_var  # noqa: E402
 
-from ansible_collections.netraven.core.plugins.module_utils import _matching  # noqa: E402
+from ansible_collections.netraven.core.plugins.plugin_utils import _matching  # noqa: E402
 from ansible_collections.netraven.core.plugins.module_utils._metrics_store import (  # noqa: E402
     MetricsStoreError, open_store, parse_store_url, redact_url,
 )

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.netraven.core.plugins.module_utils._metrics_store import open_store
-from ansible_collections.netraven.core.plugins.module_utils._redact import redact_config
+from ansible_collections.netraven.core.plugins.plugin_utils._redact import redact_config
 
 from backup_helpers import (CANARIES, cached_facts, CONFIG_CANARY, FAILED, OK_DEVICES, files_containing, lab_spec,
                             playbook_env, run_playbook, write_inventory)

@@ -11,7 +11,7 @@ import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.netraven.core.plugins.filter.credential_report import FilterModule
-from ansible_collections.netraven.core.plugins.module_utils._report import build_report, table
+from ansible_collections.netraven.core.plugins.plugin_utils._report import build_report, table
 
 ROOT = Path(__file__).resolve().parents[3]
 CONFIGS = ROOT / "tests" / "unit" / "redact" / "configs"

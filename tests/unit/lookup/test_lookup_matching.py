@@ -1,10 +1,10 @@
-"""Unit tests for plugins/module_utils/_matching.py: validation, tag matching and ordering rules."""
+"""Unit tests for plugins/plugin_utils/_matching.py: validation, tag matching and ordering rules."""
 from __future__ import annotations
 
 import pytest
 
-from ansible_collections.netraven.core.plugins.module_utils import _matching as m
-from ansible_collections.netraven.core.plugins.module_utils._matching import CredentialError
+from ansible_collections.netraven.core.plugins.plugin_utils import _matching as m
+from ansible_collections.netraven.core.plugins.plugin_utils._matching import CredentialError
 
 CANARY = "Canary-matching-9f3"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings, strategies as st
 
-from ansible_collections.netraven.core.plugins.module_utils import _matching as m
+from ansible_collections.netraven.core.plugins.plugin_utils import _matching as m
 
 TAGS = ["default", "cisco", "juniper", "site-a", "site-b", "core"]
 tag_lists = st.lists(st.sampled_from(TAGS), max_size=4)

@@ -1,4 +1,4 @@
-"""Redaction of device configurations: module_utils._redact and the redact_config filter.
+"""Redaction of device configurations: plugin_utils._redact and the redact_config filter.
 
 The sample configurations in ``configs/`` are byte copies of /work/shared/data/configs (see
 ``configs/SOURCES.md``); each file's known secret values are listed below.
@@ -11,7 +11,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.netraven.core.plugins.filter.redact_config import FilterModule
-from ansible_collections.netraven.core.plugins.module_utils._redact import (
+from ansible_collections.netraven.core.plugins.plugin_utils._redact import (
     REDACTION_MARKER,
     count_redactions,
     redact_config,

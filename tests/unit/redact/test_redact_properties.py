@@ -4,7 +4,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.netraven.core.plugins.module_utils._redact import REDACTION_MARKER, redact_config
+from ansible_collections.netraven.core.plugins.plugin_utils._redact import REDACTION_MARKER, redact_config
 
 WORDS = ["enable", "secret", "password", "username", "admin", "key", "7", "5", "0", "sha512", "snmp-server",
          "community", "host", "tacacs-server", "radius-server", "neighbor", "10.0.0.1", "ntp", "authentication-key",
