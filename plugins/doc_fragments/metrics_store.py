@@ -1,17 +1,15 @@
 # -*- coding: utf-8 -*-
 # Copyright: netraven.core contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Shared documentation of the ``metrics_store`` option (lookups that read or write credential metrics)."""
+"""The one description of the ``metrics_store`` option, for plugins and for modules.
+
+``extends_documentation_fragment: netraven.core.metrics_store`` (lookups: the option with its
+variable, environment and ini sources) or ``netraven.core.metrics_store.module`` (modules, whose
+action plugin resolves those sources on the controller).
+"""
 from __future__ import annotations
 
-
-class ModuleDocFragment:
-    """``extends_documentation_fragment: netraven.core.metrics_store``."""
-
-    DOCUMENTATION = r"""
-options:
-  metrics_store:
-    description:
+_DESCRIPTION = r"""
       - Where credential metrics live, as one URL.
       - V(sqlite:///abs/path/metrics.db) for an SQLite file (WAL mode; safe for many forks on one host),
         V(json:///abs/path/metrics.json) for a JSON file (small setups; every write rewrites the file under a lock),
@@ -21,7 +19,17 @@ options:
       - When not set, the per-user SQLite file C(~/.local/share/netraven/metrics.db) is used
         (C($XDG_DATA_HOME/netraven/metrics.db) when E(XDG_DATA_HOME) is set).
       - A password in the URL never appears in messages; prefer C(~/.pgpass) or E(PGPASSWORD) over putting it in the URL.
-      - The schema and the meaning of every figure are in C(docs/metrics.md) of the collection.
+      - A store that cannot be opened or written gives a warning, never a failure of the device's task.
+      - The schema and the meaning of every figure are in the collection's metrics guide."""
+
+
+class ModuleDocFragment:
+    """``netraven.core.metrics_store`` (plugins) and ``netraven.core.metrics_store.module`` (modules)."""
+
+    DOCUMENTATION = r"""
+options:
+  metrics_store:
+    description:""" + _DESCRIPTION + r"""
     type: str
     env:
       - name: NETRAVEN_METRICS_STORE
@@ -30,4 +38,15 @@ options:
         key: metrics_store
     vars:
       - name: netraven_metrics_store
+"""
+
+    MODULE = r"""
+options:
+  metrics_store:
+    description:""" + _DESCRIPTION + r"""
+      - Through the action plugin the default is the controller's setting, resolved as for the
+        P(netraven.core.credential_metrics#lookup) lookup (variable C(netraven_metrics_store), environment
+        E(NETRAVEN_METRICS_STORE), ini C([netraven] metrics_store)); the module itself, on a host a task is
+        delegated to, falls back to E(NETRAVEN_METRICS_STORE) there.
+    type: str
 """

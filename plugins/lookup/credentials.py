@@ -235,6 +235,7 @@ from ansible.plugins.lookup import LookupBase  # noqa: E402
 from ansible.utils.display import Display  # noqa: E402
 from ansible.utils.unsafe_proxy import wrap_var  # noqa: E402
 
+from ansible_collections.netraven.core.plugins.module_utils import _credential  # noqa: E402
 from ansible_collections.netraven.core.plugins.plugin_utils import _matching  # noqa: E402
 from ansible_collections.netraven.core.plugins.module_utils._metrics_store import (  # noqa: E402
     MetricsStoreError, open_store, parse_store_url, redact_url,
@@ -248,8 +249,6 @@ except ImportError:  # pragma: no cover - older ansible-core
 display = Display()
 
 VAULT_HEADER = "$ANSIBLE_VAULT"
-EARLY_FIELDS = ("name", "priority", "tags")
-STRING_FIELDS = ("name", "username", "password", "ssh_key_file", "enable_secret", "description")
 
 
 def last_working_names(url: str | None, devices: list[str]) -> dict[str, str | None]:
@@ -397,7 +396,7 @@ class LookupModule(LookupBase):
             item = self._render(item, "%s: credential #%d" % (source, index))
         if not isinstance(item, Mapping):
             return item
-        return {key: (self._render(value, "%s: credential #%d, field %r" % (source, index, key)) if key in EARLY_FIELDS else value)
+        return {key: (self._render(value, "%s: credential #%d, field %r" % (source, index, key)) if key in _credential.EARLY else value)
                 for key, value in item.items()}
 
     def _find_file(self, variables, path: str) -> str:
@@ -466,7 +465,7 @@ class LookupModule(LookupBase):
     def _reveal(self, cred: dict, what: str) -> dict:
         """Render/decrypt one returned credential's strings, check them, return it wrapped unsafe."""
         out = dict(cred)
-        for field in STRING_FIELDS:
+        for field in _credential.TEXT:
             value = out.get(field)
             if value is None:
                 continue
@@ -484,7 +483,7 @@ class LookupModule(LookupBase):
                     "netraven.core.credentials: %s: still vault-encrypted after decryption (missing !vault tag, or encrypted twice)" % where
                 )
             out[field] = value
-        if out["password"] is None and out["ssh_key_file"] is None:
+        if _credential.lacks_login_material(out):
             raise AnsibleLookupError(
                 "netraven.core.credentials: credential %r (for %s): password and ssh_key_file both render empty" % (cred["name"], what)
             )

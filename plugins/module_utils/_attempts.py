@@ -39,10 +39,8 @@ except ImportError as exc:  # pragma: no cover - reported by the module with mis
 else:
     IMPORT_ERROR = None
 
-from ansible_collections.netraven.core.plugins.module_utils import _outcomes as O
-
-SECRET_KEYS = ("password", "enable_secret")
-"""Credential keys whose values are secrets (``ssh_key_file`` is a path, not a secret)."""
+from ansible_collections.netraven.core.plugins.module_utils import _credential
+from ansible_collections.netraven.core.plugins.module_utils import _outcomes
 
 # A userauth banner or error text that says the account/device blocks logins (the lab says "locked").
 LOCKED_RE = re.compile(r"\block(?:ed|out)\b|too many (?:failed|authentication|login) ", re.IGNORECASE)
@@ -91,12 +89,6 @@ def platforms() -> list[str]:
 # --------------------------------------------------------------------------------------------
 # Secrets
 # --------------------------------------------------------------------------------------------
-def secrets_of(credentials: Iterable[dict]) -> list[str]:
-    """Every non-empty secret value of ``credentials``, longest first (for ``redact``)."""
-    found = {str(c[k]) for c in credentials for k in SECRET_KEYS if c.get(k)}
-    return sorted(found, key=len, reverse=True)
-
-
 def redact(text: Any, secrets: Iterable[str]) -> str:
     """``text`` as str with each secret replaced by ``********``.
 
@@ -106,15 +98,6 @@ def redact(text: Any, secrets: Iterable[str]) -> str:
     for secret in secrets:
         out = out.replace(secret, "********")
     return out
-
-
-def public_view(credential: dict) -> dict:
-    """What may be shown of a credential: ``{name, username, priority}``, never a secret."""
-    return {
-        "name": credential.get("name"),
-        "username": credential.get("username"),
-        "priority": credential.get("priority", 100),
-    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -179,35 +162,35 @@ def classify_connect_error(exc: BaseException, banner: str = "", credential: dic
     for err in chain:
         text = str(err)
         if _is(err, "BadHostKeyException") or "not found in known_hosts" in text:
-            return O.HOSTKEY_MISMATCH, err
+            return _outcomes.HOSTKEY_MISMATCH, err
         if _is(err, "IncompatiblePeer") or "Incompatible" in text or "no acceptable" in text:
-            return O.SSH_NEGOTIATION_FAILED, err
+            return _outcomes.SSH_NEGOTIATION_FAILED, err
         if _is(err, "BadAuthenticationType"):
             if LOCKED_RE.search(banner or ""):
-                return O.LOCKED_OUT, err
+                return _outcomes.LOCKED_OUT, err
             allowed = set(getattr(err, "allowed_types", None) or [])
             if credential and credential.get("password") and "keyboard-interactive" in allowed:
                 # paramiko answered the keyboard-interactive prompt with the password and the device
                 # refused it; paramiko then re-raises the original BadAuthenticationType.
-                return O.AUTH_REJECTED, err
-            return O.AUTH_METHOD_UNSUPPORTED, err
+                return _outcomes.AUTH_REJECTED, err
+            return _outcomes.AUTH_METHOD_UNSUPPORTED, err
         if _is(err, "AuthenticationException") and not _is(err, "NetmikoAuthenticationException"):
             if "timeout" in text.lower():
-                return O.AUTH_TIMEOUT, err
+                return _outcomes.AUTH_TIMEOUT, err
             if LOCKED_RE.search(banner or "") or LOCKED_RE.search(text):
-                return O.LOCKED_OUT, err
-            return O.AUTH_REJECTED, err
+                return _outcomes.LOCKED_OUT, err
+            return _outcomes.AUTH_REJECTED, err
         if isinstance(err, (OSError, EOFError)):  # refused, DNS, TCP timeout, connection closed
-            return O.UNREACHABLE, root
+            return _outcomes.UNREACHABLE, root
     # netmiko's own wrappers without a paramiko/socket cause
     text = str(exc)
     if _is(exc, "NetmikoAuthenticationException"):
         if "Authentication timeout" in text:
-            return O.AUTH_TIMEOUT, root
-        return (O.LOCKED_OUT if LOCKED_RE.search(banner or "") else O.AUTH_REJECTED), root
+            return _outcomes.AUTH_TIMEOUT, root
+        return (_outcomes.LOCKED_OUT if LOCKED_RE.search(banner or "") else _outcomes.AUTH_REJECTED), root
     # "Error reading SSH protocol banner", "No existing session", TCP problems: the device's sshd
     # did not answer properly; a device problem that more credentials will not fix.
-    return O.UNREACHABLE, root
+    return _outcomes.UNREACHABLE, root
 
 
 # --------------------------------------------------------------------------------------------
@@ -290,11 +273,11 @@ def attempt_one(target: Target, credential: dict, commands: list[str], timeouts:
     the exception netmiko raised and of its root cause (None on success), the unredacted
     exception text (the caller redacts it) and the outputs of ``commands`` (list of str).
     """
-    result = {"outcome": O.SUCCESS, "phase": "connect", "exception": None, "cause": None, "detail": "", "stdout": []}
+    result = {"outcome": _outcomes.SUCCESS, "phase": "connect", "exception": None, "cause": None, "detail": "", "stdout": []}
     key_file = credential.get("ssh_key_file")
     if key_file and not os.access(os.path.expanduser(key_file), os.R_OK):
         # paramiko would raise an OSError that netmiko reports as a TCP failure; say what it is.
-        return dict(result, outcome=O.AUTH_METHOD_UNSUPPORTED, detail=f"ssh_key_file {key_file} is not readable here")
+        return dict(result, outcome=_outcomes.AUTH_METHOD_UNSUPPORTED, detail=f"ssh_key_file {key_file} is not readable here")
     client = _banner_recording_client()
     conn = ConnectHandler(**connect_params(target, credential, timeouts))
     conn._get_ssh_client_instance = lambda: client  # netmiko's hook for the SSHClient it uses
@@ -308,7 +291,7 @@ def attempt_one(target: Target, credential: dict, commands: list[str], timeouts:
 
         result["phase"] = "cli"
         if EXPIRED_RE.search(_first_output(conn, timeouts.read)):
-            return dict(result, outcome=O.PASSWORD_EXPIRED, detail="the device asks for a new password")
+            return dict(result, outcome=_outcomes.PASSWORD_EXPIRED, detail="the device asks for a new password")
         conn.write_channel(conn.RETURN)  # the prompt read above is gone: ask for a fresh one
         conn.session_preparation()
         graceful = True
@@ -324,11 +307,11 @@ def attempt_one(target: Target, credential: dict, commands: list[str], timeouts:
         return result
     except Exception as exc:  # noqa: BLE001 - after login: the credential worked, the session broke
         if result["phase"] == "enable":  # netmiko: ValueError, or a timeout while the device re-asks
-            outcome = O.ENABLE_FAILED
+            outcome = _outcomes.ENABLE_FAILED
         elif isinstance(exc, ReadTimeout) or _is(exc, "NetmikoTimeoutException"):
-            outcome = O.COMMAND_TIMEOUT
+            outcome = _outcomes.COMMAND_TIMEOUT
         else:
-            outcome = O.COMMAND_FAILED
+            outcome = _outcomes.COMMAND_FAILED
         root = exception_chain(exc)[-1]
         return dict(result, outcome=outcome, exception=type(exc).__name__, cause=type(root).__name__, detail=str(exc))
     finally:
@@ -366,9 +349,9 @@ def run_attempts(
     message, phase, exception, cause}`` with secrets redacted, the credentials not tried and the
     command outputs. Raises nothing for device or credential problems.
     """
-    secrets = secrets_of(credentials)
+    secrets = _credential.secrets_of(credentials)
     candidates, not_tried = plan_attempts(credentials)
-    keep_going = O.MOVE_ON | ({O.ENABLE_FAILED} if next_on_enable_failed else set())
+    keep_going = _outcomes.MOVE_ON | ({_outcomes.ENABLE_FAILED} if next_on_enable_failed else set())
     summary: dict = {"outcome": None, "credential": None, "attempts": [], "not_tried": not_tried, "stdout": []}
 
     for index, cred in enumerate(candidates):
@@ -393,33 +376,17 @@ def run_attempts(
         summary["outcome"] = raw["outcome"]
         if on_attempt is not None:
             on_attempt(record)
-        if raw["outcome"] in O.LOGGED_IN:
-            summary["credential"] = public_view(cred)
+        if raw["outcome"] in _outcomes.LOGGED_IN:
+            summary["credential"] = _credential.public_view(cred)
             summary["stdout"] = [redact(out, secrets) for out in raw["stdout"]]
         if raw["outcome"] not in keep_going:
             break
     return summary
 
 
-MESSAGES = {
-    O.SUCCESS: "logged in",
-    O.AUTH_REJECTED: "the device rejected this credential",
-    O.ENABLE_FAILED: "logged in, but the enable secret was refused",
-    O.AUTH_METHOD_UNSUPPORTED: "the device offers no authentication method this credential has",
-    O.AUTH_TIMEOUT: "no answer to authentication within the auth timeout",
-    O.UNREACHABLE: "the device's SSH service could not be reached",
-    O.SSH_NEGOTIATION_FAILED: "no common SSH algorithm with the device",
-    O.HOSTKEY_MISMATCH: "the device's host key is not the known one; no secret was sent",
-    O.PASSWORD_EXPIRED: "logged in, but the device demands a new password",
-    O.LOCKED_OUT: "the device blocks logins (locked out)",
-    O.COMMAND_FAILED: "logged in, then the session failed",
-    O.COMMAND_TIMEOUT: "logged in, then the device did not answer in time",
-}
-
-
 def _message(raw: dict) -> str:
     """One line for humans: what the outcome means plus the root exception (unredacted)."""
-    text = MESSAGES.get(raw["outcome"], raw["outcome"])
+    text = _outcomes.MESSAGES.get(raw["outcome"], raw["outcome"])
     detail = " ".join(str(raw.get("detail") or "").split())
     if raw.get("cause"):
         text += f" ({raw['cause']}: {detail[:300]})" if detail else f" ({raw['cause']})"

@@ -1,12 +1,36 @@
 # -*- coding: utf-8 -*-
 # Copyright: netraven.core contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The words that classify one credential attempt, shared by the module, the store and reports.
+"""The words that classify one credential attempt: one table, everything else derived from it.
 
 The table is the design brief's (DESIGN.md §3, "Outcome of one attempt"). An outcome is stored
-and returned as one of these words, never as free text that could carry a secret.
+and returned as one of these words, never as free text that could carry a secret. The sets the
+loop, the store and the report use (``MOVE_ON``, ``LOGGED_IN``, ``COUNTED``, ``CREDENTIAL_FAULT``),
+the human messages and the option choices are computed from ``TABLE``; a unit test checks that
+every document listing outcomes lists exactly ``ALL``.
 """
 from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Outcome(NamedTuple):
+    """One row of the outcome table.
+
+    ``word``: the stored and returned word. ``message``: what it means, for humans.
+    ``moves_on``: the next credential may be tried after it (``enable_failed`` only when the task
+    allows it). ``logged_in``: the device accepted the login. ``counted``: it changes the
+    credential's counters in the metrics store (all others go to the attempt log only).
+    ``credential_fault``: the credentials, not the device, were wrong (the report's rejections).
+    """
+
+    word: str
+    message: str
+    moves_on: bool = False
+    logged_in: bool = False
+    counted: bool = False
+    credential_fault: bool = False
+
 
 SUCCESS = "success"
 AUTH_REJECTED = "auth_rejected"
@@ -21,15 +45,30 @@ LOCKED_OUT = "locked_out"
 COMMAND_FAILED = "command_failed"
 COMMAND_TIMEOUT = "command_timeout"
 
-ALL = (
-    SUCCESS, AUTH_REJECTED, ENABLE_FAILED, AUTH_METHOD_UNSUPPORTED, AUTH_TIMEOUT, UNREACHABLE,
-    SSH_NEGOTIATION_FAILED, HOSTKEY_MISMATCH, PASSWORD_EXPIRED, LOCKED_OUT, COMMAND_FAILED,
-    COMMAND_TIMEOUT,
+TABLE: tuple[Outcome, ...] = (
+    Outcome(SUCCESS, "logged in", logged_in=True, counted=True),
+    Outcome(AUTH_REJECTED, "the device rejected this credential", moves_on=True, counted=True, credential_fault=True),
+    Outcome(ENABLE_FAILED, "logged in, but the enable secret was refused", logged_in=True, counted=True, credential_fault=True),
+    Outcome(AUTH_METHOD_UNSUPPORTED, "the device offers no authentication method this credential has", moves_on=True,
+            credential_fault=True),
+    Outcome(AUTH_TIMEOUT, "no answer to authentication within the auth timeout"),
+    Outcome(UNREACHABLE, "the device's SSH service could not be reached"),
+    Outcome(SSH_NEGOTIATION_FAILED, "no common SSH algorithm with the device"),
+    Outcome(HOSTKEY_MISMATCH, "the device's host key is not the known one; no secret was sent"),
+    Outcome(PASSWORD_EXPIRED, "logged in, but the device demands a new password"),
+    Outcome(LOCKED_OUT, "the device blocks logins (locked out)"),
+    Outcome(COMMAND_FAILED, "logged in, then the session failed", logged_in=True),
+    Outcome(COMMAND_TIMEOUT, "logged in, then the device did not answer in time", logged_in=True),
 )
 
+BY_WORD: dict[str, Outcome] = {row.word: row for row in TABLE}
+ALL: tuple[str, ...] = tuple(BY_WORD)
+MESSAGES: dict[str, str] = {row.word: row.message for row in TABLE}
 # Outcomes after which the next credential may be tried (enable_failed only when the task allows it).
-MOVE_ON = frozenset({AUTH_REJECTED, AUTH_METHOD_UNSUPPORTED})
+MOVE_ON = frozenset(row.word for row in TABLE if row.moves_on)
 # Outcomes in which the credential itself authenticated (the device accepted the login).
-LOGGED_IN = frozenset({SUCCESS, ENABLE_FAILED, COMMAND_FAILED, COMMAND_TIMEOUT})
+LOGGED_IN = frozenset(row.word for row in TABLE if row.logged_in)
 # Outcomes that change a credential's counters in the metrics store; all others go to the log only.
-COUNTED = frozenset({SUCCESS, AUTH_REJECTED, ENABLE_FAILED})
+COUNTED = frozenset(row.word for row in TABLE if row.counted)
+# Outcomes that mean "the credentials were wrong for this device" (the report's rejections).
+CREDENTIAL_FAULT = frozenset(row.word for row in TABLE if row.credential_fault)

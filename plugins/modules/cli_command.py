@@ -28,8 +28,11 @@ description:
     plugin of the same name fills O(host), O(port), O(platform), O(device) and O(credentials) from
     the host's variables and the P(netraven.core.credentials#lookup) lookup. Options given in the
     task always win.
-  - The module runs where the task runs (the controller with C(connection=local), or a
-    C(delegate_to) jump host); that host needs the Python packages netmiko and paramiko.
+  - Where it runs. With C(connection=local) (or delegated to localhost) the action plugin runs the
+    credential loop in the controller's worker process, with netmiko imported once per playbook run
+    before the forks, so no module process starts for each host. Delegated to another host (a
+    jump host), the module runs there instead, with the same options, outcomes and metrics records;
+    that host needs the Python packages netmiko and paramiko.
 author: netraven.core contributors (@netraven)
 requirements:
   - netmiko >= 4.3.0
@@ -62,6 +65,9 @@ notes:
     The module never writes to a known_hosts file.
   - Outputs are returned as the device printed them; the module does not interpret error text
     such as C(% Invalid input).
+extends_documentation_fragment:
+  - netraven.core.credential_loop
+  - netraven.core.metrics_store.module
 options:
   commands:
     description:
@@ -72,153 +78,6 @@ options:
     elements: str
     default: []
     aliases: [command]
-  credentials:
-    description:
-      - Credentials to try, in order, as returned by the P(netraven.core.credentials#lookup) lookup.
-      - Defaults (through the action plugin) to that lookup for the inventory host.
-    type: list
-    elements: dict
-    suboptions:
-      name:
-        description: Unique name of the credential; the metrics store counts by it.
-        type: str
-        required: true
-      username:
-        description: Login user name.
-        type: str
-        required: true
-      password:
-        description: Login password. Never returned, logged or stored.
-        type: str
-      ssh_key_file:
-        description: Private key file (on the host the module runs on) offered as the only key.
-        type: path
-      enable_secret:
-        description: Secret for privileged (enable) mode, used when O(enable=true).
-        type: str
-      priority:
-        description: Order hint from the lookup (lower first); returned in RV(credential).
-        type: int
-        default: 100
-      tags:
-        description: Tags of the credential (informational).
-        type: list
-        elements: str
-        default: []
-      matched_tags:
-        description: Tags shared with the device, as added by the lookup (informational).
-        type: list
-        elements: str
-        default: []
-  host:
-    description:
-      - IP address or DNS name of the device.
-      - Defaults (through the action plugin) to C(ansible_host), else the inventory hostname.
-    type: str
-  port:
-    description:
-      - SSH port of the device. Defaults (through the action plugin) to C(ansible_port).
-    type: int
-    default: 22
-  platform:
-    description:
-      - Netmiko device_type of the device, for example V(cisco_ios), V(arista_eos), V(juniper_junos).
-      - Defaults (through the action plugin) to C(netraven_platform).
-    type: str
-  device:
-    description:
-      - Name of the device in the metrics store. Defaults to the inventory hostname (action
-        plugin), else O(host).
-    type: str
-  max_attempts:
-    description:
-      - Most connections (credentials) tried on this device in this task.
-    type: int
-    default: 3
-  attempt_delay:
-    description:
-      - Seconds to wait after a failed attempt before the next one.
-    type: float
-    default: 0
-  next_on_enable_failed:
-    description:
-      - Move on to the next credential when login works but the enable secret is refused.
-      - By default an V(enable_failed) stops, as the credential did log in.
-    type: bool
-    default: false
-  timeouts:
-    description: Timeouts in seconds.
-    type: dict
-    default: {}
-    suboptions:
-      connect:
-        description: TCP connection timeout.
-        type: float
-        default: 10
-      banner:
-        description: Wait for the device's SSH banner.
-        type: float
-        default: 15
-      auth:
-        description: Wait for each answer to an authentication request; longer is V(auth_timeout).
-        type: float
-        default: 20
-      read:
-        description: Wait for the first prompt after login and for each command's output.
-        type: float
-        default: 30
-  host_key_checking:
-    description:
-      - Require the device's host key to be known (C(~/.ssh/known_hosts) and O(known_hosts_file))
-        and to match. When false, any host key is accepted.
-      - Defaults (through the action plugin) to the C(ansible_host_key_checking) variable, else
-        Ansible's C(host_key_checking) setting, else true.
-    type: bool
-    default: true
-  known_hosts_file:
-    description:
-      - An extra known_hosts file (OpenSSH format, C([host]:port) entries for other ports) to
-        check host keys against. It must exist.
-    type: path
-  enable:
-    description:
-      - Enter privileged (enable) mode with the credential's C(enable_secret) before the commands.
-      - A refused secret is V(enable_failed); the login itself is still counted as a success.
-    type: bool
-    default: false
-  metrics_store:
-    description:
-      - Where attempts are recorded; a URL V(json:///path), V(sqlite:///path) or
-        V(postgresql://user@host:port/db), V(none) to disable.
-      - Unset means the per-user default SQLite file
-        C(~/.local/share/netraven/metrics.db) (C($XDG_DATA_HOME) honoured).
-      - A store that cannot be opened or written gives a warning, never a failure.
-      - Through the action plugin the default is the controller's setting, resolved like the
-        P(netraven.core.credential_metrics#lookup) lookup's O(metrics_store) (variable
-        C(netraven_metrics_store), environment C(NETRAVEN_METRICS_STORE), ini C([netraven] metrics_store)).
-      - The module itself falls back to E(NETRAVEN_METRICS_STORE) where it runs.
-    type: str
-  job_id:
-    description:
-      - Job identifier stored with each attempt; AWX sets C(JOB_ID)/C(AWX_JOB_ID).
-    type: str
-  credentials_var:
-    description:
-      - Action plugin only, when O(credentials) is not given - the variable the
-        P(netraven.core.credentials#lookup) lookup reads credentials from.
-    type: str
-  credentials_file:
-    description:
-      - Action plugin only, when O(credentials) is not given - a YAML (optionally vault-encrypted)
-        credentials file for the P(netraven.core.credentials#lookup) lookup.
-    type: path
-  order:
-    description:
-      - Action plugin only, when O(credentials) is not given - the lookup's order,
-        V(priority) or V(learned) (the device's last working credential first).
-      - Unset lets the lookup choose (V(learned) when a metrics store is configured).
-    type: str
-    choices: [priority, learned]
 seealso:
   - plugin: netraven.core.credentials
     plugin_type: lookup
@@ -369,154 +228,29 @@ device:
 """
 
 import logging
-import os
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.netraven.core.plugins.module_utils import _attempts
-from ansible_collections.netraven.core.plugins.module_utils import _outcomes as O
-from ansible_collections.netraven.core.plugins.module_utils._metrics_store import open_store
-
-CREDENTIAL_SPEC = dict(
-    name=dict(type="str", required=True),
-    username=dict(type="str", required=True),
-    password=dict(type="str", no_log=True),
-    ssh_key_file=dict(type="path", no_log=False),
-    enable_secret=dict(type="str", no_log=True),
-    priority=dict(type="int", default=100),
-    tags=dict(type="list", elements="str", default=[]),
-    matched_tags=dict(type="list", elements="str", default=[]),
-)
-TIMEOUTS_SPEC = dict(
-    connect=dict(type="float", default=10.0),
-    banner=dict(type="float", default=15.0),
-    auth=dict(type="float", default=20.0),
-    read=dict(type="float", default=30.0),
-)
-ARGUMENT_SPEC = dict(
-    commands=dict(type="list", elements="str", default=[], aliases=["command"]),
-    credentials=dict(type="list", elements="dict", options=CREDENTIAL_SPEC),
-    host=dict(type="str"),
-    port=dict(type="int", default=22),
-    platform=dict(type="str"),
-    device=dict(type="str"),
-    max_attempts=dict(type="int", default=3),
-    attempt_delay=dict(type="float", default=0.0),
-    next_on_enable_failed=dict(type="bool", default=False),
-    timeouts=dict(type="dict", default={}, options=TIMEOUTS_SPEC),
-    host_key_checking=dict(type="bool", default=True, no_log=False),
-    known_hosts_file=dict(type="path"),
-    enable=dict(type="bool", default=False),
-    metrics_store=dict(type="str", no_log=True, fallback=(env_fallback, ["NETRAVEN_METRICS_STORE"])),  # a PostgreSQL URL may hold a password
-    job_id=dict(type="str", fallback=(env_fallback, ["JOB_ID", "AWX_JOB_ID"])),
-    credentials_var=dict(type="str"),
-    credentials_file=dict(type="path"),
-    order=dict(type="str", choices=["priority", "learned"]),
-)
-
-
-def validate(module: AnsibleModule) -> None:
-    """Fail with a message naming the field for input the loop cannot use."""
-    params = module.params
-    for field in ("host", "platform"):
-        if not params[field]:
-            module.fail_json(msg=f"{field} is required (the action plugin fills it from hostvars for netraven.core.devices hosts)")
-    if params["platform"] not in _attempts.platforms():
-        module.fail_json(msg=f"platform {params['platform']!r} is not a netmiko device_type")
-    if not 1 <= params["port"] <= 65535:
-        module.fail_json(msg=f"port {params['port']} is not between 1 and 65535")
-    if params["max_attempts"] < 1:
-        module.fail_json(msg="max_attempts must be at least 1")
-    if params["attempt_delay"] < 0:
-        module.fail_json(msg="attempt_delay must not be negative")
-    if any(value is not None and value <= 0 for value in params["timeouts"].values()):
-        module.fail_json(msg="timeouts must be positive numbers of seconds")
-    if params["known_hosts_file"] and not os.path.isfile(params["known_hosts_file"]):
-        module.fail_json(msg=f"known_hosts_file {params['known_hosts_file']} does not exist")
-    for cred in params["credentials"] or []:
-        if not cred.get("password") and not cred.get("ssh_key_file"):
-            module.fail_json(msg=f"credential {cred['name']!r} has neither password nor ssh_key_file")
-
-
-def open_metrics(module: AnsibleModule):
-    """The metrics store of O(metrics_store), or None (disabled, or a warning was given)."""
-    try:
-        return open_store(module.params["metrics_store"], warn=module.warn)
-    except Exception as exc:  # noqa: BLE001 - a store problem never fails the device's job
-        module.warn(f"metrics store not available, attempts are not recorded: {exc}")
-        return None
+from ansible_collections.netraven.core.plugins.module_utils import _cli_command
 
 
 def main() -> None:
-    """Entry point: validate, run the credential loop, record attempts, return the result."""
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    """Entry point on the host the task is delegated to: validate, run the loop, return the result.
+
+    On the controller the action plugin runs the same ``_cli_command`` functions in its worker.
+    """
+    module = AnsibleModule(argument_spec=_cli_command.argument_spec(), supports_check_mode=True)
     if _attempts.IMPORT_ERROR is not None:
         module.fail_json(msg=missing_required_lib("netmiko and paramiko"), exception=str(_attempts.IMPORT_ERROR))
     logging.getLogger("paramiko").addHandler(logging.NullHandler())  # no transport tracebacks on stderr
-    validate(module)
-
-    params = module.params
-    device = params["device"] or params["host"]
-    credentials = params["credentials"] or []
-    secrets = _attempts.secrets_of(credentials)
-    target = _attempts.Target(
-        host=params["host"], port=params["port"], platform=params["platform"],
-        host_key_checking=params["host_key_checking"], known_hosts_file=params["known_hosts_file"],
-        enable=params["enable"],
-    )
-    store = open_metrics(module)
-
-    def record(attempt: dict) -> None:
-        if store is None:
-            return
-        try:
-            store.record_attempt(device, attempt["credential"], attempt["outcome"], attempt["elapsed_ms"],
-                                 job_id=params["job_id"], message=attempt["message"])
-        except Exception as exc:  # noqa: BLE001 - a store problem never fails the device's job
-            module.warn(_attempts.redact(f"metrics store write failed for {device}: {exc}", secrets))
-
-    commands = [] if module.check_mode else params["commands"]
-    try:
-        summary = _attempts.run_attempts(
-            target, credentials, commands,
-            max_attempts=params["max_attempts"], attempt_delay=params["attempt_delay"],
-            next_on_enable_failed=params["next_on_enable_failed"],
-            timeouts=_attempts.Timeouts(**params["timeouts"]), on_attempt=record,
-        )
-    except Exception as exc:  # noqa: BLE001 - e.g. netmiko refusing its arguments; never show a secret
-        module.fail_json(msg=_attempts.redact(f"{device}: could not run the credential loop: {type(exc).__name__}: {exc}", secrets))
-    finally:
-        if store is not None:
-            store.close()
-
-    result = dict(
-        changed=False, device=device, outcome=summary["outcome"], credential=summary["credential"],
-        attempts=summary["attempts"], not_tried=summary["not_tried"], stdout=summary["stdout"],
-        stdout_lines=[out.splitlines() for out in summary["stdout"]],
-    )
-    if summary["outcome"] == O.SUCCESS:
-        if module.check_mode and params["commands"]:
-            result["msg"] = f"check mode: logged in with {summary['credential']['name']}; {len(params['commands'])} command(s) not sent"
-        module.exit_json(**result)
-    module.fail_json(msg=failure_message(device, summary), **result)
-
-
-def failure_message(device: str, summary: dict) -> str:
-    """One line naming each credential tried with its outcome, for a failed task's ``msg``."""
-    if not summary["attempts"]:
-        return f"{device}: no credentials to try (none given, or none shares a tag with the device)"
-    tried = ", ".join(f"{a['credential']}={a['outcome']}" for a in summary["attempts"])
-    last = summary["attempts"][-1]
-    if summary["outcome"] in O.LOGGED_IN:
-        text = f"{device}: logged in with {last['credential']}, then {summary['outcome']}: {last['message']}"
-    elif summary["outcome"] in O.MOVE_ON:
-        text = f"{device}: no credential worked"
-    else:
-        text = f"{device}: stopped on {summary['outcome']}: {last['message']}"
-    text += f" (attempts: {tried})"
-    if summary["not_tried"]:
-        text += " (not tried: " + ", ".join(f"{n['credential']}: {n['reason']}" for n in summary["not_tried"]) + ")"
-    return text
+    problem = _cli_command.check_params(module.params)
+    if problem:
+        module.fail_json(msg=problem)
+    result = _cli_command.run_recorded(module.params, check_mode=module.check_mode, warn=module.warn)
+    if result.pop("failed", False):
+        module.fail_json(**result)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

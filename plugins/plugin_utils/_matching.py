@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Credential validation, tag matching and ordering: pure functions, standard library only.
 
-Shared by the lookup ``netraven.core.credentials`` (controller) and the ``cli_command``
-module/action plugin, so nothing here touches Ansible state or imports Ansible.
+Used by the lookup ``netraven.core.credentials`` on the controller; nothing here touches Ansible
+state. The fields themselves are ``module_utils._credential.FIELDS``.
 
 The rules are NetRaven's tag-based credential system as written in the design brief
 (DESIGN.md §3, "Credential" and "Ordering"):
@@ -24,15 +24,15 @@ from __future__ import annotations
 import typing as t
 from collections.abc import Mapping
 
+from ansible_collections.netraven.core.plugins.module_utils import _credential
+
 DEFAULT_TAG = "default"
-DEFAULT_PRIORITY = 100
+DEFAULT_PRIORITY = _credential.DEFAULT_PRIORITY
 ORDERS = ("priority", "learned")
 
-SECRET_FIELDS = ("password", "enable_secret")
-"""Fields whose values are secrets: never templated early, never echoed, maybe vault objects."""
-TEXT_FIELDS = ("username", "password", "ssh_key_file", "enable_secret", "description")
-"""Fields that hold one string each (``username`` required, the others optional)."""
-ALLOWED_FIELDS = frozenset(("name", "priority", "tags", "matched_tags") + TEXT_FIELDS)
+TEXT_FIELDS = tuple(name for name in _credential.TEXT if name != "name")
+"""Fields that hold one string each besides ``name`` (``username`` required, the others optional)."""
+ALLOWED_FIELDS = frozenset(_credential.NAMES)
 
 
 class CredentialError(ValueError):
@@ -119,7 +119,7 @@ def normalise_credential(item: t.Any, index: int, secret_types: tuple[type, ...]
         del cred["description"]
     if cred["username"] is None:
         raise CredentialError(label, "username", "is required")
-    if cred["password"] is None and cred["ssh_key_file"] is None:
+    if _credential.lacks_login_material(cred):
         raise CredentialError(label, "password", "a credential needs a password or an ssh_key_file (or both)")
 
     priority = item.get("priority", DEFAULT_PRIORITY)

@@ -25,8 +25,8 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Iterable, Mapping, Optional
 
-REJECTIONS = frozenset({"auth_rejected", "enable_failed", "auth_method_unsupported"})
-"""Outcomes that mean "the credentials were wrong for this device" (see _outcomes)."""
+from ansible_collections.netraven.core.plugins.module_utils import _outcomes
+
 
 
 def _parse_time(value: Any) -> Optional[_dt.datetime]:
@@ -126,11 +126,11 @@ def device_rows(
         }
         flags = []
         if fact:
-            if fact.get("outcome") in REJECTIONS:
+            if fact.get("outcome") in _outcomes.CREDENTIAL_FAULT:
                 flags.append("no_credential_works")
-            if fact.get("outcome") != "success":
+            if fact.get("outcome") != _outcomes.SUCCESS:
                 flags.append("failed")
-        elif not binding and "success" not in outcomes and REJECTIONS.intersection(outcomes):
+        elif not binding and _outcomes.SUCCESS not in outcomes and _outcomes.CREDENTIAL_FAULT.intersection(outcomes):
             flags.append("no_credential_works")
         row["flags"] = flags
         rows.append(row)

@@ -107,8 +107,8 @@ def test_backup_playbook_three_runs(lab, tmp_path, ansible_env):
                    check=True)
     third = run_playbook(env, inv, tmp_path, "--diff", "--limit", "r1-first,r2-second,localhost")
     assert third.returncode == 0, third.stdout[-4000:]
-    save = re.search(r"TASK \[netraven\.core\.config_backup : Save the configuration\].*?(?=\nTASK \[)", third.stdout, re.S).group(0)
-    assert "changed: [r2-second -> localhost]" in save and "ok: [r1-first -> localhost]" in save
+    save = re.search(r"TASK \[netraven\.core\.config_backup : Back up the configuration\].*?(?=\nTASK \[)", third.stdout, re.S).group(0)
+    assert "changed: [r2-second]" in save and "ok: [r1-first]" in save
     assert "-hostname-old" in third.stdout and "+hostname" in third.stdout
     log = subprocess.run(["git", "-C", str(backups), "log", "--format=%B"], capture_output=True, text=True, check=True)
     assert "1 changed, 0 failed" in log.stdout and "changed: r2-second\n" in log.stdout

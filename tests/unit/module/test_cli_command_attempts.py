@@ -20,6 +20,7 @@ from paramiko.ssh_exception import (
 )
 
 from ansible_collections.netraven.core.plugins.module_utils import _attempts as A
+from ansible_collections.netraven.core.plugins.module_utils import _credential as C
 from ansible_collections.netraven.core.plugins.module_utils import _outcomes as O
 
 PASSWORD_CRED = {"name": "pw", "username": "admin", "password": "Canary-unit-9f3"}
@@ -107,13 +108,13 @@ def test_plan_drops_duplicates_by_name_and_by_secret() -> None:
 
 
 def test_redact_longest_first() -> None:
-    secrets = A.secrets_of([{"password": "abc"}, {"password": "abcdef", "enable_secret": "zz"}, {"password": ""}])
+    secrets = C.secrets_of([{"password": "abc"}, {"password": "abcdef", "enable_secret": "zz"}, {"password": ""}])
     assert secrets[0] == "abcdef" and set(secrets) == {"abc", "abcdef", "zz"}
     assert A.redact("x abcdef y abc zz", secrets) == "x ******** y ******** ********"
 
 
 def test_public_view_has_no_secret() -> None:
-    view = A.public_view(dict(PASSWORD_CRED, enable_secret="e", priority=5))
+    view = C.public_view(dict(PASSWORD_CRED, enable_secret="e", priority=5))
     assert view == {"name": "pw", "username": "admin", "priority": 5}
 
 

@@ -1,0 +1,309 @@
+# -*- coding: utf-8 -*-
+# Copyright: netraven.core contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of netraven.core.fetch_config: a device's configuration backed up in one task.
+
+Per host (the usual task): the credential loop reads the platform's configuration command
+(in this worker when the task runs on the controller, else through the module on the host the
+task is delegated to), then, on the controller, ``_backup`` checks the answer (CLI error,
+truncation), redacts it and writes it atomically. The result carries metadata only (never the
+configuration, unless ``return_content``) and the fact ``netraven_credential``.
+
+Fleet mode (``hosts``, with ``run_once``): the same work for every listed inventory host, in a
+bounded thread pool inside this one worker; attempts are recorded from this thread, progress is
+shown every ``progress_interval`` seconds, and each host's result is returned under ``hosts``.
+A second task with ``fleet_result`` then publishes each host's part (its fact, changed, failed),
+so the PLAY RECAP and ``--limit @retry`` stay per host.
+
+Heavy imports (netmiko, paramiko, the store backends) happen at the top of this file, once per
+playbook run in ansible-core's main process before it forks; nothing connects at import time.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import datetime
+import logging
+import queue
+import time
+from typing import Any, Callable
+
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.parameters import remove_values
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+# Imported here, once per playbook run, before the forks (see the file docstring).
+from ansible_collections.netraven.core.plugins.module_utils import _cli_command
+from ansible_collections.netraven.core.plugins.module_utils import _fetch_config
+from ansible_collections.netraven.core.plugins.module_utils import _metrics_store_json  # noqa: F401 pylint: disable=unused-import
+from ansible_collections.netraven.core.plugins.module_utils import _metrics_store_sql  # noqa: F401 pylint: disable=unused-import
+from ansible_collections.netraven.core.plugins.plugin_utils import _backup
+from ansible_collections.netraven.core.plugins.plugin_utils import _device_task
+from ansible_collections.netraven.core.plugins.plugin_utils._redact import redact_config
+
+logging.getLogger("paramiko").addHandler(logging.NullHandler())  # no transport tracebacks on the console
+
+display = Display()
+MODULE = "netraven.core.fetch_config"
+LOOP_SPEC = _cli_command.argument_spec()
+SAVE_SPEC = _fetch_config.save_argument_spec()
+
+
+def _validate(args: dict[str, Any], spec: dict[str, Any], what: str) -> tuple[dict[str, Any], set[str]]:
+    """``args`` validated against ``spec`` (types, defaults, choices, fallbacks), with the values
+    of its ``no_log`` options. Raises AnsibleActionFail naming ``what`` and the options."""
+    result = ArgumentSpecValidator(spec).validate(args)
+    if result.error_messages:
+        raise AnsibleActionFail(f"{what}: " + "; ".join(result.error_messages))
+    return result.validated_parameters, result._no_log_values  # pylint: disable=protected-access
+
+
+def credential_fact(read: dict[str, Any]) -> dict[str, Any]:
+    """The cacheable fact ``netraven_credential`` from the credential loop's result: ``name``,
+    ``username``, ``outcome``, ``attempts`` (count) and ``time`` (UTC, ISO 8601). No secret."""
+    credential = read.get("credential") or {}
+    return {
+        "name": credential.get("name"),
+        "username": credential.get("username"),
+        "outcome": read.get("outcome") or "not_run",
+        "attempts": len(read.get("attempts") or []),
+        "time": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+def back_up_one(device: str, loop: dict[str, Any], save: dict[str, Any], read: Callable[[dict[str, Any]], dict[str, Any]],
+                *, check_mode: bool, want_diff: bool) -> dict[str, Any]:
+    """Read one device's configuration with ``read(loop_params)`` and save it; the task's result.
+
+    ``loop``: validated credential-loop options without ``commands``; ``save``: validated save
+    options. The result: ``changed``, ``outcome``, ``credential``, ``attempts``, ``not_tried``,
+    ``path``, ``size``, ``ansible_facts.netraven_credential``, and ``failed``/``msg`` (the
+    message starts with the failure word: an outcome, ``command_rejected`` or ``partial_output``).
+    Never the configuration, unless ``save['return_content']``. Raises nothing for device problems.
+    """
+    command = _backup.command_for(loop["platform"], save["command"], save["platform_commands"])
+    path = _fetch_config.backup_path(save, device)
+    if not command:
+        return {"failed": True, "changed": False, "outcome": "no_command", "msg": (
+            f"no_command: {device}: platform '{loop['platform']}' has no configuration command; set the option "
+            "command (config_backup_command) or add the platform to platform_commands (config_backup_commands)")}
+    result = read(dict(loop, commands=[command]))
+    text = (result.pop("stdout", None) or [""])[0]
+    result.pop("stdout_lines", None)
+    result.pop("invocation", None)
+    result["ansible_facts"] = {"netraven_credential": credential_fact(result)}
+    result["path"] = path
+    if result.get("failed"):
+        result["msg"] = f"{result.get('outcome') or 'failed'}: {result.get('msg', '')}"
+        return result
+    if check_mode:
+        result["msg"] = f"check mode: logged in with {result['credential']['name']}; configuration not read"
+        return result
+    try:
+        saved = _backup.backup(
+            device, command, text, path, redact=save["redact"],
+            end_marker=_backup.end_marker_for(loop["platform"], save["end_markers"]) if save["end_marker"] is None
+            else save["end_marker"],
+            min_size_ratio=save["min_size_ratio"],
+            cli_error_pattern=_backup.CLI_ERROR_PATTERN if save["cli_error_pattern"] is None else save["cli_error_pattern"],
+            mode=int(save["mode"], 8), want_diff=want_diff,
+        )
+    except OSError as exc:
+        saved = {"failed": True, "outcome": "write_failed", "msg": f"write_failed: {device}: cannot write {path}: {exc.strerror}"}
+    result.update(saved)
+    if save["return_content"] and not saved.get("failed"):
+        result["content"] = redact_config(text) if save["redact"] else text
+    return result
+
+
+class ActionModule(ActionBase):
+    """Back up the inventory host (or, with ``hosts``, a fleet); see the file docstring."""
+
+    TRANSFERS_FILES = False
+
+    def run(self, tmp: str | None = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Return the backup's result for this host, or the fleet's result (see DOCUMENTATION)."""
+        task_vars = task_vars or {}
+        result = super().run(tmp, task_vars)
+        args = dict(self._task.args)
+        save_args = {key: args.pop(key) for key in list(args) if key in SAVE_SPEC}
+        save, _ = _validate(save_args, SAVE_SPEC, MODULE)
+        problem = _fetch_config.check_save(save)
+        if problem:
+            raise AnsibleActionFail(f"{MODULE}: {problem}")
+        if save["fleet_result"] is not None:
+            result.update(self._publish(save["fleet_result"], task_vars.get("inventory_hostname", "")))
+            return result
+        if save["dir_path"] is None:
+            raise AnsibleActionFail(f"{MODULE}: dir_path is required")
+        if save["fleet_requested"] and not save["hosts"]:
+            result.setdefault("warnings", []).append(
+                "config_backup_fleet is true for this host but the role runs per host: the variable chooses the role's "
+                "task list when the play is parsed, so set it as an extra var (-e) or a play/role variable, not in the inventory")
+        store = _device_task.metrics_store_setting(self._loader, self._templar, task_vars)
+        if save["hosts"]:
+            result.update(self._fleet(args, save, store, task_vars))
+            return result
+        name = task_vars.get("inventory_hostname", "")
+        loop_args = _device_task.loop_options(self, args, name, task_vars, store)
+        if _device_task.runs_on_controller(self._connection):
+            loop, no_log = _validate(loop_args, LOOP_SPEC, MODULE)
+            self._check(loop)
+            warnings: list[str] = []
+            read = lambda params: _cli_command.run_recorded(params, check_mode=self._play_context.check_mode,  # noqa: E731
+                                                             warn=warnings.append)
+        else:
+            no_log = set()
+            warnings = []
+            loop = loop_args
+            read = self._read_remotely(task_vars)
+        outcome = back_up_one(name, loop, save, read, check_mode=bool(self._play_context.check_mode),
+                              want_diff=bool(self._play_context.diff))
+        if warnings:
+            outcome.setdefault("warnings", []).extend(warnings)
+        result.update(remove_values(outcome, no_log) if no_log else outcome)
+        return result
+
+    @staticmethod
+    def _check(loop: dict[str, Any]) -> None:
+        """``_cli_command.check_params`` as an AnsibleActionFail."""
+        problem = _cli_command.check_params(dict(loop, commands=[]))
+        if problem:
+            raise AnsibleActionFail(problem)
+
+    def _read_remotely(self, task_vars: dict[str, Any]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        """A ``read`` that runs the fetch_config module where the task is delegated (it returns the output)."""
+        def read(params: dict[str, Any]) -> dict[str, Any]:
+            args = {key: value for key, value in params.items() if key != "commands"}
+            args["command"] = params["commands"][0]
+            return self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars)
+        return read
+
+    # -- fleet mode ------------------------------------------------------------------------
+
+    def _fleet(self, args: dict[str, Any], save: dict[str, Any], store: str | None, task_vars: dict[str, Any]) -> dict[str, Any]:
+        """Back up every host of ``save['hosts']`` in a pool of ``save['workers']`` threads.
+
+        Each host's options are resolved here (hostvars, the credentials lookup), one host at a
+        time, while the pool already works on the hosts resolved before. Returns ``{"changed",
+        "hosts": {name: result}, "failed_hosts": [...], "elapsed_s", "devices_per_minute"}``;
+        never ``failed`` because a device failed. Raises AnsibleActionFail when the task does
+        not run on the controller.
+        """
+        if not _device_task.runs_on_controller(self._connection):
+            raise AnsibleActionFail(f"{MODULE}: fleet mode (hosts) runs on the controller; use connection: local")
+        check_mode = bool(self._play_context.check_mode)
+        want_diff = bool(self._play_context.diff)
+        hosts = list(dict.fromkeys(save["hosts"]))
+        records: queue.SimpleQueue = queue.SimpleQueue()
+        warnings: list[str] = []
+        results: dict[str, dict[str, Any]] = {}
+        started = time.monotonic()
+        progress = _Progress(len(hosts), save["progress_interval"], started)
+
+        def job(name: str, loop: dict[str, Any], no_log: set[str]) -> dict[str, Any]:
+            read = lambda params: _cli_command.run(params, check_mode=check_mode,  # noqa: E731
+                                                   record=lambda attempt: records.put((name, attempt)))
+            return remove_values(back_up_one(name, loop, save, read, check_mode=check_mode, want_diff=want_diff), no_log)
+
+        with _cli_command.Recorder(store if args.get("metrics_store") is None else args["metrics_store"],
+                                   args.get("job_id"), warnings.append) as recorder:
+            def drain() -> None:
+                while True:
+                    try:
+                        device, attempt = records.get_nowait()
+                    except queue.Empty:
+                        return
+                    recorder.record(device, attempt)
+
+            with concurrent.futures.ThreadPoolExecutor(max_workers=save["workers"], thread_name_prefix="netraven") as pool:
+                pending: dict[concurrent.futures.Future, str] = {}
+                for name in hosts:
+                    try:
+                        variables = _device_task.variables_of(task_vars, name)
+                        loop, no_log = _validate(_device_task.loop_options(self, args, name, variables, store), LOOP_SPEC, name)
+                        self._check(loop)
+                    except Exception as exc:  # noqa: BLE001 - one host's bad input fails that host only
+                        results[name] = {"failed": True, "changed": False, "outcome": "invalid_options", "msg": f"invalid_options: {name}: {exc}"}
+                        progress.done(failed=True)
+                        continue
+                    pending[pool.submit(job, name, loop, no_log)] = name
+                    drain()
+                    self._collect(pending, results, progress, timeout=0)
+                while pending:
+                    drain()
+                    self._collect(pending, results, progress, timeout=min(1.0, save["progress_interval"]))
+                    progress.maybe_show(in_flight=len(pending))
+            drain()
+        elapsed = time.monotonic() - started
+        failed = sorted(name for name, res in results.items() if res.get("failed"))
+        out: dict[str, Any] = {
+            "changed": any(res.get("changed") for res in results.values()),
+            "hosts": results,
+            "failed_hosts": failed,
+            "elapsed_s": round(elapsed, 3),
+            "devices_per_minute": round(len(hosts) / elapsed * 60, 1) if elapsed > 0 else None,
+            "msg": f"{len(hosts)} device(s) in {elapsed:.1f} s with {save['workers']} workers: {len(failed)} failed",
+        }
+        if warnings:
+            out["warnings"] = warnings
+        progress.show(in_flight=0, final=True)
+        return out
+
+    @staticmethod
+    def _collect(pending: dict, results: dict[str, dict[str, Any]], progress: "_Progress", timeout: float) -> None:
+        """Move finished futures of ``pending`` into ``results`` (waiting up to ``timeout`` seconds)."""
+        done, _ = concurrent.futures.wait(list(pending), timeout=timeout, return_when=concurrent.futures.FIRST_COMPLETED)
+        for future in done:
+            name = pending.pop(future)
+            try:
+                results[name] = future.result()
+            except Exception as exc:  # noqa: BLE001 - a bug for one device must not lose the others
+                results[name] = {"failed": True, "changed": False, "outcome": "internal_error",
+                                 "msg": f"internal_error: {name}: {type(exc).__name__}: {exc}"}
+            progress.done(failed=bool(results[name].get("failed")))
+
+    @staticmethod
+    def _publish(fleet_result: dict[str, Any], name: str) -> dict[str, Any]:
+        """This host's part of a fleet run's result, as its own task result (facts, changed, failure)."""
+        part = (fleet_result.get("hosts") or {}).get(name)
+        if part is None:
+            return {"failed": True, "changed": False, "outcome": "not_run",
+                    "msg": f"not_run: {name} is not in the fleet run's hosts (was it in the play batch?)"}
+        return dict(part)
+
+
+class _Progress:
+    """Counts finished devices and shows a progress line through Ansible's display every
+    ``interval`` seconds (done/failed/in flight, rate, estimated time left)."""
+
+    def __init__(self, total: int, interval: float, started: float) -> None:
+        self.total, self.interval, self.started = total, interval, started
+        self.finished = self.failed = 0
+        self.last_shown = started
+
+    def done(self, failed: bool) -> None:
+        """Count one finished device."""
+        self.finished += 1
+        self.failed += int(failed)
+
+    def maybe_show(self, in_flight: int) -> None:
+        """Show a line when ``interval`` seconds passed since the last one."""
+        if time.monotonic() - self.last_shown >= self.interval:
+            self.show(in_flight)
+
+    def show(self, in_flight: int, final: bool = False) -> None:
+        """Show the progress line now."""
+        now = time.monotonic()
+        self.last_shown = now
+        elapsed = max(now - self.started, 1e-6)
+        rate = self.finished / elapsed * 60
+        line = f"netraven.core.fetch_config: {self.finished}/{self.total} devices done, {self.failed} failed"
+        if not final:
+            left = (self.total - self.finished) / (self.finished / elapsed) if self.finished else None
+            line += f", {in_flight} in flight, {rate:,.0f}/min"
+            line += f", about {left:,.0f} s left" if left is not None else ""
+        else:
+            line += f" in {elapsed:,.1f} s ({rate:,.0f}/min)"
+        display.display(line)

@@ -1,0 +1,158 @@
+# -*- coding: utf-8 -*-
+# Copyright: netraven.core contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Options of the credential loop, shared by netraven.core.cli_command and netraven.core.fetch_config.
+
+The ``credentials`` sub-options document ``module_utils._credential.FIELDS`` (a unit test checks
+that they match); the loop's other options are ``module_utils._cli_command.argument_spec``'s.
+"""
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    """``extends_documentation_fragment: netraven.core.credential_loop``."""
+
+    DOCUMENTATION = r"""
+options:
+  credentials:
+    description:
+      - Credentials to try, in order, as returned by the P(netraven.core.credentials#lookup) lookup.
+      - Defaults (through the action plugin) to that lookup for the inventory host.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: Unique name of the credential; the metrics store counts by it.
+        type: str
+        required: true
+      username:
+        description: Login user name.
+        type: str
+        required: true
+      password:
+        description: Login password. Never returned, logged or stored.
+        type: str
+      ssh_key_file:
+        description: Private key file (on the host the loop runs on) offered as the only key.
+        type: path
+      enable_secret:
+        description: Secret for privileged (enable) mode, used when O(enable=true). Never returned, logged or stored.
+        type: str
+      priority:
+        description: Order hint from the lookup (lower first); returned in RV(credential).
+        type: int
+        default: 100
+      tags:
+        description: Tags of the credential (informational).
+        type: list
+        elements: str
+        default: []
+      description:
+        description: What the credential is for (informational).
+        type: str
+      matched_tags:
+        description: Tags shared with the device, as added by the lookup (informational).
+        type: list
+        elements: str
+        default: []
+  host:
+    description:
+      - IP address or DNS name of the device.
+      - Defaults (through the action plugin) to C(ansible_host), else the inventory hostname.
+    type: str
+  port:
+    description:
+      - SSH port of the device. Defaults (through the action plugin) to C(ansible_port).
+    type: int
+    default: 22
+  platform:
+    description:
+      - Netmiko device_type of the device, for example V(cisco_ios), V(arista_eos), V(juniper_junos).
+      - Defaults (through the action plugin) to the host variable C(netraven_platform).
+    type: str
+  device:
+    description:
+      - Name of the device in the metrics store. Defaults to the inventory hostname (action
+        plugin), else O(host).
+    type: str
+  max_attempts:
+    description:
+      - Most connections (credentials) tried on this device in this task.
+    type: int
+    default: 3
+  attempt_delay:
+    description:
+      - Seconds to wait after a failed attempt before the next one.
+    type: float
+    default: 0
+  next_on_enable_failed:
+    description:
+      - Move on to the next credential when login works but the enable secret is refused.
+      - By default an V(enable_failed) stops, as the credential did log in.
+    type: bool
+    default: false
+  timeouts:
+    description: Timeouts in seconds.
+    type: dict
+    default: {}
+    suboptions:
+      connect:
+        description: TCP connection timeout.
+        type: float
+        default: 10
+      banner:
+        description: Wait for the device's SSH banner.
+        type: float
+        default: 15
+      auth:
+        description: Wait for each answer to an authentication request; longer is V(auth_timeout).
+        type: float
+        default: 20
+      read:
+        description: Wait for the first prompt after login and for each command's output.
+        type: float
+        default: 30
+  host_key_checking:
+    description:
+      - Require the device's host key to be known (C(~/.ssh/known_hosts) and O(known_hosts_file))
+        and to match. When false, any host key is accepted.
+      - Defaults (through the action plugin) to the C(ansible_host_key_checking) variable, else
+        Ansible's C(host_key_checking) setting, else true.
+    type: bool
+    default: true
+  known_hosts_file:
+    description:
+      - An extra known_hosts file (OpenSSH format, C([host]:port) entries for other ports) to
+        check host keys against. It must exist.
+      - Defaults (through the action plugin) to the host variable C(netraven_known_hosts_file).
+    type: path
+  enable:
+    description:
+      - Enter privileged (enable) mode with the credential's C(enable_secret) before the commands.
+      - A refused secret is V(enable_failed); the login itself is still counted as a success.
+      - Defaults (through the action plugin) to the host variable C(netraven_enable), else false.
+    type: bool
+    default: false
+  job_id:
+    description:
+      - Job identifier stored with each attempt. Defaults to AWX's C(JOB_ID) (or C(AWX_JOB_ID))
+        environment variable where the loop runs.
+    type: str
+  credentials_var:
+    description:
+      - Action plugin only, when O(credentials) is not given - the variable the
+        P(netraven.core.credentials#lookup) lookup reads credentials from.
+    type: str
+  credentials_file:
+    description:
+      - Action plugin only, when O(credentials) is not given - a YAML (optionally vault-encrypted)
+        credentials file for the P(netraven.core.credentials#lookup) lookup.
+    type: path
+  order:
+    description:
+      - Action plugin only, when O(credentials) is not given - the lookup's order,
+        V(priority) or V(learned) (the device's last working credential first).
+      - Unset lets the lookup choose (V(learned) when a metrics store is configured).
+    type: str
+    choices: [priority, learned]
+"""

@@ -1,0 +1,197 @@
+# -*- coding: utf-8 -*-
+# Copyright: netraven.core contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Saving a device's configuration on the controller: checks, redaction and an atomic write.
+
+Used by the action plugin netraven.core.fetch_config after the credential loop read the
+configuration (in the worker, or through the module on a jump host). Read top to bottom:
+
+1. ``PLATFORMS``: per netmiko device_type, the command that prints the configuration and a
+   regular expression a complete configuration ends with (one table; options override it);
+2. ``check_output``: is the answer a CLI error (``command_rejected``) or a truncated
+   configuration (``partial_output``)? Pure; returns the failure word and message, or None;
+3. ``save``: redact, compare with the previous file, write atomically (temporary file in the
+   target folder, fsync, ``os.replace``, mode), and say whether it changed, with a diff.
+
+Failure words and their messages are the ones the config_backup role has always used, so
+playbooks that match on them keep working.
+"""
+from __future__ import annotations
+
+import os
+import re
+import stat
+import tempfile
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from ansible_collections.netraven.core.plugins.plugin_utils._redact import redact_config
+
+COMMAND_REJECTED = "command_rejected"
+PARTIAL_OUTPUT = "partial_output"
+
+
+class Platform(NamedTuple):
+    """How to back up one netmiko device_type: its ``command`` and the ``end_marker`` (a Python
+    regular expression searched in the output; empty = checked by size only)."""
+
+    command: str
+    end_marker: str = ""
+
+
+_IOS_END = r"(?m)^end\s*\Z"
+_JUNOS_SET = "show configuration | display set"
+_JUNOS_END = r"(?m)(^(set|deactivate|activate|protect) \S.*|^\})\s*\Z"
+
+PLATFORMS: dict[str, Platform] = {
+    "cisco_ios": Platform("show running-config", _IOS_END),
+    "cisco_xe": Platform("show running-config", _IOS_END),
+    "cisco_xr": Platform("show running-config", _IOS_END),
+    "cisco_nxos": Platform("show running-config"),
+    "cisco_asa": Platform("show running-config", r"(?m)^:? ?end\s*\Z"),
+    "arista_eos": Platform("show running-config", _IOS_END),
+    "juniper_junos": Platform(_JUNOS_SET, _JUNOS_END),
+    "juniper": Platform(_JUNOS_SET, _JUNOS_END),
+}
+
+CLI_ERROR_PATTERN = r"\A(?:.*\n){0,3}\s*(?:% ?(?:Invalid|Incomplete|Ambiguous|Unknown) \w+|syntax error|error: unknown command).*"
+"""An answer that is a CLI error, not a configuration (IOS/EOS/NX-OS/ASA ``% Invalid input``, Junos ``syntax error``)."""
+
+
+def command_for(platform: str | None, command: str | None, overrides: dict[str, str] | None = None) -> str | None:
+    """The configuration command: ``command`` if given, else ``overrides[platform]``, else the
+    ``PLATFORMS`` entry; None when the platform has none."""
+    if command:
+        return command
+    if overrides and platform in overrides:
+        return overrides[platform]
+    entry = PLATFORMS.get(platform or "")
+    return entry.command if entry else None
+
+
+def end_marker_for(platform: str | None, overrides: dict[str, str] | None = None) -> str:
+    """The end marker of ``platform`` (``overrides`` first, then ``PLATFORMS``); '' = none."""
+    if overrides and platform in overrides:
+        return overrides[platform] or ""
+    entry = PLATFORMS.get(platform or "")
+    return entry.end_marker if entry else ""
+
+
+def check_output(device: str, command: str, text: str, *, size: int, path: str, previous_size: int | None,
+                 end_marker: str = "", min_size_ratio: float = 0.5,
+                 cli_error_pattern: str = CLI_ERROR_PATTERN) -> tuple[str, str] | None:
+    """Why ``text`` (the device's answer to ``command``) must not be saved, or None.
+
+    Returns ``(word, message)``: ``command_rejected`` when ``cli_error_pattern`` matches (the
+    device answered with a CLI error, typically a device still in user EXEC mode), or
+    ``partial_output`` when the text is empty, lacks ``end_marker``, or the content to save
+    (``size`` bytes, after redaction) is smaller than ``min_size_ratio`` times ``previous_size``
+    bytes (the size of the file at ``path``). ``text`` is the unredacted output; the message
+    quotes at most the error line the pattern matched, which holds no configuration. Pure;
+    raises ``re.error`` for a bad pattern.
+    """
+    if cli_error_pattern:
+        match = re.search(cli_error_pattern, text)
+        if match:
+            line = match.group(0).strip().splitlines()[-1].strip() if match.group(0).strip() else ""
+            return COMMAND_REJECTED, (
+                f"{COMMAND_REJECTED}: {device} answered '{command}' with an error ({line}). If the device needs "
+                f"privileged mode, set netraven_enable=true for it (and an enable_secret on its credential); "
+                f"{path} was not written")
+    minimum = int(previous_size * min_size_ratio) if previous_size else 0
+    no_marker = bool(end_marker) and not re.search(end_marker, text)
+    if not text or no_marker or size < minimum:
+        details = f"{size} bytes"
+        if no_marker:
+            details += ", no end marker"
+        if previous_size is not None:
+            details += f", previous backup {previous_size} bytes"
+        return PARTIAL_OUTPUT, (
+            f"{PARTIAL_OUTPUT}: the configuration read from {device} looks truncated ({details}); {path} was not written")
+    return None
+
+
+def previous_size(path: str) -> int | None:
+    """Size in bytes of the file at ``path``, or None when there is none."""
+    try:
+        return os.stat(path).st_size
+    except FileNotFoundError:
+        return None
+
+
+@dataclass
+class Saved:
+    """What ``save`` did: ``changed`` (the file's content changed or it is new), ``size`` (bytes
+    written or kept), ``diff`` (Ansible's ``before``/``after`` diff dict, or None)."""
+
+    changed: bool
+    size: int
+    diff: dict[str, str] | None = None
+
+
+def save(path: str, content: str, *, mode: int = 0o640, dir_mode: int = 0o750, check_mode: bool = False,
+         want_diff: bool = False) -> Saved:
+    """Write ``content`` to ``path`` unless it already holds exactly that.
+
+    The folder is created (``dir_mode``) when missing. The write is atomic: a temporary file in
+    the same folder, flushed and fsynced, gets ``mode`` and replaces ``path`` with
+    ``os.replace``, so a crash never leaves a half-written backup. An unchanged file is left as
+    it is (its mode is still set to ``mode``). ``check_mode``: compare only, write nothing.
+    ``want_diff``: include a ``before``/``after`` diff when the content changed.
+    Raises OSError (with the path) when the folder or the file cannot be written.
+    """
+    data = content.encode("utf-8", "surrogateescape")
+    try:
+        with open(path, "rb") as handle:
+            before: bytes | None = handle.read()
+    except FileNotFoundError:
+        before = None
+    changed = before != data
+    diff = None
+    if changed and want_diff:
+        diff = {"before_header": path, "after_header": path,
+                "before": (before or b"").decode("utf-8", "replace"), "after": content}
+    if check_mode:
+        return Saved(changed, len(data), diff)
+    folder = os.path.dirname(path) or "."
+    if not os.path.isdir(folder):
+        os.makedirs(folder, mode=dir_mode, exist_ok=True)
+    if changed:
+        fd, tmp = tempfile.mkstemp(prefix=".netraven-", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, mode)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+    elif stat.S_IMODE(os.stat(path).st_mode) != mode:
+        os.chmod(path, mode)
+    return Saved(changed, len(data), diff)
+
+
+def backup(device: str, command: str, text: str, path: str, *, redact: bool = True, end_marker: str = "",
+           min_size_ratio: float = 0.5, cli_error_pattern: str = CLI_ERROR_PATTERN, mode: int = 0o640,
+           check_mode: bool = False, want_diff: bool = False) -> dict[str, Any]:
+    """Check, redact and save one device's configuration ``text`` (the answer to ``command``).
+
+    Returns ``{"failed": True, "outcome": word, "msg": message}`` when ``check_output`` refuses the
+    text (the previous file is left untouched), else ``{"changed", "path", "size", "redacted"}``
+    plus ``diff`` (only when ``want_diff`` and the file changed; never for unredacted content).
+    Raises OSError when the file cannot be written.
+    """
+    content = redact_config(text) if redact else text
+    problem = check_output(device, command, text, size=len(content.encode("utf-8", "surrogateescape")), path=path,
+                           previous_size=previous_size(path), end_marker=end_marker, min_size_ratio=min_size_ratio,
+                           cli_error_pattern=cli_error_pattern)
+    if problem is not None:
+        return {"failed": True, "outcome": problem[0], "msg": problem[1]}
+    saved = save(path, content, mode=mode, check_mode=check_mode, want_diff=want_diff and redact)
+    result: dict[str, Any] = {"changed": saved.changed, "path": path, "size": saved.size, "redacted": redact}
+    if saved.diff is not None:
+        result["diff"] = saved.diff
+    return result
