@@ -6,7 +6,7 @@
 Both run the same statements (the upserts use ``INSERT ... ON CONFLICT ... DO UPDATE``, which
 SQLite >= 3.24 and PostgreSQL >= 9.5 share); a dialect only supplies the placeholder, the id
 column type, how to check for a table, how to take the write lock and how to serialise the
-schema migration. The schema, version by version, is ``MIGRATIONS`` (documented in docs/metrics.md).
+schema migration. The schema, version by version, is ``MIGRATIONS`` (documented in docs/docsite/rst/metrics.rst).
 
 Concurrency: SQLite runs in WAL mode with a 30 s busy timeout; every write is one short
 ``BEGIN IMMEDIATE`` transaction (one attempt row, one counter upsert, one binding upsert).
