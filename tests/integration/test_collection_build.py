@@ -39,6 +39,13 @@ def test_build_install_and_doc(repo_root: Path, tmp_path: Path, ansible_env: dic
     with tarfile.open(tarball) as tar:
         names = set(tar.getnames())
     assert "galaxy.yml" not in names and "MANIFEST.json" in names
+    # Galaxy's importer refuses a role without README.md; the GPL text ships with the code.
+    assert "LICENSE" in names
+    with tarfile.open(tarball) as tar:
+        license_text = tar.extractfile("LICENSE").read().decode()
+    assert "GNU GENERAL PUBLIC LICENSE" in license_text and "Version 3, 29 June 2007" in license_text
+    roles = sorted(p.name for p in (repo_root / "roles").iterdir() if p.is_dir())
+    assert roles and all(f"roles/{role}/README.md" in names for role in roles), roles
     assert not any(n.startswith((".venv", "build/", "tests/output")) for n in names)
 
     # Install into an empty collections path and ask ansible-doc about it from there only.
