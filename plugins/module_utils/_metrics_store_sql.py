@@ -97,6 +97,7 @@ def _later(column: str) -> str:
     ).format(c=column)
 
 
+_LATER_STAMPS = ", ".join(_later(col) for col in ("last_used", "last_success", "last_failure"))
 UPSERT_CREDENTIAL = (
     "INSERT INTO netraven_credential_counters AS c"
     " (credential, shard, attempts, successes, failures, enable_failures, last_used, last_success, last_failure)"
@@ -105,8 +106,7 @@ UPSERT_CREDENTIAL = (
     " attempts = c.attempts + 1,"
     " successes = c.successes + excluded.successes,"
     " failures = c.failures + excluded.failures,"
-    " enable_failures = c.enable_failures + excluded.enable_failures, "
-    + ", ".join(_later(col) for col in ("last_used", "last_success", "last_failure"))
+    f" enable_failures = c.enable_failures + excluded.enable_failures, {_LATER_STAMPS}"
 )
 UPSERT_BINDING = (
     "INSERT INTO netraven_bindings AS b (device, credential, last_success) VALUES (?, ?, ?)"
