@@ -20,7 +20,8 @@ _DESCRIPTION = r"""
         (C($XDG_DATA_HOME/netraven/metrics.db) when E(XDG_DATA_HOME) is set).
       - A password in the URL never appears in messages; prefer C(~/.pgpass) or E(PGPASSWORD) over putting it in the URL.
       - A store that cannot be opened or written gives a warning, never a failure of the device's task.
-      - The schema and the meaning of every figure are in the collection's metrics guide."""
+      - The schema and the meaning of every figure are in the collection's guide
+        R(Credential metrics store,ansible_collections.netraven.core.docsite.metrics) (C(docs/docsite/rst/metrics.rst) in the collection)."""
 
 
 class ModuleDocFragment:
