@@ -18,8 +18,14 @@ if not LINK.exists():
     LINK.parent.mkdir(parents=True, exist_ok=True)
     LINK.symlink_to(ROOT)
 
-sys.path.insert(0, str(COLLECTIONS))
 os.environ["ANSIBLE_COLLECTIONS_PATH"] = str(COLLECTIONS)
+
+# Ansible's collection finder, installed once before any test imports the collection, serves
+# ``ansible_collections.netraven.core`` to unit tests exactly as in a play (doc fragments,
+# collection metadata, plugin loaders).
+from ansible.plugins.loader import init_plugin_loader  # noqa: E402 pylint: disable=wrong-import-position
+
+init_plugin_loader([str(COLLECTIONS)])
 os.environ.setdefault("ANSIBLE_CONFIG", str(ROOT / "ansible.cfg"))
 
 # The device lab (lab/): the `lab` fixture for every test in the repository.

@@ -24,6 +24,7 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.constructed
   - ansible.builtin.inventory_cache
+  - netraven.core.default_tag
 requirements:
   - PyYAML (comes with ansible-core)
   - psycopg 3 for C(postgresql://) sources
@@ -69,17 +70,6 @@ options:
       - SQL sources always use their own C(tags) table.
     type: raw
     default: {}
-  default_tag:
-    description:
-      - The tag every device carries in C(netraven_tags), so credentials tagged with it match every device.
-      - Keep it equal to the default tag of the netraven.core.credentials lookup.
-    type: str
-    default: default
-    env:
-      - name: NETRAVEN_DEFAULT_TAG
-    ini:
-      - section: netraven
-        key: default_tag
   duplicates:
     description:
       - What two devices with the same address and port do (after IP normalisation; DNS names compared case-insensitively).

@@ -28,6 +28,9 @@ description:
     a C(priority) that is not an integer, C(tags) that are not a list of strings, unknown host,
     a value that still looks vault-encrypted after decryption) fails with an error that names the
     credential or host and field, never a secret value.
+extends_documentation_fragment:
+  - netraven.core.metrics_store
+  - netraven.core.default_tag
 options:
   _terms:
     description:
@@ -76,32 +79,6 @@ options:
       - When the store cannot be read the lookup warns and uses priority order; it never fails for that.
     type: str
     choices: [priority, learned]
-  metrics_store:
-    description:
-      - URL of the credential metrics store that V(learned) order reads, for example
-        V(sqlite:///var/lib/netraven/metrics.db), V(json:///srv/netraven/metrics.json) or
-        V(postgresql://netraven@db.example.com/netraven).
-      - V(none) disables the store (priority order).
-      - When unset, the per-user default store C(~/.local/share/netraven/metrics.db) (under
-        C($XDG_DATA_HOME) when set) is read, the same store netraven.core.cli_command records to by default.
-    type: str
-    env:
-      - name: NETRAVEN_METRICS_STORE
-    ini:
-      - section: netraven
-        key: metrics_store
-    vars:
-      - name: netraven_metrics_store
-  default_tag:
-    description:
-      - The tag every device carries. Must match the inventory plugin's setting.
-    type: str
-    default: default
-    env:
-      - name: NETRAVEN_DEFAULT_TAG
-    ini:
-      - section: netraven
-        key: default_tag
   missing:
     description:
       - What to do when no credential matches a host (or O(tags)).

@@ -104,8 +104,6 @@ def files_containing(root: Path, needles) -> list[str]:
 
 def cached_facts(folder: Path) -> dict:
     """``{host: facts}`` of a jsonfile fact cache, read with Ansible's own cache plugin."""
-    from ansible.plugins.loader import cache_loader, init_plugin_loader  # pylint: disable=import-outside-toplevel
-
-    init_plugin_loader()
+    from ansible.plugins.loader import cache_loader  # pylint: disable=import-outside-toplevel  # the root conftest set up the loader
     cache = cache_loader.get("ansible.builtin.jsonfile", _uri=str(folder), _prefix="", _timeout=0)
     return {host: dict(cache.get(host)) for host in cache.keys()}

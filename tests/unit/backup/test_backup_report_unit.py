@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.netraven.core.plugins.filter.credential_report import FilterModule
+from ansible_collections.netraven.core.plugins.plugin_utils import _backup
 from ansible_collections.netraven.core.plugins.plugin_utils._report import build_report, table
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -92,17 +92,12 @@ def test_filter_validates_its_input():
         flt({"stats": [{"attempts": 1}]})
 
 
-def _defaults():
-    return yaml.safe_load((ROOT / "roles" / "config_backup" / "defaults" / "main.yml").read_text())
-
-
 @pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.cfg")), ids=lambda p: p.name)
 def test_end_markers_accept_complete_and_refuse_truncated_configs(path):
-    defaults = _defaults()
     platform = path.name.split("_", 2)[0] + "_" + path.name.split("_", 2)[1]
     text = path.read_text()
-    assert defaults["config_backup_commands"][platform]
-    marker = defaults["config_backup_end_markers"].get(platform)
+    assert _backup.PLATFORMS[platform].command
+    marker = _backup.PLATFORMS[platform].end_marker or None
     if marker is None:
         assert platform == "cisco_nxos"  # no end marker on NX-OS: size check only
         return

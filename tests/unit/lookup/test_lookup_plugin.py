@@ -19,12 +19,11 @@ from ansible.plugins.loader import lookup_loader
 from ansible.template import Templar, is_trusted_as_template, trust_as_template
 
 CANARY = "Canary-lookup-9f3"
-LOOKUP_DIR = Path(__file__).resolve().parents[3] / "plugins" / "lookup"
+LOOKUP = "netraven.core.credentials"
 
-# Loaded by Ansible's plugin loader from the directory (as `credentials`), so that DOCUMENTATION gives
-# the options exactly as in a play; the collection finder is not installed in this pytest process.
-lookup_loader.add_directory(str(LOOKUP_DIR))
-_probe = lookup_loader.get("credentials", loader=DataLoader(), templar=Templar(loader=DataLoader()))
+# Loaded by Ansible's plugin loader through the collection finder (installed by the root conftest), so
+# that DOCUMENTATION, with its doc fragments, gives the options exactly as in a play.
+_probe = lookup_loader.get(LOOKUP, loader=DataLoader(), templar=Templar(loader=DataLoader()))
 credentials_plugin = sys.modules[type(_probe).__module__]
 
 
@@ -37,7 +36,7 @@ def loader(tmp_path: Path) -> DataLoader:
 
 @pytest.fixture
 def lookup(loader: DataLoader):
-    return lookup_loader.get("credentials", loader=loader, templar=Templar(loader=loader))
+    return lookup_loader.get(LOOKUP, loader=loader, templar=Templar(loader=loader))
 
 
 @pytest.fixture

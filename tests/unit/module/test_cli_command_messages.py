@@ -1,7 +1,7 @@
 """The failed task's message of netraven.core.cli_command: every credential and its outcome, never a secret."""
 from __future__ import annotations
 
-from ansible_collections.netraven.core.plugins.modules.cli_command import failure_message
+from ansible_collections.netraven.core.plugins.module_utils._cli_command import failure_message
 
 
 def attempt(name: str, outcome: str, message: str = "m") -> dict:
