@@ -33,6 +33,8 @@ import fcntl
 import json
 import os
 
+from typing import Callable
+
 from ansible_collections.netraven.core.plugins.module_utils._metrics_store import (
     COUNT,
     COUNTERS,
@@ -48,9 +50,10 @@ from ansible_collections.netraven.core.plugins.module_utils._metrics_store impor
 )
 
 
-def _add_figures(version: int):
-    """The forward migration to ``version``: give every credential the figures added by it (``since``)."""
-    added = {f.name: (0 if f.kind == COUNT else None) for f in FIGURES if f.since == version}
+def add_figures(version: int, figures: tuple = FIGURES) -> Callable[[dict], None]:
+    """The forward migration of the document to ``version``: every credential gets the figures
+    whose ``since`` is ``version`` (a counter 0, a stamp null). ``figures``: the figure table."""
+    added = {f.name: (0 if f.kind == COUNT else None) for f in figures if f.since == version}
 
     def migrate(doc: dict) -> None:
         for stats in doc["credentials"].values():
@@ -61,7 +64,7 @@ def _add_figures(version: int):
 
 # Forward migrations of the document: version -> function(doc) -> None. Version 2 only added SQL
 # indexes; later versions add the figures whose ``since`` they are.
-MIGRATIONS = {version: _add_figures(version) for version in range(1, SCHEMA_VERSION + 1)}
+MIGRATIONS = {version: add_figures(version) for version in range(1, SCHEMA_VERSION + 1)}
 
 
 def empty_document() -> dict:

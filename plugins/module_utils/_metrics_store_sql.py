@@ -55,9 +55,9 @@ COUNTER_SHARDS = 16  # counter rows per credential; see netraven_credential_coun
 PG_MIGRATION_LOCK = 0x6E657472  # "netr": advisory lock key held while a schema migration runs
 
 
-def _figures(version: int) -> list[Figure]:
+def _figures(version: int, figures: tuple = FIGURES) -> list[Figure]:
     """The figures of schema ``version``, counters first (the column order of every statement)."""
-    present = [f for f in FIGURES if f.since <= version]
+    present = [f for f in figures if f.since <= version]
     return [f for f in present if f.kind == COUNT] + [f for f in present if f.kind != COUNT]
 
 
@@ -65,29 +65,36 @@ def _column(figure: Figure) -> str:
     return figure.name + (" BIGINT NOT NULL DEFAULT 0" if figure.kind == COUNT else " TEXT")
 
 
-def _counters_table(version: int) -> str:
-    """CREATE TABLE of the counter shards with the figures of ``version``."""
-    columns = ["credential TEXT NOT NULL", "shard INTEGER NOT NULL"] + [_column(f) for f in _figures(version)]
+def _counters_table(figures: list[Figure]) -> str:
+    """CREATE TABLE of the counter shards with columns for ``figures``."""
+    columns = ["credential TEXT NOT NULL", "shard INTEGER NOT NULL"] + [_column(f) for f in figures]
     return "CREATE TABLE netraven_credential_counters ( %s, PRIMARY KEY (credential, shard))" % ", ".join(columns)
 
 
-def _credentials_view(version: int) -> str:
-    """CREATE VIEW netraven_credentials (one row per credential) over the figures of ``version``."""
-    sums = ["%s(%s) AS %s" % ("SUM" if f.kind == COUNT else "MAX", f.name, f.name) for f in _figures(version)]
+def _credentials_view(figures: list[Figure]) -> str:
+    """CREATE VIEW netraven_credentials, one row per credential: counters summed, stamps' maximum."""
+    sums = ["%s(%s) AS %s" % ("SUM" if f.kind == COUNT else "MAX", f.name, f.name) for f in figures]
     return ("CREATE VIEW netraven_credentials AS SELECT credential, %s"
             " FROM netraven_credential_counters GROUP BY credential" % ", ".join(sums))
 
 
-def _migrations() -> dict:
-    """Schema version -> statements bringing the previous version to it (see the module docstring)."""
+def migrations(figures: tuple = FIGURES, schema_version: int = SCHEMA_VERSION) -> dict:
+    """Schema version -> the statements that bring the previous version to it.
+
+    Version 1 creates the tables and the view with the figures whose ``since`` is 1, version 2
+    the attempt-log indexes; a figure with a later ``since`` is added by that version
+    (``ALTER TABLE ... ADD COLUMN``, then the view re-created). Statements use ``?``
+    placeholders and ``{id_pk}``; each dialect rewrites them. ``figures``/``schema_version``
+    default to the store's own (tests pass a hypothetical table).
+    """
     steps = {
         1: (
             "CREATE TABLE netraven_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
             # Counters are split over COUNTER_SHARDS rows per credential (the writer's pid picks one), so
             # that concurrent PostgreSQL writers do not queue on one row lock per credential. Readers use
             # the view netraven_credentials, one row per credential.
-            _counters_table(1),
-            _credentials_view(1),
+            _counters_table(_figures(1, figures)),
+            _credentials_view(_figures(1, figures)),
             "CREATE TABLE netraven_bindings (device TEXT PRIMARY KEY, credential TEXT NOT NULL, last_success TEXT NOT NULL)",
             "CREATE TABLE netraven_attempts ("
             " id {id_pk}, time TEXT NOT NULL, job_id TEXT, device TEXT NOT NULL, credential TEXT NOT NULL,"
@@ -100,17 +107,15 @@ def _migrations() -> dict:
             "CREATE INDEX netraven_attempts_credential ON netraven_attempts (credential, time)",
         ),
     }
-    for version in range(2, SCHEMA_VERSION + 1):
-        added = [f for f in _figures(version) if f.since == version]
-        if added:
-            steps[version] = steps.get(version, ()) + tuple(
-                "ALTER TABLE netraven_credential_counters ADD COLUMN " + _column(f) for f in added
-            ) + ("DROP VIEW netraven_credentials", _credentials_view(version))
+    for version in range(2, schema_version + 1):
+        added = [f for f in _figures(version, figures) if f.since == version]
+        steps[version] = steps.get(version, ()) + tuple(
+            "ALTER TABLE netraven_credential_counters ADD COLUMN " + _column(f) for f in added
+        ) + (("DROP VIEW netraven_credentials", _credentials_view(_figures(version, figures))) if added else ())
     return steps
 
 
-# Statements use "?" placeholders and {id_pk}; each dialect rewrites them.
-MIGRATIONS = _migrations()
+MIGRATIONS = migrations()
 
 SET_VERSION = (
     "INSERT INTO netraven_meta (key, value) VALUES ('schema_version', ?)"
