@@ -370,7 +370,7 @@ class MetricsStore:
         ``message`` must already be redacted (capped at MAX_MESSAGE_CHARS); ``at`` (UTC, default
         now) exists for imports and tests. Counters follow ``outcome_effect``.
         """
-        row = {
+        row: dict[str, Any] = {
             "time": format_ts(at) if at is not None else format_ts(utc_now()),
             "job_id": cap_name(job_id) if job_id not in (None, "") else job_id_from_env(),
             "device": _name(device, "device"),

@@ -30,10 +30,12 @@ import random
 import sqlite3
 import time
 
+from typing import Any
+
 try:
     import psycopg
 except ImportError:  # only postgresql:// stores need it; open_sql_store says so clearly
-    psycopg = None
+    psycopg = None  # type: ignore[assignment]
 
 from ansible_collections.netraven.core.plugins.module_utils._metrics_store import (
     COUNT,
@@ -164,7 +166,7 @@ class SqlStore(MetricsStore):
 
     def __init__(self, url: str, warn=None):
         super().__init__(url, warn)
-        self._conn = None
+        self._conn: Any = None  # sqlite3.Connection or psycopg.Connection
 
     # -- dialect hooks -----------------------------------------------------------------------
 
@@ -237,7 +239,7 @@ class SqlStore(MetricsStore):
                 cur.execute(self._sql(statement), params)
 
     def _stats(self, names) -> list:
-        statement, params = SELECT_STATS, ()
+        statement, params = SELECT_STATS, ()  # type: str, tuple
         if names is not None:
             if not names:
                 return []
@@ -248,7 +250,7 @@ class SqlStore(MetricsStore):
             return [stats_row(r[0], **dict(zip(FIGURE_NAMES, r[1:]))) for r in cur.fetchall()]
 
     def _bindings(self, device) -> list:
-        statement, params = SELECT_BINDINGS, ()
+        statement, params = SELECT_BINDINGS, ()  # type: str, tuple
         if device is not None:
             statement, params = statement + " WHERE device = ?", (device,)
         with self._read_cursor() as cur:
@@ -381,7 +383,7 @@ class PostgresStore(SqlStore):
 
     def __init__(self, url: str, warn=None):
         super().__init__(url, warn)
-        kwargs = {"autocommit": True}
+        kwargs: dict[str, Any] = {"autocommit": True}
         if "connect_timeout" not in url:
             kwargs["connect_timeout"] = PG_CONNECT_TIMEOUT_S
         try:
