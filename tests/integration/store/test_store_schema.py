@@ -152,7 +152,7 @@ def _sqlite_schema(path: str) -> list:
         return sorted(conn.execute("SELECT type, name, sql FROM sqlite_master"))
 
 
-LATER = ms.Figure("logins", ms.COUNT, frozenset({_outcomes.SUCCESS, _outcomes.ENABLE_FAILED}), since=ms.SCHEMA_VERSION + 1)
+LATER = ms.Figure("test_logins", ms.COUNT, frozenset({_outcomes.SUCCESS, _outcomes.ENABLE_FAILED}), since=ms.SCHEMA_VERSION + 1)
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "json", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -160,15 +160,16 @@ def test_a_figure_added_later_migrates_existing_stores(kind: str, tmp_path: Path
     """The path a new figure takes (never run by today's table): its version's migration adds the
     column with zeros for existing credentials and re-creates the view around it."""
     store_url = request.getfixturevalue("pg_dsn") if kind == "postgresql" else f"{kind}://{tmp_path}/m.{kind}"
-    build_version(store_url, ms.SCHEMA_VERSION)
-    version = LATER.since
+    build_version(store_url, 2)  # as released; then every later version up to the new figure's
+    figures, versions = ms.FIGURES + (LATER,), range(3, LATER.since + 1)
     kind, target = ms.parse_store_url(store_url)
     if kind == "json":
         doc = json.loads(Path(target).read_text())
-        js.add_figures(version, ms.FIGURES + (LATER,))(doc)
-        assert doc["credentials"]["a"]["logins"] == 0 and doc["credentials"]["a"]["attempts"] == 1
+        for version in versions:
+            js.add_figures(version, figures)(doc)
+        assert doc["credentials"]["a"]["test_logins"] == 0 and doc["credentials"]["a"]["attempts"] == 1
         return
-    steps = sql.migrations(ms.FIGURES + (LATER,), version)
+    steps = sql.migrations(figures, LATER.since)
     assert {v: steps[v] for v in FROZEN} == FROZEN  # earlier versions untouched by the new figure
     dialect = sql.SqliteStore if kind == "sqlite" else sql.PostgresStore
     if kind == "sqlite":
@@ -178,9 +179,9 @@ def test_a_figure_added_later_migrates_existing_stores(kind: str, tmp_path: Path
 
         conn = psycopg.connect(target)
     with conn:
-        for statement in steps[version]:
+        for statement in (s for version in versions for s in steps[version]):
             conn.execute(statement.replace("?", dialect.placeholder))
-        rows = conn.execute("SELECT credential, attempts, logins, last_success FROM netraven_credentials").fetchall()
+        rows = conn.execute("SELECT credential, attempts, test_logins, last_success FROM netraven_credentials").fetchall()
     conn.close()
     assert [tuple(r) for r in rows] == [("a", 1, 0, "2026-01-01T00:00:00.000000Z")]
 
