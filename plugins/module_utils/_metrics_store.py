@@ -74,7 +74,7 @@ class Figure(NamedTuple):
 
     name: str
     kind: str
-    outcomes: frozenset
+    outcomes: frozenset[str]
     since: int = 1
 
 
