@@ -106,19 +106,14 @@ class Recorder:
     def __init__(self, url: str | None, job_id: str | None, warn: Callable[[str], None]) -> None:
         self.job_id = job_id or _metrics_store.job_id_from_env()
         self.warn = warn
-        try:
-            self.store = _metrics_store.open_store(url, warn=warn)
-        except Exception as exc:  # noqa: BLE001 - a store problem never fails the device's job
-            warn(f"metrics store not available, attempts are not recorded: {exc}")
-            self.store = None
+        self.store = _metrics_store.open_store_safely(url, warn=warn)
 
     def record(self, device: str, attempt: dict[str, Any]) -> None:
         """Write one attempt record (as ``_attempts.run_attempts`` makes it) for ``device``."""
-        if self.store is not None:
-            _metrics_store.record_attempt_safely(
-                self.store, device, attempt["credential"], attempt["outcome"], attempt["elapsed_ms"],
-                job_id=self.job_id, message=attempt["message"], warn=self.warn,
-            )
+        _metrics_store.record_attempt_safely(
+            self.store, device, attempt["credential"], attempt["outcome"], attempt["elapsed_ms"],
+            job_id=self.job_id, message=attempt["message"], warn=self.warn,
+        )
 
     def close(self) -> None:
         """Close the store (idempotent, never raises)."""
