@@ -1,0 +1,84 @@
+"""Fleet mode of the backup (``-e config_backup_fleet=true``) against the lab, through the real
+``netraven.core.backup`` playbook: one task backs up the batch in a thread pool, then each host
+gets its own result. Checked: the same backups, store records, facts and report as per-host
+mode, a per-host PLAY RECAP and retry file, progress lines on the console, and no canary secret
+anywhere at -vvvv; then the same variable set in the inventory only warns (per-host mode runs).
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ansible_collections.netraven.core.plugins.module_utils._metrics_store import open_store
+from ansible_collections.netraven.core.plugins.plugin_utils._redact import redact_config
+
+from backup_helpers import (CANARIES, CONFIG_CANARY, FAILED, OK_DEVICES, cached_facts, files_containing, lab_spec,
+                            playbook_env, run_playbook, write_inventory)
+
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
+
+
+def _recap(stdout: str) -> dict:
+    """PLAY RECAP lines -> {host: {ok, changed, failed, ...}}."""
+    return {m.group(1): {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m.group(2))}
+            for m in re.finditer(r"^(\S+)\s+:\s+((?:\w+=\d+\s*)+)$", stdout, re.M)}
+
+
+def test_fleet_mode_backs_up_the_batch_with_per_host_results(lab, tmp_path: Path, ansible_env: dict) -> None:
+    spec = lab_spec()
+    running = lab(spec)
+    store_url = f"sqlite:///{tmp_path / 'metrics.db'}"
+    inv = write_inventory(tmp_path, running, spec, store_url)
+    env = dict(playbook_env(ansible_env, tmp_path), ANSIBLE_RETRY_FILES_ENABLED="True",
+               ANSIBLE_RETRY_FILES_SAVE_PATH=str(tmp_path / "retry"))
+
+    run = run_playbook(env, inv, tmp_path, "-e", "config_backup_fleet=true", "-e", "config_backup_workers=3",
+                       "-e", "config_backup_progress_interval=0.2", verbosity="-vvvv")
+    out = run.stdout + run.stderr
+    assert run.returncode == 2, out[-4000:]
+
+    # one fleet task for the batch, then a per-host recap and retry file
+    assert out.count("TASK [netraven.core.config_backup : Back up every device of the batch]") == 1
+    assert re.search(r"netraven\.core\.fetch_config: 7/7 devices done, 3 failed in [\d.]+ s", out), out[-3000:]
+    recap = _recap(run.stdout)
+    assert all(recap[name]["failed"] == 0 for name in OK_DEVICES), recap
+    assert all(recap[name]["failed"] == 1 for name in FAILED), recap
+    for name, outcome in FAILED.items():
+        assert f'"msg": "{outcome}: {name}: ' in out, name
+    retry = (tmp_path / "retry" / "backup.retry").read_text().split()
+    assert sorted(retry) == sorted(FAILED)
+
+    # the same backups, store records and facts as per-host mode (see test_backup_playbook)
+    backups = tmp_path / "backups"
+    assert sorted(p.name for p in backups.glob("*.cfg")) == sorted(f"{n}.cfg" for n in OK_DEVICES)
+    first = next(d for d in spec["devices"] if d["name"] == "r1-first")
+    assert (backups / "r1-first.cfg").read_text() == redact_config(first["running_config_text"])
+    with open_store(store_url) as store:
+        stats = {s["name"]: s for s in store.credential_stats()}
+        assert (stats["c-first"]["attempts"], stats["c-first"]["successes"], stats["c-first"]["failures"]) == (6, 2, 4)
+        assert (stats["c-third"]["attempts"], stats["c-third"]["successes"], stats["c-third"]["failures"]) == (2, 1, 1)
+        assert len(store.attempts(limit=1000)) == 14
+    facts = cached_facts(tmp_path / "facts")
+    assert facts["r3-third"]["netraven_credential"]["name"] == "c-third"
+    assert facts["r4-none"]["netraven_credential"]["outcome"] == "auth_rejected"
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    assert sorted(report["summary"]["failed_devices"]) == sorted(FAILED)
+
+    needles = list(CANARIES.values()) + [CONFIG_CANARY]
+    assert not [n for n in needles if n in out]
+    for folder in ("backups", "facts", "report"):
+        assert files_containing(tmp_path / folder, needles) == []
+
+    # config_backup_fleet in the inventory cannot pick the task list: per-host mode, with a warning
+    group_vars = inv / "group_vars" / "all.yml"
+    data = yaml.safe_load(group_vars.read_text())
+    data["config_backup_fleet"] = True
+    group_vars.write_text(yaml.safe_dump(data))
+    again = run_playbook(env, inv, tmp_path, "--limit", "r1-first,localhost")
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert "Back up every device of the batch" not in again.stdout
+    assert "config_backup_fleet is true for this host but the role runs per host" in " ".join((again.stdout + again.stderr).split())
