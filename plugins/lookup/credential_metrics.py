@@ -159,8 +159,6 @@ _raw:
       type: str
 """
 
-import os
-
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.lookup import LookupBase
@@ -169,9 +167,10 @@ from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.netraven.core.plugins.module_utils._metrics_store import (
     MetricsStoreError,
+    is_disabled,
     open_store,
-    parse_store_url,
     redact_url,
+    store_file_missing,
 )
 
 display = Display()
@@ -190,12 +189,12 @@ class LookupModule(LookupBase):
                                "use device=... and credential=..." % ", ".join(names))
         url = self.get_option("metrics_store")
         try:
-            parsed = parse_store_url(url)
-            if parsed is None:
+            if is_disabled(url):
                 display.warning("netraven.core.credential_metrics: metrics_store is 'none' (metrics disabled); nothing to read")
                 return []
-            if parsed[0] != "postgresql" and not os.path.exists(parsed[1]):
-                display.warning("netraven.core.credential_metrics: no metrics recorded yet: %s does not exist" % parsed[1])
+            missing = store_file_missing(url)
+            if missing:
+                display.warning("netraven.core.credential_metrics: no metrics recorded yet: %s does not exist" % missing)
                 return []
             store = open_store(url, warn=display.warning)
             try:

@@ -215,7 +215,7 @@ from ansible.utils.unsafe_proxy import wrap_var  # noqa: E402
 from ansible_collections.netraven.core.plugins.module_utils import _credential  # noqa: E402
 from ansible_collections.netraven.core.plugins.plugin_utils import _matching  # noqa: E402
 from ansible_collections.netraven.core.plugins.module_utils._metrics_store import (  # noqa: E402
-    MetricsStoreError, open_store, parse_store_url, redact_url,
+    MetricsStoreError, is_disabled, open_store, redact_url, store_file_missing,
 )
 
 try:  # ansible-core >= 2.19
@@ -237,10 +237,9 @@ def last_working_names(url: str | None, devices: list[str]) -> dict[str, str | N
     """
     where = redact_url(url) if url else "the default metrics store"
     try:
-        parsed = parse_store_url(url)
-        if parsed is None:
+        if is_disabled(url):
             return {}
-        if parsed[0] != "postgresql" and not os.path.exists(parsed[1]):
+        if store_file_missing(url):
             display.vvv("netraven.core.credentials: %s does not exist yet (nothing learned); priority order" % where)
             return {}
         store = open_store(url, warn=display.warning)
@@ -419,7 +418,7 @@ class LookupModule(LookupBase):
     def _order(self, hosts: list[str]) -> tuple[str, dict]:
         """The order to use and, for ``learned``, the last working credential per host."""
         url = self.get_option("metrics_store")
-        disabled = isinstance(url, str) and url.strip().lower() == "none"
+        disabled = is_disabled(url)
         order = self.get_option("order") or ("priority" if disabled else "learned")
         if order != "learned":
             return order, {}

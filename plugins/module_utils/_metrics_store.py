@@ -159,6 +159,21 @@ def url_password(url: str) -> str | None:
     return None
 
 
+def is_disabled(url: str | None) -> bool:
+    """True when ``url`` is the word that turns metrics off (``none``, any case and spacing)."""
+    return isinstance(url, str) and url.strip().lower() in DISABLED_WORDS
+
+
+def store_file_missing(url: str | None) -> str | None:
+    """The path of a file store (SQLite, JSON) named by ``url`` that does not exist yet (nothing
+    recorded so far: the first run), else None (it exists, is PostgreSQL, or metrics are off).
+    Raises MetricsStoreError for a malformed URL, as ``parse_store_url``."""
+    parsed = parse_store_url(url)
+    if parsed is None or parsed[0] == "postgresql" or os.path.exists(parsed[1]):
+        return None
+    return parsed[1]
+
+
 def parse_store_url(url: str | None) -> tuple[str, str] | None:
     """Parse a store URL into ``(kind, target)``; ``None`` when metrics are disabled.
 
@@ -170,9 +185,9 @@ def parse_store_url(url: str | None) -> tuple[str, str] | None:
     """
     if url is None or not str(url).strip():
         url = default_store_url()
-    url = str(url).strip()
-    if url.lower() in DISABLED_WORDS:
+    if is_disabled(url):
         return None
+    url = str(url).strip()
     shown = redact_url(url)
     scheme, sep, rest = url.partition("://")
     scheme = scheme.lower()
