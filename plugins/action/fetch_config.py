@@ -35,9 +35,11 @@ from ansible.utils.display import Display
 
 # Imported here, once per playbook run, before the forks (see the file docstring).
 from ansible_collections.netraven.core.plugins.module_utils import _cli_command
+from ansible_collections.netraven.core.plugins.module_utils import _cli_errors
 from ansible_collections.netraven.core.plugins.module_utils import _fetch_config
 from ansible_collections.netraven.core.plugins.module_utils import _metrics_store_json  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.netraven.core.plugins.module_utils import _metrics_store_sql  # noqa: F401 pylint: disable=unused-import
+from ansible_collections.netraven.core.plugins.module_utils import _outcomes
 from ansible_collections.netraven.core.plugins.plugin_utils import _backup
 from ansible_collections.netraven.core.plugins.plugin_utils import _device_task
 from ansible_collections.netraven.core.plugins.plugin_utils._redact import redact_config
@@ -94,19 +96,23 @@ def back_up_one(device: str, loop: dict[str, Any], save: dict[str, Any], read: C
     result.pop("invocation", None)
     result["ansible_facts"] = {"netraven_credential": credential_fact(result)}
     result["path"] = path
+    if result.get("outcome") == _outcomes.COMMAND_REJECTED:
+        line = _cli_errors.first_error(text, _cli_errors.rules_for(loop["platform"], loop.get("command_errors"))) or ""
+        result["msg"] = _backup.rejected_message(device, command, line, path)
+        return result
     if result.get("failed"):
-        result["msg"] = f"{result.get('outcome') or 'failed'}: {result.get('msg', '')}"
+        word = result.get("outcome") or ("no_credentials" if not result.get("attempts") else "failed")
+        result["msg"] = f"{word}: {result.get('msg', '')}"
         return result
     if check_mode:
         result["msg"] = f"check mode: logged in with {result['credential']['name']}; configuration not read"
         return result
     try:
         saved = _backup.backup(
-            device, command, text, path, redact=save["redact"],
+            device, text, path, redact=save["redact"],
             end_marker=_backup.end_marker_for(loop["platform"], save["end_markers"]) if save["end_marker"] is None
             else save["end_marker"],
             min_size_ratio=save["min_size_ratio"],
-            cli_error_pattern=_backup.CLI_ERROR_PATTERN if save["cli_error_pattern"] is None else save["cli_error_pattern"],
             mode=int(save["mode"], 8), want_diff=want_diff,
         )
     except OSError as exc:

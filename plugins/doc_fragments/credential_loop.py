@@ -133,6 +133,18 @@ options:
       - Defaults (through the action plugin) to the host variable C(netraven_enable), else false.
     type: bool
     default: false
+  command_errors:
+    description:
+      - Python regular expressions of the lines a device answers a command with when it refuses it
+        (matched, case-insensitively, at the start of one of the first four lines of each command's output).
+        A match ends the task as V(command_rejected) (the credential logged in; it is not counted against it).
+      - "Default (through the action plugin, the host variable C(netraven_command_errors), else) the device
+        platform's rules - Cisco C(% Invalid input), C(% Incomplete command), C(% Ambiguous command),
+        C(% Unknown command); NX-OS C(% Invalid command); Junos C(unknown command), C(syntax error);
+        Huawei and H3C C(Error: Unrecognized command) - and for an unknown platform all of them."
+      - An empty list accepts every answer.
+    type: list
+    elements: str
   job_id:
     description:
       - Job identifier stored with each attempt. Defaults to AWX's C(JOB_ID) (or C(AWX_JOB_ID))

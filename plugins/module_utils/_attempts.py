@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import re
+import textwrap
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
@@ -39,6 +40,7 @@ except ImportError as exc:  # pragma: no cover - reported by the module with mis
 else:
     IMPORT_ERROR = None
 
+from ansible_collections.netraven.core.plugins.module_utils import _cli_errors
 from ansible_collections.netraven.core.plugins.module_utils import _credential
 from ansible_collections.netraven.core.plugins.module_utils import _outcomes
 
@@ -67,6 +69,8 @@ class Target:
     ``host_key_checking`` True: the host key must be known (``~/.ssh/known_hosts`` plus
     ``known_hosts_file``) and match; False: any key is accepted and nothing is written.
     ``enable``: enter privileged mode with the credential's ``enable_secret``.
+    ``command_errors``: regular expressions of CLI error lines (``_cli_errors``); None = the
+    platform's rules, ``()`` = accept every answer.
     """
 
     host: str
@@ -75,6 +79,7 @@ class Target:
     host_key_checking: bool = True
     known_hosts_file: str | None = None
     enable: bool = False
+    command_errors: tuple[str, ...] | None = None
 
 
 def platforms() -> list[str]:
@@ -161,7 +166,9 @@ def classify_connect_error(exc: BaseException, banner: str = "", credential: dic
     root = next((e for e in chain if not type(e).__name__.startswith("Netmiko")), chain[-1])
     for err in chain:
         text = str(err)
-        if _is(err, "BadHostKeyException") or "not found in known_hosts" in text:
+        if "not found in known_hosts" in text:  # paramiko's RejectPolicy: no key known for the host
+            return _outcomes.HOSTKEY_UNKNOWN, err
+        if _is(err, "BadHostKeyException"):  # a key is known and the device offers another one
             return _outcomes.HOSTKEY_MISMATCH, err
         if _is(err, "IncompatiblePeer") or "Incompatible" in text or "no acceptable" in text:
             return _outcomes.SSH_NEGOTIATION_FAILED, err
@@ -290,8 +297,10 @@ def attempt_one(target: Target, credential: dict, commands: list[str], timeouts:
             return dict(result, outcome=outcome, exception=type(exc).__name__, cause=type(root).__name__, detail=str(root))
 
         result["phase"] = "cli"
-        if EXPIRED_RE.search(_first_output(conn, timeouts.read)):
-            return dict(result, outcome=_outcomes.PASSWORD_EXPIRED, detail="the device asks for a new password")
+        first = _first_output(conn, timeouts.read)
+        if EXPIRED_RE.search(first):
+            last_line = (first.strip().splitlines() or [""])[-1].strip()
+            return dict(result, outcome=_outcomes.PASSWORD_EXPIRED, detail=f"the device says: {last_line}" if last_line else "")
         conn.write_channel(conn.RETURN)  # the prompt read above is gone: ask for a fresh one
         conn.session_preparation()
         graceful = True
@@ -301,8 +310,13 @@ def attempt_one(target: Target, credential: dict, commands: list[str], timeouts:
             conn.enable()
 
         result["phase"] = "commands"
+        rules = _cli_errors.rules_for(target.platform, target.command_errors)
         for command in commands:
-            result["stdout"].append(conn.send_command(command, read_timeout=timeouts.read))
+            output = conn.send_command(command, read_timeout=timeouts.read)
+            result["stdout"].append(output)
+            error = _cli_errors.first_error(output, rules)
+            if error is not None:
+                return dict(result, outcome=_outcomes.COMMAND_REJECTED, detail=f"{command!r}: {error}")
         result["phase"] = "done"
         return result
     except Exception as exc:  # noqa: BLE001 - after login: the credential worked, the session broke
@@ -380,16 +394,23 @@ def run_attempts(
             summary["credential"] = _credential.public_view(cred)
             summary["stdout"] = [redact(out, secrets) for out in raw["stdout"]]
         if raw["outcome"] not in keep_going:
+            if raw["outcome"] != _outcomes.SUCCESS:
+                not_tried.extend({"credential": c.get("name"), "reason": f"stopped after {raw['outcome']} with {cred.get('name')}"}
+                                 for c in candidates[index + 1:])
             break
     return summary
+
+
+DETAIL_CHARS = 300
+"""Details longer than this are cut at a word, with an ellipsis."""
 
 
 def _message(raw: dict) -> str:
     """One line for humans: what the outcome means plus the root exception (unredacted)."""
     text = _outcomes.MESSAGES.get(raw["outcome"], raw["outcome"])
-    detail = " ".join(str(raw.get("detail") or "").split())
+    detail = textwrap.shorten(str(raw.get("detail") or ""), width=DETAIL_CHARS, placeholder=" …")
     if raw.get("cause"):
-        text += f" ({raw['cause']}: {detail[:300]})" if detail else f" ({raw['cause']})"
+        text += f" ({raw['cause']}: {detail})" if detail else f" ({raw['cause']})"
     elif detail:
-        text += f" ({detail[:300]})"
+        text += f" ({detail})"
     return text

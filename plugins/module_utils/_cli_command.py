@@ -18,6 +18,7 @@ module_utils only: the module ships this file to remote hosts.
 from __future__ import annotations
 
 import os
+import re
 from typing import Any, Callable
 
 from ansible.module_utils.basic import env_fallback
@@ -50,6 +51,7 @@ def argument_spec() -> dict[str, dict[str, Any]]:
         host_key_checking=dict(type="bool", default=True, no_log=False),
         known_hosts_file=dict(type="path"),
         enable=dict(type="bool", default=False),
+        command_errors=dict(type="list", elements="str"),
         # a PostgreSQL URL may hold a password
         metrics_store=dict(type="str", no_log=True, fallback=(env_fallback, [ENV_FALLBACK])),
         job_id=dict(type="str"),
@@ -79,6 +81,11 @@ def check_params(params: dict[str, Any]) -> str | None:
         return "attempt_delay must not be negative"
     if any(value is not None and value <= 0 for value in params["timeouts"].values()):
         return "timeouts must be positive numbers of seconds"
+    for rule in params.get("command_errors") or []:
+        try:
+            re.compile(rule)
+        except re.error as exc:
+            return f"command_errors: {rule!r} is not a valid regular expression ({exc})"
     if params["known_hosts_file"] and not os.path.isfile(params["known_hosts_file"]):
         return f"known_hosts_file {params['known_hosts_file']} does not exist"
     for cred in params["credentials"] or []:
@@ -144,6 +151,7 @@ def target_of(params: dict[str, Any]) -> _attempts.Target:
         host=params["host"], port=params["port"], platform=params["platform"],
         host_key_checking=params["host_key_checking"], known_hosts_file=params["known_hosts_file"],
         enable=params["enable"],
+        command_errors=None if params.get("command_errors") is None else tuple(params["command_errors"]),
     )
 
 

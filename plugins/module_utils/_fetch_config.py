@@ -26,7 +26,6 @@ def save_argument_spec() -> dict[str, dict[str, Any]]:
         platform_commands=dict(type="dict", default={}),
         end_markers=dict(type="dict", default={}),
         end_marker=dict(type="str"),
-        cli_error_pattern=dict(type="str"),
         min_size_ratio=dict(type="float", default=0.5),
         redact=dict(type="bool", default=True),
         mode=dict(type="str", default="0640"),

@@ -39,11 +39,13 @@ AUTH_METHOD_UNSUPPORTED = "auth_method_unsupported"
 AUTH_TIMEOUT = "auth_timeout"
 UNREACHABLE = "unreachable"
 SSH_NEGOTIATION_FAILED = "ssh_negotiation_failed"
+HOSTKEY_UNKNOWN = "hostkey_unknown"
 HOSTKEY_MISMATCH = "hostkey_mismatch"
 PASSWORD_EXPIRED = "password_expired"
 LOCKED_OUT = "locked_out"
 COMMAND_FAILED = "command_failed"
 COMMAND_TIMEOUT = "command_timeout"
+COMMAND_REJECTED = "command_rejected"
 
 TABLE: tuple[Outcome, ...] = (
     Outcome(SUCCESS, "logged in", logged_in=True, counted=True),
@@ -54,11 +56,15 @@ TABLE: tuple[Outcome, ...] = (
     Outcome(AUTH_TIMEOUT, "no answer to authentication within the auth timeout"),
     Outcome(UNREACHABLE, "the device's SSH service could not be reached"),
     Outcome(SSH_NEGOTIATION_FAILED, "no common SSH algorithm with the device"),
-    Outcome(HOSTKEY_MISMATCH, "the device's host key is not the known one; no secret was sent"),
+    Outcome(HOSTKEY_UNKNOWN, "no host key is known for the device, so no secret was sent; add it to known_hosts "
+                             "(ssh-keyscan -p PORT HOST >> ~/.ssh/known_hosts) or set known_hosts_file "
+                             "(host variable netraven_known_hosts_file)"),
+    Outcome(HOSTKEY_MISMATCH, "the device's host key differs from the known one; no secret was sent"),
     Outcome(PASSWORD_EXPIRED, "logged in, but the device demands a new password"),
     Outcome(LOCKED_OUT, "the device blocks logins (locked out)"),
     Outcome(COMMAND_FAILED, "logged in, then the session failed", logged_in=True),
     Outcome(COMMAND_TIMEOUT, "logged in, then the device did not answer in time", logged_in=True),
+    Outcome(COMMAND_REJECTED, "logged in, but the device answered a command with a CLI error", logged_in=True),
 )
 
 BY_WORD: dict[str, Outcome] = {row.word: row for row in TABLE}

@@ -14,12 +14,12 @@ description:
     credential, stops at the first that logs in, and runs O(commands) with it.
   - Every attempt is classified by what actually happened into one outcome word
     (V(success), V(auth_rejected), V(enable_failed), V(auth_method_unsupported), V(auth_timeout),
-    V(unreachable), V(ssh_negotiation_failed), V(hostkey_mismatch), V(password_expired),
-    V(locked_out), V(command_failed), V(command_timeout)) and written to the metrics store.
+    V(unreachable), V(ssh_negotiation_failed), V(hostkey_unknown), V(hostkey_mismatch), V(password_expired),
+    V(locked_out), V(command_failed), V(command_timeout), V(command_rejected)) and written to the metrics store.
   - Only V(auth_rejected) and V(auth_method_unsupported) (and V(enable_failed) with
     O(next_on_enable_failed)) move on to the next credential. A device problem
     (V(unreachable), V(ssh_negotiation_failed), V(auth_timeout), V(password_expired),
-    V(locked_out)) stops at once, and a V(hostkey_mismatch) stops before any secret is sent.
+    V(locked_out)) stops at once, and V(hostkey_unknown) and V(hostkey_mismatch) stop before any secret is sent.
   - "Lockout guard: at most O(max_attempts) connections per device per task, O(attempt_delay)
     seconds after each failed attempt, password credentials never offer SSH agent or
     C(~/.ssh) keys, key credentials offer exactly their key, and a credential that repeats an
@@ -60,11 +60,13 @@ notes:
     therefore stops the loop at the first rejection; that errs on the side of fewer attempts.
   - A keyboard-interactive-only device is answered with the password (paramiko's single-prompt
     fallback); its refusal counts as V(auth_rejected).
-  - With O(host_key_checking=true), a device whose key is not in C(~/.ssh/known_hosts) or
-    O(known_hosts_file) is treated like a changed key (V(hostkey_mismatch)), and nothing is sent.
+  - With O(host_key_checking=true), a device whose key is in neither C(~/.ssh/known_hosts) nor
+    O(known_hosts_file) gives V(hostkey_unknown) (the message says how to add it with C(ssh-keyscan)),
+    and one whose key differs from the known one V(hostkey_mismatch); in both cases nothing is sent.
     The module never writes to a known_hosts file.
-  - Outputs are returned as the device printed them; the module does not interpret error text
-    such as C(% Invalid input).
+  - Outputs are returned as the device printed them. A command the device answers with a CLI error
+    (C(% Invalid input) and the like, see O(command_errors)) fails the task as V(command_rejected),
+    as C(ansible.netcommon.network_cli) does; set O(command_errors=[]) to accept every answer.
 extends_documentation_fragment:
   - netraven.core.credential_loop
   - netraven.core.metrics_store.module

@@ -14,8 +14,8 @@ description:
     runs the platform's configuration command (for example C(show running-config)), checks the
     answer, replaces secrets by C(<removed>), and writes it to O(dir_path) on the controller.
   - The answer is refused, and the previous backup left untouched, when it is a CLI error
-    (C(command_rejected), for example C(% Invalid input) from a device still in user EXEC mode)
-    or looks truncated (C(partial_output): empty, without the platform's end marker, or smaller
+    (C(command_rejected), for example C(% Invalid input) from a device still in user EXEC mode; see
+    O(command_errors)) or looks truncated (C(partial_output): empty, without the platform's end marker, or smaller
     than O(min_size_ratio) times the previous backup). The failure message starts with that word,
     or with the credential loop's outcome word when no credential worked.
   - The file is written atomically (a temporary file in the same folder, fsync, rename) and only
@@ -87,12 +87,6 @@ options:
   end_marker:
     description:
       - The end marker for this task, instead of the O(end_markers) entry; V('') checks by size only.
-    type: str
-  cli_error_pattern:
-    description:
-      - A Python regular expression searched in the answer; a match means the device rejected the command
-        (C(command_rejected)). Default a pattern for C(% Invalid), C(% Incomplete), C(% Ambiguous),
-        C(% Unknown), C(syntax error) and C(error: unknown command) in the first lines.
     type: str
   min_size_ratio:
     description:

@@ -8,8 +8,9 @@ configuration (in the worker, or through the module on a jump host). Read top to
 
 1. ``PLATFORMS``: per netmiko device_type, the command that prints the configuration and a
    regular expression a complete configuration ends with (one table; options override it);
-2. ``check_output``: is the answer a CLI error (``command_rejected``) or a truncated
-   configuration (``partial_output``)? Pure; returns the failure word and message, or None;
+2. ``check_output``: is the answer a truncated configuration (``partial_output``)? Pure;
+   returns the failure word and message, or None (a CLI error instead of a configuration is
+   found by the credential loop itself: ``command_rejected``, see ``module_utils._cli_errors``);
 3. ``save``: redact, compare with the previous file, write atomically (temporary file in the
    target folder, fsync, ``os.replace``, mode), and say whether it changed, with a diff.
 
@@ -54,10 +55,6 @@ PLATFORMS: dict[str, Platform] = {
     "juniper": Platform(_JUNOS_SET, _JUNOS_END),
 }
 
-CLI_ERROR_PATTERN = r"\A(?:.*\n){0,3}\s*(?:% ?(?:Invalid|Incomplete|Ambiguous|Unknown) \w+|syntax error|error: unknown command).*"
-"""An answer that is a CLI error, not a configuration (IOS/EOS/NX-OS/ASA ``% Invalid input``, Junos ``syntax error``)."""
-
-
 def command_for(platform: str | None, command: str | None, overrides: dict[str, str] | None = None) -> str | None:
     """The configuration command: ``command`` if given, else ``overrides[platform]``, else the
     ``PLATFORMS`` entry; None when the platform has none."""
@@ -77,27 +74,23 @@ def end_marker_for(platform: str | None, overrides: dict[str, str] | None = None
     return entry.end_marker if entry else ""
 
 
-def check_output(device: str, command: str, text: str, *, size: int, path: str, previous_size: int | None,
-                 end_marker: str = "", min_size_ratio: float = 0.5,
-                 cli_error_pattern: str = CLI_ERROR_PATTERN) -> tuple[str, str] | None:
-    """Why ``text`` (the device's answer to ``command``) must not be saved, or None.
+def rejected_message(device: str, command: str, error_line: str, path: str) -> str:
+    """The failure message of a configuration command the device answered with a CLI error
+    (typically a device still in user EXEC mode); names the line, never configuration text."""
+    return (f"{COMMAND_REJECTED}: {device} answered '{command}' with an error ({error_line}). If the device needs "
+            f"privileged mode, set netraven_enable=true for it (and an enable_secret on its credential); "
+            f"{path} was not written")
 
-    Returns ``(word, message)``: ``command_rejected`` when ``cli_error_pattern`` matches (the
-    device answered with a CLI error, typically a device still in user EXEC mode), or
-    ``partial_output`` when the text is empty, lacks ``end_marker``, or the content to save
-    (``size`` bytes, after redaction) is smaller than ``min_size_ratio`` times ``previous_size``
-    bytes (the size of the file at ``path``). ``text`` is the unredacted output; the message
-    quotes at most the error line the pattern matched, which holds no configuration. Pure;
-    raises ``re.error`` for a bad pattern.
+
+def check_output(device: str, text: str, *, size: int, path: str, previous_size: int | None,
+                 end_marker: str = "", min_size_ratio: float = 0.5) -> tuple[str, str] | None:
+    """Why ``text`` (the device's configuration) must not be saved, or None.
+
+    Returns ``(partial_output, message)`` when the text is empty, lacks ``end_marker`` (a
+    regular expression), or the content to save (``size`` bytes, after redaction) is smaller
+    than ``min_size_ratio`` times ``previous_size`` bytes (the size of the file at ``path``).
+    Pure; raises ``re.error`` for a bad marker.
     """
-    if cli_error_pattern:
-        match = re.search(cli_error_pattern, text)
-        if match:
-            line = match.group(0).strip().splitlines()[-1].strip() if match.group(0).strip() else ""
-            return COMMAND_REJECTED, (
-                f"{COMMAND_REJECTED}: {device} answered '{command}' with an error ({line}). If the device needs "
-                f"privileged mode, set netraven_enable=true for it (and an enable_secret on its credential); "
-                f"{path} was not written")
     minimum = int(previous_size * min_size_ratio) if previous_size else 0
     no_marker = bool(end_marker) and not re.search(end_marker, text)
     if not text or no_marker or size < minimum:
@@ -174,10 +167,10 @@ def save(path: str, content: str, *, mode: int = 0o640, dir_mode: int = 0o750, c
     return Saved(changed, len(data), diff)
 
 
-def backup(device: str, command: str, text: str, path: str, *, redact: bool = True, end_marker: str = "",
-           min_size_ratio: float = 0.5, cli_error_pattern: str = CLI_ERROR_PATTERN, mode: int = 0o640,
-           check_mode: bool = False, want_diff: bool = False) -> dict[str, Any]:
-    """Check, redact and save one device's configuration ``text`` (the answer to ``command``).
+def backup(device: str, text: str, path: str, *, redact: bool = True, end_marker: str = "",
+           min_size_ratio: float = 0.5, mode: int = 0o640, check_mode: bool = False,
+           want_diff: bool = False) -> dict[str, Any]:
+    """Check, redact and save one device's configuration ``text``.
 
     Returns ``{"failed": True, "outcome": word, "msg": message}`` when ``check_output`` refuses the
     text (the previous file is left untouched), else ``{"changed", "path", "size", "redacted"}``
@@ -185,9 +178,8 @@ def backup(device: str, command: str, text: str, path: str, *, redact: bool = Tr
     Raises OSError when the file cannot be written.
     """
     content = redact_config(text) if redact else text
-    problem = check_output(device, command, text, size=len(content.encode("utf-8", "surrogateescape")), path=path,
-                           previous_size=previous_size(path), end_marker=end_marker, min_size_ratio=min_size_ratio,
-                           cli_error_pattern=cli_error_pattern)
+    problem = check_output(device, text, size=len(content.encode("utf-8", "surrogateescape")), path=path,
+                           previous_size=previous_size(path), end_marker=end_marker, min_size_ratio=min_size_ratio)
     if problem is not None:
         return {"failed": True, "outcome": problem[0], "msg": problem[1]}
     saved = save(path, content, mode=mode, check_mode=check_mode, want_diff=want_diff and redact)

@@ -134,3 +134,41 @@ def test_in_process_imports_netmiko_once_and_matches_the_module_path(lab, tmp_pa
             d: [("new", "success"), ("old", "auth_rejected")] for d in ("r1", "r2", "r3", "r4")}
         assert {b["device"]: b["credential"] for b in store.bindings()} == {d: "new" for d in ("r1", "r2", "r3", "r4")}
     assert not [c["password"] for c in CREDENTIALS if c["password"] in proc.stdout + proc.stderr]
+
+
+CLI_ERROR_PLAYBOOK = """
+- name: CLI errors
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: A command the device does not know
+      netraven.core.cli_command:
+        commands: [show version, show bogus]
+        command_errors: "{{ errors | default(omit) }}"
+      register: result
+      ignore_errors: true
+
+    - name: Save the result for the test
+      ansible.builtin.copy:
+        content: "{{ result | to_nice_json }}"
+        dest: "{{ results_dir }}/{{ inventory_hostname }}.json"
+        mode: "0600"
+"""
+
+
+def test_a_cli_error_fails_the_task_unless_allowed(lab, cli, tmp_path: Path, play_env: dict) -> None:
+    running = lab({"credentials": CREDENTIALS, "devices": [
+        {"name": "ios", "platform": "cisco_ios", "port": "auto", "accept": ["old"]},
+        {"name": "eos", "platform": "arista_eos", "port": "auto", "accept": ["old"]}]})
+    hosts = {"strict": cli.lab_host(running.port("ios")), "eos": cli.lab_host(running.port("eos"), "arista_eos"),
+             "allowed": cli.lab_host(running.port("ios"), errors=[])}
+    cli.run_play(tmp_path, play_env, hosts, group_vars={"netraven_credentials": CREDENTIALS}, playbook=CLI_ERROR_PLAYBOOK)
+    results = cli.results_of(tmp_path)
+    for name in ("strict", "eos"):
+        result = results[name]
+        assert result["failed"] and result["outcome"] == "command_rejected", result
+        assert result["credential"]["name"] == "old" and len(result["stdout"]) == 2
+        assert "'show bogus': % Invalid input" in result["attempts"][-1]["message"]
+        assert "then command_rejected" in result["msg"]
+    assert not results["allowed"].get("failed") and results["allowed"]["outcome"] == "success"
+    assert "% Invalid input" in results["allowed"]["stdout"][1]

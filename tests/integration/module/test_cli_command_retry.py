@@ -11,7 +11,7 @@ One host per scenario of issue 7, each checked against the module's result, the 
 - ``down``: closed port: 1 attempt, ``unreachable``, no failure counted against the credential;
 - ``hostkey``: known_hosts says another key: ``hostkey_mismatch``, the lab saw no authentication;
 - ``special``: quotes, ``$``, ``%``, ``{{``, ``{#``, spaces and non-ASCII arrive byte-exact;
-- ``unknown_key``: ``host_key_checking`` and a host key in no known_hosts: ``hostkey_mismatch``, nothing sent;
+- ``unknown_key``: ``host_key_checking`` and a host key in no known_hosts: ``hostkey_unknown`` (how to add it), nothing sent;
 - ``trusted``: ``host_key_checking`` with the lab's known_hosts: logs in (juniper_junos);
 - ``keyed``: a key credential offers exactly its key (one publickey attempt, no password).
 
@@ -124,7 +124,8 @@ def test_retry_scenarios(lab, cli, tmp_path: Path, play_env: dict[str, str], sto
         check_down(results["down"], store)
         check_hostkey(results["hostkey"], running)
         check_special(results["special"], running)
-        assert outcomes(results["unknown_key"]) == [("c1", "hostkey_mismatch")] and running.auth_log("unknown_key") == []
+        assert outcomes(results["unknown_key"]) == [("c1", "hostkey_unknown")] and running.auth_log("unknown_key") == []
+        assert "ssh-keyscan" in results["unknown_key"]["attempts"][0]["message"]
         assert results["trusted"]["outcome"] == "success", results["trusted"]
         assert results["keyed"]["outcome"] == "success", results["keyed"]
         assert [(e["method"], e["accepted"]) for e in running.auth_log("keyed")] == [("publickey", True)]

@@ -52,7 +52,7 @@ def host_keys():
         (socket.timeout("timed out"), NetmikoTimeoutException, "", PASSWORD_CRED, O.UNREACHABLE, "TimeoutError"),
         (SSHException("Error reading SSH protocol banner"), NetmikoTimeoutException, "", PASSWORD_CRED, O.UNREACHABLE, "SSHException"),
         (SSHException("Server '[127.0.0.1]:2222' not found in known_hosts"), NetmikoTimeoutException, "", PASSWORD_CRED,
-         O.HOSTKEY_MISMATCH, "SSHException"),
+         O.HOSTKEY_UNKNOWN, "SSHException"),
         (IncompatiblePeer("Incompatible ssh peer (no acceptable kex algorithm)"), NetmikoTimeoutException, "", PASSWORD_CRED,
          O.SSH_NEGOTIATION_FAILED, "IncompatiblePeer"),
         (AuthenticationException("Authentication failed."), NetmikoAuthenticationException, "", PASSWORD_CRED,
