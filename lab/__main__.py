@@ -53,7 +53,8 @@ def cmd_down(args: argparse.Namespace) -> int:
         lab = RunningLab(sdir)
         ports = [d["port"] for d in lab.devices]
         lab.stop(timeout=args.timeout)
-        busy = ports_in_use(ports)
+        busy = [p for host in {d["host"] for d in lab.devices}
+                for p in ports_in_use([d["port"] for d in lab.devices if d["host"] == host], host)]
         if busy:
             raise LabError(f"lab {lab.name} stopped but ports {busy} still answer")
         print(f"lab {lab.name} stopped (pid {lab.pid}); {len(ports)} ports freed", file=sys.stderr)
