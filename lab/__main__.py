@@ -35,7 +35,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     lab = start(args.file, state_dir=args.state_dir, timeout=args.timeout)
     sys.stdout.write(lab.inventory_yaml())
     sys.stdout.flush()
-    print(f"lab {lab.name}: {len(lab.devices)} devices listening on 127.0.0.1 after {time.monotonic() - t0:.2f} s "
+    where = " and ".join(sorted({str(d["host"]) for d in lab.devices}))
+    print(f"lab {lab.name}: {len(lab.devices)} devices listening on {where} after {time.monotonic() - t0:.2f} s "
           f"(pid {lab.pid}, state {lab.state_dir}); stop with: python -m lab down {lab.name}", file=sys.stderr)
     return 0
 

@@ -54,7 +54,8 @@ class DeviceState:  # pylint: disable=too-many-instance-attributes
             sock.bind((address, self.device.port))
         except OSError as exc:
             sock.close()
-            raise OSError(exc.errno, f"device {self.device.name}: cannot bind [{address}]:{self.device.port}: {exc.strerror}") from None
+            where = f"[{address}]" if ":" in address else address
+            raise OSError(exc.errno, f"device {self.device.name}: cannot bind {where}:{self.device.port}: {exc.strerror}") from None
         if not self.device.behaviours.unreachable:
             sock.listen(64)
             sock.setblocking(False)

@@ -203,7 +203,9 @@ options:
         type: str
         default: ''
       newline:
-        description: Send Enter (the platform's newline) after O(login_prompts[].answer). V(false) for single-key answers such as a FortiGate's C(a) or a pager's space.
+        description:
+          - Send Enter (the platform's newline) after O(login_prompts[].answer).
+          - V(false) for single-key answers such as a FortiGate's C(a) or a pager's space.
         type: bool
         default: true
       repeat:

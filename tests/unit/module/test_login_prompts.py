@@ -111,8 +111,8 @@ def test_a_question_without_rule_gets_no_newline_and_fails_quickly() -> None:
 
 
 def test_rules_answer_in_order_until_the_prompt() -> None:
-    device = Device({0.1: "(Press 'a' to accept):"}, replies={"a": "line 1\n --More-- ", " ": "\nChange now? [Y/N]:",
-                                                             "N\n": "\nr1#"})
+    replies = {"a": "line 1\n --More-- ", " ": "\nChange now? [Y/N]:", "N\n": "\nr1#"}
+    device = Device({0.1: "(Press 'a' to accept):"}, replies=replies)
     result = talk(device, FGT)
     assert result.outcome is None
     assert device.written == ["a", " ", "N\n"]
