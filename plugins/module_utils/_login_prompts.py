@@ -33,7 +33,7 @@ from typing import Any, Callable, Iterable
 
 from ansible_collections.netraven.core.plugins.module_utils import _outcomes as O
 
-POLL = 0.02
+POLL = 0.01
 """Seconds between two reads of the channel while nothing arrives."""
 SETTLE = 0.5
 """Seconds of silence after a question no rule answers before the attempt gives up on it."""
