@@ -49,9 +49,10 @@ QUOTE_CHARS = 160
 # new password:", netmiko issue #3065).
 EXPIRED_RE = re.compile(r"password (?:has )?expired|new password\s*:|must change (?:your |the )?password", re.IGNORECASE)
 # A CLI prompt on its own last line: ``r1#``, ``r1>``, ``user@r1> ``, ``FGT (root) # ``,
-# ``<HUAWEI>``, ``[admin@MikroTik] > ``; or a bracketed single word such as ``[~HUAWEI]``.
-# The first character is no terminator, so banner borders like ``#####`` are not prompts.
-PROMPT_RE = re.compile(r"^(?:[^\s#>$%]\S{0,80}(?: \S{1,40})?\s?[>#$%]|\[\S{1,80}\])\s?$")
+# ``ProCurve Switch 2810-24G#``, ``<HUAWEI>``, ``[admin@MikroTik] > ``; or a bracketed single word
+# such as ``[~HUAWEI]``. At most four words; the first character is no terminator, so banner
+# borders like ``#####`` or ``# Authorised access only #`` are not prompts.
+PROMPT_RE = re.compile(r"^(?:[^\s#>$%]\S{0,80}(?: \S{1,40}){0,3}\s?[>#$%]|\[\S{1,80}\])\s?$")
 # A line that waits for an answer: it ends like a question or offers a choice.
 QUESTION_RE = re.compile(r"[?:)\]]\s*$|[\[(]\s*y(?:es)?\s*/\s*no?\s*[\])]", re.IGNORECASE)
 

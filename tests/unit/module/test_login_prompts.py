@@ -49,6 +49,7 @@ def test_user_rules_come_first_and_defaults_follow_the_platform() -> None:
     ("% Password expired\nNew Password: ", L.EXPIRED, None),                          # lab password_expired
     ("\nr1#", L.PROMPT, None), ("r1>", L.PROMPT, None), ("--- JUNOS 21.4R1\n\nops@r1> ", L.PROMPT, None),
     ("FGT60E (root) # ", L.PROMPT, None), ("<HUAWEI>", L.PROMPT, None), ("[~HUAWEI]", L.PROMPT, None),
+    ("ProCurve Switch 2810-24G#", L.PROMPT, None), ("(Cisco Controller) >", L.PROMPT, None),
     ("####################\n# Authorised access only #", L.TEXT, None),               # banner borders are no prompt
     ("Last login: Tue Nov 29 10:00:00 2026 from 10.0.0.1", L.TEXT, None),
     ("\r\n", L.NOTHING, None),
