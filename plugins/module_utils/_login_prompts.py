@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from ansible_collections.netraven.core.plugins.module_utils import _outcomes as O
+from ansible_collections.netraven.core.plugins.module_utils import _outcomes
 
 POLL = 0.01
 """Seconds between two reads of the channel while nothing arrives."""
@@ -74,7 +74,7 @@ class Rule:
     answer: str = ""
     newline: bool = True
     repeat: bool = False
-    insists: str = O.POST_AUTH_INTERACTION_FAILED
+    insists: str = _outcomes.POST_AUTH_INTERACTION_FAILED
 
     def search(self, line: str) -> bool:
         """Whether ``pattern`` occurs in ``line`` (case-insensitive)."""
@@ -91,12 +91,12 @@ and of netmiko's drivers."""
 # (a login_prompts rule). Sources: netmiko's hp_procurve session_preparation ("any key to continue"),
 # huawei special_login_handler ("Change now? [Y/N]" -> N), the pager strings above.
 DEFAULTS: tuple[tuple[str, tuple[str, ...] | None, str, str, bool, bool, str], ...] = (
-    ("pager", None, PAGER, " ", False, True, O.POST_AUTH_INTERACTION_FAILED),
+    ("pager", None, PAGER, " ", False, True, _outcomes.POST_AUTH_INTERACTION_FAILED),
     ("procurve_pager", ("hp_procurve", "hp_procurve_telnet"), r"-- MORE --, next page: Space", " ", False, True,
-     O.POST_AUTH_INTERACTION_FAILED),
-    ("press_any_key", None, r"press any key to continue", "", True, False, O.POST_AUTH_INTERACTION_FAILED),
+     _outcomes.POST_AUTH_INTERACTION_FAILED),
+    ("press_any_key", None, r"press any key to continue", "", True, False, _outcomes.POST_AUTH_INTERACTION_FAILED),
     ("password_change", None, r"(?:password|change)[^\n]*[\[(]\s*y(?:es)?\s*/\s*no?\s*[\])]", "N", True, False,
-     O.PASSWORD_EXPIRED),
+     _outcomes.PASSWORD_EXPIRED),
 )
 
 
@@ -329,7 +329,7 @@ def converse(io: DeviceIO, rules: Iterable[Rule], read_timeout: float, *,
             return end(None)
         if step.kind == ANSWER and not closed:
             if len(answers) >= MAX_ANSWERS:
-                return end(O.POST_AUTH_INTERACTION_FAILED, f"more than {MAX_ANSWERS} answers; last line {quote(step.line)}")
+                return end(_outcomes.POST_AUTH_INTERACTION_FAILED, f"more than {MAX_ANSWERS} answers; last line {quote(step.line)}")
             io.write(step.rule.answer + (io.newline if step.rule.newline else ""))
             answers.append(step.rule.name)
             pending, last_data = "", now
@@ -338,20 +338,20 @@ def converse(io: DeviceIO, rules: Iterable[Rule], read_timeout: float, *,
         if step.kind == INSISTED:
             return end(step.rule.insists, f"the device asked again{after}: {quote(step.line)}")
         if step.kind == EXPIRED:
-            return end(O.PASSWORD_EXPIRED, f"the device asks for a new password: {quote(step.line)}")
+            return end(_outcomes.PASSWORD_EXPIRED, f"the device asks for a new password: {quote(step.line)}")
         if closed:
             seen = f"; its last line: {quote(step.line)}" if step.line else " before printing anything"
-            return end(O.POST_AUTH_INTERACTION_FAILED, f"the device closed the session{after}{seen}")
+            return end(_outcomes.POST_AUTH_INTERACTION_FAILED, f"the device closed the session{after}{seen}")
         quiet = now - last_data
         if step.kind == QUESTION and quiet >= SETTLE:
-            return end(O.POST_AUTH_INTERACTION_FAILED, f"no login_prompts rule answers {quote(step.line)}")
+            return end(_outcomes.POST_AUTH_INTERACTION_FAILED, f"no login_prompts rule answers {quote(step.line)}")
         if step.kind in (TEXT, NOTHING) and not nudged and quiet >= NUDGE_AFTER:
             io.write(io.newline)
             nudged, last_data = True, now
             continue
         if now >= deadline:
             if step.kind == NOTHING and not text:
-                return end(O.COMMAND_TIMEOUT, f"no CLI prompt within {read_timeout:g} s: the device printed nothing")
-            return end(O.POST_AUTH_INTERACTION_FAILED, f"no CLI prompt within {read_timeout:g} s{after}; last line {quote(step.line)}")
+                return end(_outcomes.COMMAND_TIMEOUT, f"no CLI prompt within {read_timeout:g} s: the device printed nothing")
+            return end(_outcomes.POST_AUTH_INTERACTION_FAILED, f"no CLI prompt within {read_timeout:g} s{after}; last line {quote(step.line)}")
         if not chunk:
             sleep(POLL)
