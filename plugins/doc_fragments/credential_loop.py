@@ -133,6 +133,41 @@ options:
       - Defaults (through the action plugin) to the host variable C(netraven_enable), else false.
     type: bool
     default: false
+  login_prompts:
+    description:
+      - Rules answering what the device prints after authentication and before its CLI prompt
+        (post-login banners, pagers, questions), tried in order before the platform's defaults.
+      - Defaults (through the action plugin) to the host variable C(netraven_login_prompts), so a
+        rule can be set per device or per group.
+      - Legal banners are never accepted by default; accepting one (FortiGate
+        C((Press 'a' to accept):)) takes a rule.
+      - Answers are sent as typed and are not secret; never put a password in a rule.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      pattern:
+        description:
+          - Python regular expression, searched case-insensitively in the last line the device
+            printed (the line where it waits).
+        type: str
+        required: true
+      answer:
+        description: Text to send when O(login_prompts[].pattern) matches; empty sends only Enter (with O(login_prompts[].newline)).
+        type: str
+        default: ''
+      newline:
+        description:
+          - Send Enter (the platform's newline) after O(login_prompts[].answer).
+          - V(false) for single-key answers such as a FortiGate's C(a) or a pager's space.
+        type: bool
+        default: true
+      repeat:
+        description:
+          - Answer every time the pattern shows (pagers). By default a rule answers once, and a
+            device that asks the same again ends the attempt with V(post_auth_interaction_failed).
+        type: bool
+        default: false
   command_errors:
     description:
       - Python regular expressions of the lines a device answers a command with when it refuses it

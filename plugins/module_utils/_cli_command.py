@@ -25,6 +25,7 @@ from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.netraven.core.plugins.module_utils import _attempts
 from ansible_collections.netraven.core.plugins.module_utils import _credential
+from ansible_collections.netraven.core.plugins.module_utils import _login_prompts
 from ansible_collections.netraven.core.plugins.module_utils import _outcomes
 from ansible_collections.netraven.core.plugins.module_utils import _metrics_store
 
@@ -52,6 +53,7 @@ def argument_spec() -> dict[str, dict[str, Any]]:
         known_hosts_file=dict(type="path"),
         enable=dict(type="bool", default=False),
         command_errors=dict(type="list", elements="str"),
+        login_prompts=dict(type="list", elements="dict", default=[], options=_login_prompts.RULE_SPEC),
         # a PostgreSQL URL may hold a password
         metrics_store=dict(type="str", no_log=True, fallback=(env_fallback, [ENV_FALLBACK])),
         job_id=dict(type="str"),
@@ -86,6 +88,10 @@ def check_params(params: dict[str, Any]) -> str | None:
             re.compile(rule)
         except re.error as exc:
             return f"command_errors: {rule!r} is not a valid regular expression ({exc})"
+    try:
+        _login_prompts.parse_rules(params.get("login_prompts"))
+    except ValueError as exc:
+        return f"{device_name(params)}: {exc}"
     if params["known_hosts_file"] and not os.path.isfile(params["known_hosts_file"]):
         return f"known_hosts_file {params['known_hosts_file']} does not exist"
     for cred in params["credentials"] or []:
@@ -152,6 +158,7 @@ def target_of(params: dict[str, Any]) -> _attempts.Target:
         host_key_checking=params["host_key_checking"], known_hosts_file=params["known_hosts_file"],
         enable=params["enable"],
         command_errors=None if params.get("command_errors") is None else tuple(params["command_errors"]),
+        login_prompts=_login_prompts.parse_rules(params.get("login_prompts")),
     )
 
 

@@ -43,6 +43,7 @@ HOSTKEY_UNKNOWN = "hostkey_unknown"
 HOSTKEY_MISMATCH = "hostkey_mismatch"
 PASSWORD_EXPIRED = "password_expired"
 LOCKED_OUT = "locked_out"
+POST_AUTH_INTERACTION_FAILED = "post_auth_interaction_failed"
 COMMAND_FAILED = "command_failed"
 COMMAND_TIMEOUT = "command_timeout"
 COMMAND_REJECTED = "command_rejected"
@@ -62,6 +63,7 @@ TABLE: tuple[Outcome, ...] = (
     Outcome(HOSTKEY_MISMATCH, "the device's host key differs from the known one; no secret was sent"),
     Outcome(PASSWORD_EXPIRED, "logged in, but the device demands a new password"),
     Outcome(LOCKED_OUT, "the device blocks logins (locked out)"),
+    Outcome(POST_AUTH_INTERACTION_FAILED, "logged in, then the post-login dialogue failed", logged_in=True),
     Outcome(COMMAND_FAILED, "logged in, then the session failed", logged_in=True),
     Outcome(COMMAND_TIMEOUT, "logged in, then the device did not answer in time", logged_in=True),
     Outcome(COMMAND_REJECTED, "logged in, but the device answered a command with a CLI error", logged_in=True),

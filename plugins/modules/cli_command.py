@@ -15,18 +15,30 @@ description:
   - Every attempt is classified by what actually happened into one outcome word
     (V(success), V(auth_rejected), V(enable_failed), V(auth_method_unsupported), V(auth_timeout),
     V(unreachable), V(ssh_negotiation_failed), V(hostkey_unknown), V(hostkey_mismatch), V(password_expired),
-    V(locked_out), V(command_failed), V(command_timeout), V(command_rejected)) and written to the metrics store.
+    V(locked_out), V(post_auth_interaction_failed), V(command_failed), V(command_timeout), V(command_rejected))
+    and written to the metrics store.
   - Only V(auth_rejected) and V(auth_method_unsupported) (and V(enable_failed) with
     O(next_on_enable_failed)) move on to the next credential. A device problem
     (V(unreachable), V(ssh_negotiation_failed), V(auth_timeout), V(password_expired),
-    V(locked_out)) stops at once, and V(hostkey_unknown) and V(hostkey_mismatch) stop before any secret is sent.
+    V(locked_out), V(post_auth_interaction_failed)) stops at once, and V(hostkey_unknown) and
+    V(hostkey_mismatch) stop before any secret is sent.
+  - "After authentication, what the device prints before its CLI prompt is answered by rule:
+    O(login_prompts) first, then the defaults shipped for every platform (a pager such as
+    C(--More--) gets a space, C(Press any key to continue) gets Enter, a password-change
+    question such as C(Change now? [Y/N]) gets C(N); a device that insists is V(password_expired))."
+  - A question no rule answers, or the device closing the session after an answer, is
+    V(post_auth_interaction_failed) - the credential logged in, so it is not counted against
+    it, and the loop stops because the next credential would meet the same question. The
+    attempt's message quotes the device's last line (secrets redacted). A newline is sent
+    unasked only when the device has printed nothing a rule or a CLI prompt pattern recognises
+    and has been silent for 3 seconds; never as the answer to a question.
   - "Lockout guard: at most O(max_attempts) connections per device per task, O(attempt_delay)
     seconds after each failed attempt, password credentials never offer SSH agent or
     C(~/.ssh) keys, key credentials offer exactly their key, and a credential that repeats an
     earlier one (same name, or same username and secret) is never offered again."
   - For hosts of the P(netraven.core.devices#inventory) inventory a task needs only O(commands); the action
-    plugin of the same name fills O(host), O(port), O(platform), O(device) and O(credentials) from
-    the host's variables and the P(netraven.core.credentials#lookup) lookup. Options given in the
+    plugin of the same name fills O(host), O(port), O(platform), O(device), O(login_prompts) and
+    O(credentials) from the host's variables and the P(netraven.core.credentials#lookup) lookup. Options given in the
     task always win.
   - Where it runs. With C(connection=local) (or delegated to localhost) the action plugin runs the
     credential loop in the controller's worker process, with netmiko imported once per playbook run
@@ -123,6 +135,17 @@ EXAMPLES = r"""
     metrics_store: postgresql://netraven@db.example.net/netraven
   delegate_to: jump01
 
+# Post-login banners and questions: usually set as the host or group variable
+# netraven_login_prompts; given in the task here. A FortiGate with post-login-banner enabled
+# waits at "(Press 'a' to accept):" for the single key "a" and closes the session on any other.
+- name: Read a FortiGate's configuration past its post-login banner
+  netraven.core.cli_command:
+    commands: [show full-configuration]
+    login_prompts:
+      - pattern: "Press 'a' to accept"
+        answer: a
+        newline: false
+
 # The probe pattern for people who keep ansible.netcommon / cisco.ios modules: find the working
 # credential once, then let network_cli log in with it.
 - name: Find the credential that works (no commands = probe only)
@@ -155,7 +178,9 @@ outcome:
   type: str
   sample: success
 credential:
-  description: The credential that logged in (also for V(enable_failed) and command failures), or null. Never a secret.
+  description:
+    - The credential that logged in (also for V(enable_failed), V(post_auth_interaction_failed) and command failures), or null.
+    - Never a secret.
   returned: always
   type: dict
   contains:

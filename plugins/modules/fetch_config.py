@@ -15,7 +15,7 @@ description:
     answer, replaces secrets by C(<removed>), and writes it to O(dir_path) on the controller.
   - The answer is refused, and the previous backup left untouched, when it is a CLI error
     (C(command_rejected), for example C(% Invalid input) from a device still in user EXEC mode; see
-    O(command_errors)) or looks truncated (C(partial_output): empty, without the platform's end marker, or smaller
+    O(command_errors)) or looks truncated (C(partial_output) - empty, without the platform's end marker, or smaller
     than O(min_size_ratio) times the previous backup). The failure message starts with that word,
     or with the credential loop's outcome word when no credential worked.
   - The file is written atomically (a temporary file in the same folder, fsync, rename) and only

@@ -41,6 +41,7 @@ HOST_VARIABLES: tuple[tuple[str, str], ...] = (
     ("enable", "netraven_enable"),
     ("known_hosts_file", "netraven_known_hosts_file"),
     ("command_errors", "netraven_command_errors"),
+    ("login_prompts", "netraven_login_prompts"),
     ("host_key_checking", "ansible_host_key_checking"),
 )
 """(option, host variable): the option's default for a host of any inventory."""

@@ -18,7 +18,10 @@ Per device:
   is ``auth_rejected``/``enable_failed``/``auth_method_unsupported``, or (without run
   information) its logged attempts include such rejections and none succeeded, and it has no
   binding;
-- ``failed``: its outcome in this run is anything but ``success`` (unreachable, locked_out...).
+- ``failed``: its outcome in this run is anything but ``success`` (unreachable, locked_out...);
+- ``needs_login_prompt_rule``: its outcome in this run (without run information: its newest
+  logged attempt) is ``post_auth_interaction_failed``: a credential logged in, then the device
+  asked something no ``netraven_login_prompts`` rule answers, or closed the session after the answer.
 """
 from __future__ import annotations
 
@@ -114,6 +117,7 @@ def device_rows(
             "logged_attempts": len(outcomes),
         }
         flags = []
+        newest = max(logged.get(name, []), key=lambda a: str(a.get("time") or ""), default={})
         if fact:
             if fact.get("outcome") in _outcomes.CREDENTIAL_FAULT:
                 flags.append("no_credential_works")
@@ -121,6 +125,8 @@ def device_rows(
                 flags.append("failed")
         elif not binding and _outcomes.SUCCESS not in outcomes and _outcomes.CREDENTIAL_FAULT.intersection(outcomes):
             flags.append("no_credential_works")
+        if (fact.get("outcome") if fact else newest.get("outcome")) == _outcomes.POST_AUTH_INTERACTION_FAILED:
+            flags.append("needs_login_prompt_rule")
         row["flags"] = flags
         rows.append(row)
     return rows
@@ -161,7 +167,8 @@ def build_report(
 
     Keys: ``generated`` (UTC ISO-8601), ``unused_days``, ``credentials`` and ``devices``
     (rows from :func:`credential_rows` / :func:`device_rows`), ``summary`` (lists of names:
-    ``never_successful``, ``unused``, ``no_credential_works``, ``failed_devices``; and
+    ``never_successful``, ``unused``, ``no_credential_works``, ``failed_devices``,
+    ``needs_login_prompt_rule``; and
     ``run_attempts``, the sum of attempts in this run, or None without run facts),
     ``credential_table`` and ``device_table`` (lists of text lines).
     Raises KeyError when a stats row lacks ``name`` or a binding/attempt lacks ``device``.
@@ -182,6 +189,7 @@ def build_report(
             "unused": [c["name"] for c in creds if "unused" in c["flags"]],
             "no_credential_works": [d["name"] for d in devices if "no_credential_works" in d["flags"]],
             "failed_devices": [d["name"] for d in devices if "failed" in d["flags"]],
+            "needs_login_prompt_rule": [d["name"] for d in devices if "needs_login_prompt_rule" in d["flags"]],
             "run_attempts": run_attempts,
         },
         "credential_table": table(creds, CREDENTIAL_COLUMNS),

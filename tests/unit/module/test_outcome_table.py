@@ -41,3 +41,8 @@ def test_the_cli_command_guide_tables_every_outcome() -> None:
     assert sorted(rows) == sorted(_outcomes.ALL)
     moves_on = {word for word in rows if re.search(rf"^\| ``{word}`` +\|[^|]*\| \*\*yes\*\*", table, re.M)}
     assert moves_on == _outcomes.MOVE_ON
+
+
+def test_the_metrics_guide_names_every_outcome() -> None:
+    guide = (ROOT / "docs" / "docsite" / "rst" / "metrics.rst").read_text()
+    assert [word for word in _outcomes.ALL if word not in guide] == []
