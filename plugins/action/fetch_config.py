@@ -80,46 +80,47 @@ def back_up_one(device: str, loop: dict[str, Any], save: dict[str, Any], read: C
 
     ``loop``: validated credential-loop options without ``commands``; ``save``: validated save
     options. The result: ``changed``, ``outcome``, ``credential``, ``attempts``, ``not_tried``,
-    ``path``, ``size``, ``ansible_facts.netraven_credential``, and ``failed``/``msg`` (the
-    message starts with the failure word: an outcome, ``command_rejected`` or ``partial_output``).
-    Never the configuration, unless ``save['return_content']``. Raises nothing for device problems.
+    ``path``, ``size`` and ``ansible_facts.netraven_credential``; a failed one has ``failed``, a
+    ``msg`` that starts with the failure word (an outcome, ``no_credentials``, ``no_command``,
+    ``partial_output``, ``write_failed``) and the fact as ``netraven_credential`` (Ansible does
+    not set the facts of a failed task; the role's rescue publishes it). Never the configuration,
+    unless ``save['return_content']``. Raises nothing for device problems.
     """
     command = _backup.command_for(loop["platform"], save["command"], save["platform_commands"])
     path = _fetch_config.backup_path(save, device)
     if not command:
-        return {"failed": True, "changed": False, "outcome": "no_command", "msg": (
+        return {"failed": True, "changed": False, "outcome": "no_command", "path": path, "msg": (
             f"no_command: {device}: platform '{loop['platform']}' has no configuration command; set the option "
             "command (config_backup_command) or add the platform to platform_commands (config_backup_commands)")}
     result = read(dict(loop, commands=[command]))
     text = (result.pop("stdout", None) or [""])[0]
-    result.pop("stdout_lines", None)
-    result.pop("invocation", None)
-    result["ansible_facts"] = {"netraven_credential": credential_fact(result)}
+    for key in ("stdout_lines", "invocation"):
+        result.pop(key, None)
     result["path"] = path
+    fact = credential_fact(result)
+
     if result.get("outcome") == _outcomes.COMMAND_REJECTED:
         line = _cli_errors.first_error(text, _cli_errors.rules_for(loop["platform"], loop.get("command_errors"))) or ""
         result["msg"] = _backup.rejected_message(device, command, line, path)
-        return result
-    if result.get("failed"):
-        word = result.get("outcome") or ("no_credentials" if not result.get("attempts") else "failed")
+    elif result.get("failed"):
+        word = result.get("outcome") or "no_credentials"
         result["msg"] = f"{word}: {result.get('msg', '')}"
-        return result
-    if check_mode:
+    elif check_mode:
         result["msg"] = f"check mode: logged in with {result['credential']['name']}; configuration not read"
-        return result
-    try:
-        saved = _backup.backup(
-            device, text, path, redact=save["redact"],
-            end_marker=_backup.end_marker_for(loop["platform"], save["end_markers"]) if save["end_marker"] is None
-            else save["end_marker"],
-            min_size_ratio=save["min_size_ratio"],
-            mode=int(save["mode"], 8), want_diff=want_diff,
-        )
-    except OSError as exc:
-        saved = {"failed": True, "outcome": "write_failed", "msg": f"write_failed: {device}: cannot write {path}: {exc.strerror}"}
-    result.update(saved)
-    if save["return_content"] and not saved.get("failed"):
-        result["content"] = redact_config(text) if save["redact"] else text
+    else:
+        marker = save["end_marker"] if save["end_marker"] is not None else _backup.end_marker_for(loop["platform"], save["end_markers"])
+        try:
+            result.update(_backup.backup(device, text, path, redact=save["redact"], end_marker=marker,
+                                         min_size_ratio=save["min_size_ratio"], mode=int(save["mode"], 8),
+                                         want_diff=want_diff))
+        except OSError as exc:
+            result.update(failed=True, outcome="write_failed", msg=f"write_failed: {device}: cannot write {path}: {exc.strerror}")
+        if save["return_content"] and not result.get("failed"):
+            result["content"] = redact_config(text) if save["redact"] else text
+    if result.get("failed"):
+        result["netraven_credential"] = fact
+    else:
+        result["ansible_facts"] = {"netraven_credential": fact}
     return result
 
 
