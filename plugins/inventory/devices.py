@@ -161,9 +161,11 @@ keyed_groups:
     prefix: site
 """
 
+import difflib
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from ansible.errors import AnsibleParserError
@@ -193,7 +195,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def parse(self, inventory, loader, path: str, cache: bool = True) -> None:
         """Read (or take from the cache) the raw rows, validate them, add hosts and groups."""
         super().parse(inventory, loader, path, cache)
-        self._read_config_data(path)
+        self._check_option_names(path, self._read_config_data(path))
         data = self._raw_data(path, cache)
         warnings = rules.Warnings()
         try:
@@ -202,7 +204,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 data["rows"], tag_names=tag_names, default_tag=self.get_option("default_tag"),
                 duplicates=self.get_option("duplicates"), warnings=warnings)
         except rules.DeviceSourceError as exc:
-            raise AnsibleParserError(f"{path}: {exc}") from exc
+            raise AnsibleParserError(f"{path}: {exc}") from None
         if not devices:
             warnings.add("no devices in the configured source(s) or inline devices")
         self._check_platforms(devices, warnings)
@@ -210,6 +212,22 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self._populate(devices)
         for message in warnings.render():
             self.display.warning(f"netraven.core.devices: {message}")
+
+    def _check_option_names(self, path: str, config: dict) -> None:
+        """Fail on a key of the configuration file that is no option of this plugin (a typo such as ``sources:``).
+
+        Ansible itself ignores unknown keys, which turned a typo into an empty inventory.
+        Errors: AnsibleParserError naming each unknown key and the nearest option name.
+        """
+        unknown = sorted(str(key) for key in config if key not in self._options)
+        if not unknown:
+            return
+        names = []
+        for key in unknown:
+            near = difflib.get_close_matches(key, list(self._options), n=1, cutoff=0.6)
+            names.append(f"{key!r} (did you mean {near[0]!r}?)" if near else repr(key))
+        raise AnsibleParserError(f"{path}: unknown option{'s' if len(names) > 1 else ''} {', '.join(names)}; "
+                                 "the options are listed by: ansible-doc -t inventory netraven.core.devices")
 
     # --- reading, with the inventory cache --------------------------------------------------
 
@@ -250,7 +268,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 tag_names.update(sources.read_tag_names(self.get_option("tag_names"), base_dir, timeout))
             rows.extend(self._inline_rows(path))
         except rules.DeviceSourceError as exc:
-            raise AnsibleParserError(f"{path}: {exc}") from exc
+            raise AnsibleParserError(f"{path}: {exc}") from None
         return {"rows": rows, "tag_names": tag_names}
 
     def _inline_rows(self, path: str) -> list[dict]:
@@ -269,7 +287,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 return rows
         except (OSError, rules.DeviceSourceError):
             pass
-        return [{"origin": f"{path} devices[{i}]", "kind": "yaml", "fields": dict(d), "retyped": []} for i, d in enumerate(inline)]
+        return [{"origin": f"{path} devices[{i}]", "kind": "yaml", "fields": dict(d) if isinstance(d, Mapping) else d, "retyped": []}
+                for i, d in enumerate(inline)]
 
     def _mapping_option(self, name: str) -> dict:
         value = self.get_option(name)
