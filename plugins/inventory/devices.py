@@ -18,7 +18,8 @@ description:
     expression (a C(pipe) lookup, say) is shown as written and never templated.
   - Bad input is an error that names the file (or the DSN without its password), the line or row
     and the field; duplicate hostnames are always an error. Warnings are grouped, one per problem.
-  - The configuration file name must end in C(netraven.yml) or C(netraven.yaml).
+  - The configuration file name must end in C(netraven.yml) or C(netraven.yaml). A key that is no option of this
+    plugin (a typo such as C(sources)) is an error naming the nearest option.
 author:
   - netraven.core contributors (@netraven)
 extends_documentation_fragment:
@@ -37,14 +38,20 @@ options:
   source:
     description:
       - One source or a list of sources; devices from all of them are merged and checked together.
-      - A YAML device file (C(.yml)/C(.yaml)) holding a list of devices or a mapping with a C(devices) list.
+      - A YAML device file (C(.yml)/C(.yaml)) holding a list of devices or a mapping with a C(devices) list;
+        any other top level (a C(hosts:) mapping, say) is an error.
         Each device has C(name), C(host), C(port), C(platform), C(tags) and any free fields
         (NetRaven's names C(hostname), C(ip_address), C(device_type) are accepted too).
+        C(tags) is a list (V([core, dc1])); a single string (V("core, dc1")) is an error, as for
+        credentials, so a tag is never guessed.
         Unquoted tag words that YAML 1.1 would turn into booleans, numbers, dates or null
         (C(yes), C(on), C(2024), C(~)) are kept as the text written, with a warning.
       - A NetRaven bulk-import CSV (C(.csv); columns C(hostname,ip_address,device_type,port,description,serial_number,model,source,notes,tags),
         tags separated by C(|)) or JSON (C(.json); a list of such objects). Numeric tags are NetRaven tag ids,
         resolved through O(tag_names); an id without a name is kept as its digits, with a warning.
+        CSV follows RFC 4180 (quoted cells may span lines; a quote that is never closed is an error); Excel's
+        "CSV UTF-8" (byte-order mark, CRLF) is read as is.
+      - Files must be UTF-8 (a byte-order mark is allowed); other encodings are an error naming the line.
       - A SQL URL reading NetRaven's tables C(devices), C(tags) and C(device_tag_association), given as
         C(sqlite:///absolute/path.db), C(sqlite:relative/path.db), a C(.db)/C(.sqlite)/C(.sqlite3) path, or
         C(postgresql://user@host:5432/db) (libpq URL; C(?options=-csearch_path%3Dschema) selects the schema).

@@ -14,13 +14,17 @@ description:
     tag rule. A credential matches a device when it shares at least one tag with it; every device
     carries the default tag (O(default_tag)), so a credential tagged V(default) matches everywhere.
   - The device's tags come from its C(netraven_tags) host variable (set by the
-    P(netraven.core.devices#inventory) inventory plugin). A host without C(netraven_tags) has only the default tag.
+    P(netraven.core.devices#inventory) inventory plugin). A host without C(netraven_tags) has only the default tag;
+    the lookup warns about such hosts once per run (set C(netraven_tags) on them, or set it to V([]) to accept that).
   - Credentials come from the variable named by O(credentials_var) (usually vault-encrypted
     group_vars) or, when O(credentials_file) is set, only from that YAML file.
   - Each credential is a mapping with C(name) (unique), C(username), C(password) and/or
     C(ssh_key_file), optional C(enable_secret), C(priority) (integer, default 100, lower is tried
-    first), C(tags) (list of tag names, required; V([default]) means every device) and an optional C(description).
+    first), C(tags) (list of tag names, required; V([default]) means every device; a string is an error;
+    V([]) matches no device and is warned about) and an optional C(description).
     Any other key is an error, so a misspelt C(enable_secret) is not silently dropped.
+  - A returned credential whose C(ssh_key_file) does not exist or cannot be read on the controller is warned
+    about (credential name and path only) and still returned.
   - Vault-encrypted values are decrypted only for the credentials that are returned; secrets of
     credentials that do not match the device are never decrypted. Every returned string is marked
     unsafe, so a password such as C(p{{x}}) is never templated.
@@ -59,7 +63,8 @@ options:
         O(credentials_var) (V(netraven_credentials)) holding that list. The second shape lets the same
         file serve as a vars file; other keys are ignored.
       - A relative path is searched like the P(ansible.builtin.file#lookup) lookup does (the role's or
-        playbook's C(files/) directory, then the playbook directory); C(~) is expanded.
+        playbook's C(files/) directory, then the playbook directory); C(~) is expanded. When it is not found,
+        the error lists every path looked at; a YAML mistake in the file gives its line.
       - An AWX credential type can write this file with a file injector and set E(NETRAVEN_CREDENTIALS_FILE).
     type: str
     env:
@@ -81,7 +86,8 @@ options:
       - URL of the credential metrics store that V(learned) order reads, for example
         V(sqlite:///var/lib/netraven/metrics.db), V(json:///srv/netraven/metrics.json) or
         V(postgresql://netraven@db.example.com/netraven).
-      - V(none) disables the store (priority order).
+      - V(none) disables the store (priority order). An empty value is an error (a warning, then priority order);
+        unset the variable for the default store.
       - When unset, the per-user default store C(~/.local/share/netraven/metrics.db) (under
         C($XDG_DATA_HOME) when set) is read, the same store netraven.core.cli_command records to by default.
     type: str
