@@ -367,5 +367,5 @@ def test_new_user_mistakes_warn_once_and_errors_say_where(tmp_path: Path, ansibl
     assert "credential 'typed', field 'priority': must be an integer, got string" in flat and "Tagged" not in log
     assert (f"credentials_file secret/credentials.yml not found; looked for {tmp_path}/files/secret/credentials.yml, "
             f"{tmp_path}/secret/credentials.yml") in flat
-    assert f"cannot read credentials_file broken.yml: not valid YAML at line 6 column 1 (the construct starts at line 3)" in flat
+    assert "cannot read credentials_file broken.yml: not valid YAML at line 6 column 1 (the construct starts at line 3)" in flat
     assert "Canary" not in log
