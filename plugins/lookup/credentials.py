@@ -233,6 +233,7 @@ _raw:
 """
 
 import os  # noqa: E402
+import re  # noqa: E402
 from collections.abc import Mapping  # noqa: E402
 
 from ansible.errors import AnsibleError, AnsibleFileNotFound, AnsibleLookupError  # noqa: E402
@@ -317,7 +318,8 @@ def _load_problem(exc: AnsibleError) -> str:
 
     PyYAML's ``MarkedYAMLError`` (found in the exception chain) gives the line/column of the problem
     and of the construct it is in (e.g. where an unclosed quote starts); ansible-core 2.19 also tags
-    the error with an ``Origin``. Other errors (vault) keep Ansible's message.
+    the error with an ``Origin``. PyYAML's words are kept with anything they quote from the file cut
+    out (a password's character, say). Other errors (vault) keep Ansible's message.
     """
     chain, seen = [exc], set()
     while chain and len(seen) < 10:
@@ -332,10 +334,11 @@ def _load_problem(exc: AnsibleError) -> str:
             if context is not None and context.line != mark.line:
                 where += " (the construct starts at line %d)" % (context.line + 1)
             words = ", ".join(w for w in (getattr(err, "context", None), getattr(err, "problem", None)) if w)
+            words = re.sub(r"'[^']*'|\"[^\"]*\"", "(...)", words)
             return "not valid YAML at %s%s" % (where, ": " + words if words else "")
         chain.extend([getattr(err, "orig_exc", None), err.__cause__, err.__context__])
     origin = getattr(exc, "obj", None)
-    if getattr(origin, "line_num", None):
+    if "YAML" in exc.message and getattr(origin, "line_num", None):
         return "not valid YAML at line %d column %d" % (origin.line_num, origin.col_num or 1)
     return exc.message
 

@@ -366,6 +366,10 @@ def test_credentials_file_yaml_error_gives_the_line(lookup, world, warnings, tmp
     text = str(info.value)
     assert "cannot read credentials_file %s: not valid YAML at line 6 column 1" % (tmp_path / "bad.yml") in text
     assert "(the construct starts at line 3)" in text and CANARY not in text
+    (tmp_path / "bad.yml").write_text('- name: a\n  username: u\n  password: "Canary\\q-9f3"\n  tags: [default]\n')
+    with pytest.raises(AnsibleLookupError) as info:
+        lookup.run(["nyc-core-01"], variables=world, credentials_file=str(tmp_path / "bad.yml"))
+    assert "not valid YAML at line 3 column" in str(info.value) and "'q'" not in str(info.value), str(info.value)
 
 
 @pytest.mark.parametrize("source", ["option", "env"])
