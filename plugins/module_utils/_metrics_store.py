@@ -14,7 +14,7 @@
 
 Every store keeps, per credential, counters of the *counted* outcomes (``_outcomes.COUNTED``),
 per device the credential that last worked, and an attempt log of every outcome. What each
-figure means is in ``docs/metrics.md``. The rules, in one place (``outcome_effect``):
+figure means is in ``docs/docsite/rst/metrics.rst``. The rules, in one place (``outcome_effect``):
 
 - ``success``: ``attempts`` and ``successes`` +1, ``last_used`` and ``last_success`` set, device bound;
 - ``auth_rejected``: ``attempts`` and ``failures`` +1, ``last_failure`` set;

@@ -53,6 +53,15 @@ def empty_document() -> dict:
     return {"schema_version": SCHEMA_VERSION, "next_attempt_id": 1, "credentials": {}, "bindings": {}, "attempts": []}
 
 
+def _attempt_wanted(attempt: dict, filters: dict) -> bool:
+    """True when one attempt-log entry passes ``filters`` (the ``attempts`` query's filter dict):
+    ``device``, ``credential`` and ``outcome`` must equal the entry's value when not None, and the
+    entry's ISO-8601 ``time`` must be at or after ``since`` when that is not None."""
+    if any(filters[key] is not None and attempt.get(key) != filters[key] for key in ("device", "credential", "outcome")):
+        return False
+    return filters["since"] is None or attempt["time"] >= filters["since"]
+
+
 class JsonStore(MetricsStore):
     """Metrics in one JSON file (see the module docstring for locking and durability)."""
 
@@ -189,11 +198,7 @@ class JsonStore(MetricsStore):
 
     def _attempts(self, filters: dict, limit) -> list:
         with self._document(write=False) as doc:
-            rows = [
-                dict(a) for a in doc["attempts"]
-                if all(filters[k] is None or a.get(k) == filters[k] for k in ("device", "credential", "outcome"))
-                and (filters["since"] is None or a["time"] >= filters["since"])
-            ]
+            rows = [dict(a) for a in doc["attempts"] if _attempt_wanted(a, filters)]
         rows.sort(key=lambda a: (a["time"], a["id"]), reverse=True)
         return rows if limit is None else rows[:limit]
 

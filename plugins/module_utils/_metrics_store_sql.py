@@ -6,7 +6,7 @@
 Both run the same statements (the upserts use ``INSERT ... ON CONFLICT ... DO UPDATE``, which
 SQLite >= 3.24 and PostgreSQL >= 9.5 share); a dialect only supplies the placeholder, the id
 column type, how to check for a table, how to take the write lock and how to serialise the
-schema migration. The schema, version by version, is ``MIGRATIONS`` (documented in docs/metrics.md).
+schema migration. The schema, version by version, is ``MIGRATIONS`` (documented in docs/docsite/rst/metrics.rst).
 
 Concurrency: SQLite runs in WAL mode with a 30 s busy timeout; every write is one short
 ``BEGIN IMMEDIATE`` transaction (one attempt row, one counter upsert, one binding upsert).
@@ -97,6 +97,7 @@ def _later(column: str) -> str:
     ).format(c=column)
 
 
+_LATER_STAMPS = ", ".join(_later(col) for col in ("last_used", "last_success", "last_failure"))
 UPSERT_CREDENTIAL = (
     "INSERT INTO netraven_credential_counters AS c"
     " (credential, shard, attempts, successes, failures, enable_failures, last_used, last_success, last_failure)"
@@ -105,8 +106,7 @@ UPSERT_CREDENTIAL = (
     " attempts = c.attempts + 1,"
     " successes = c.successes + excluded.successes,"
     " failures = c.failures + excluded.failures,"
-    " enable_failures = c.enable_failures + excluded.enable_failures, "
-    + ", ".join(_later(col) for col in ("last_used", "last_success", "last_failure"))
+    f" enable_failures = c.enable_failures + excluded.enable_failures, {_LATER_STAMPS}"
 )
 UPSERT_BINDING = (
     "INSERT INTO netraven_bindings AS b (device, credential, last_success) VALUES (?, ?, ?)"

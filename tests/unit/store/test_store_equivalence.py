@@ -20,7 +20,7 @@ attempt = st.tuples(
 
 
 def model(attempts: list) -> tuple[dict, dict]:
-    """The rules of docs/metrics.md, folded in plain Python: (stats by name, binding by device)."""
+    """The rules of docs/docsite/rst/metrics.rst, folded in plain Python: (stats by name, binding by device)."""
     stats: dict = {}
     bindings: dict = {}
     for device, credential, outcome, minute in attempts:
