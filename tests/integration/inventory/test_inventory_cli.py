@@ -324,3 +324,43 @@ def test_inline_and_file_type_errors_use_plain_words(tmp_path, ansible_env):
     assert f"{config} devices[2]: a device must be a mapping, got a list" in err
     assert f"{tmp_path}/devices.yml line 1 (sw9): tags must be a list of tag names, got a string; write tags: [core, dc1]" in err
     assert "Tagged" not in proc.stderr
+
+
+def _rst_code_after(text: str, marker: str) -> str:
+    """The first ``.. code-block::`` after ``marker`` in reST ``text``, dedented."""
+    rest = text[text.index(marker):]
+    head, body = rest.split(".. code-block::", 1)
+    indent = len(head.rsplit("\n", 1)[-1]) + 3  # the block's content is indented three more than the directive
+    lines = []
+    for line in body.split("\n")[2:]:  # the directive's own line, then a blank line
+        if line.strip() and not line.startswith(" " * indent):
+            break
+        lines.append(line[indent:])
+    return "\n".join(lines)
+
+
+def test_documented_layouts_keep_the_device_file_out_of_the_inventory_folder(tmp_path, ansible_env, repo_root):
+    """The backup guide's steps, followed literally with `-i inventory/`, give no warning from Ansible's YAML plugin;
+    the README's example agrees (issue 18 item 18: the guide put devices.yml inside inventory/)."""
+    guide = (repo_root / "docs" / "docsite" / "rst" / "backup.rst").read_text(encoding="utf-8")
+    step = guide[guide.index("1. An inventory for ``netraven.core.devices``"):]
+    config_name = step.split("e.g. ``", 1)[1].split("``", 1)[0]
+    config = yaml.safe_load(_rst_code_after(step, "1. An inventory"))
+    inventory_dir = tmp_path / "inventory"
+    (tmp_path / config_name).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / config_name).write_text(yaml.safe_dump(config))
+    device_file = (tmp_path / config_name).parent / config["source"]
+    device_file.parent.mkdir(parents=True, exist_ok=True)
+    device_file.write_text("devices:\n  - {name: r1, host: 10.0.0.1, platform: cisco_ios, tags: [core]}\n")
+    proc = subprocess.run(["ansible-inventory", "-i", "inventory/", "--graph"], env=ansible_env, cwd=tmp_path,
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0 and "|--r1" in proc.stdout, proc.stderr
+    assert "WARNING" not in proc.stderr, proc.stderr
+
+    readme = (repo_root / "README.md").read_text(encoding="utf-8")
+    example = readme[readme.index("# inventory/prod.netraven.yml"):].split("```", 1)[0]
+    for source in yaml.safe_load(example)["source"]:
+        if "://" in source or not source.endswith((".yml", ".yaml")):
+            continue
+        resolved = (inventory_dir / source).resolve()
+        assert inventory_dir.resolve() not in resolved.parents, f"README: {source} lies inside inventory/"
