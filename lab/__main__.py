@@ -46,7 +46,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     remember(lab.name, lab.state_dir)
     sys.stdout.write(lab.inventory_yaml())
     sys.stdout.flush()
-    print(f"lab {lab.name}: {len(lab.devices)} devices listening on 127.0.0.1 after {time.monotonic() - t0:.2f} s "
+    where = " and ".join(sorted({str(d["host"]) for d in lab.devices}))
+    print(f"lab {lab.name}: {len(lab.devices)} devices listening on {where} after {time.monotonic() - t0:.2f} s "
           f"(pid {lab.pid}, state {lab.state_dir}); stop with: {stop_command(lab.name, lab.state_dir)}", file=sys.stderr)
     return 0
 
@@ -64,7 +65,8 @@ def cmd_down(args: argparse.Namespace) -> int:
         lab = RunningLab(sdir)
         ports = [d["port"] for d in lab.devices]
         lab.stop(timeout=args.timeout)
-        busy = ports_in_use(ports)
+        busy = [p for host in {d["host"] for d in lab.devices}
+                for p in ports_in_use([d["port"] for d in lab.devices if d["host"] == host], host)]
         if busy:
             raise LabError(f"lab {lab.name} stopped but ports {busy} still answer")
         print(f"lab {lab.name} stopped (pid {lab.pid}); {len(ports)} ports freed", file=sys.stderr)

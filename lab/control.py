@@ -128,8 +128,12 @@ class RunningLab:
 
     @property
     def host(self) -> str:
-        """Always ``127.0.0.1``."""
+        """``127.0.0.1``, where devices listen unless their ``address`` is ``::1`` (see :meth:`address`)."""
         return HOST
+
+    def address(self, name: str) -> str:
+        """Where device ``name`` listens: ``127.0.0.1`` or ``::1``."""
+        return str(self.device(name)["inventory"]["host"])
 
     @property
     def devices(self) -> list[dict[str, Any]]:
@@ -144,7 +148,7 @@ class RunningLab:
         raise LabError(f"lab {self.name}: no device named {name!r}")
 
     def port(self, name: str) -> int:
-        """TCP port of device ``name`` on 127.0.0.1."""
+        """TCP port of device ``name`` (on its address, see :meth:`address`)."""
         return int(self.device(name)["inventory"]["port"])
 
     def host_key(self, name: str) -> str | None:
@@ -198,7 +202,7 @@ class RunningLab:
         dev = self.spec.device(device)
         cname = credential or (dev.accept[0] if dev.accept else self.spec.credentials[0].name)
         cred = self.spec.credential(cname)
-        params: dict[str, Any] = {"device_type": dev.platform, "host": HOST, "port": self.port(device),
+        params: dict[str, Any] = {"device_type": dev.platform, "host": dev.address, "port": self.port(device),
                                   "username": cred.username, "password": cred.password, "use_keys": False,
                                   "allow_agent": False, "conn_timeout": 10, "auth_timeout": 10}
         if dev.enable_secret and cred.enable_secret:
@@ -347,12 +351,12 @@ def _running_pid(state_file: Path) -> int | None:
     return pid if pid_alive(pid) else None
 
 
-def ports_in_use(ports: list[int]) -> list[int]:
-    """Those of ``ports`` that still accept TCP connections on 127.0.0.1 (should be [])."""
+def ports_in_use(ports: list[int], host: str = HOST) -> list[int]:
+    """Those of ``ports`` that still accept TCP connections on ``host`` (127.0.0.1 or ::1; should be [])."""
     busy = []
     for port in ports:
-        with socket.socket() as sock:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
             sock.settimeout(0.5)
-            if sock.connect_ex((HOST, port)) == 0:
+            if sock.connect_ex((host, port)) == 0:
                 busy.append(port)
     return busy

@@ -15,7 +15,9 @@ description:
     C(netraven.core.credential_report) writes as C(report.json) and C(report.md).
   - "Flags per credential: C(never_successful) (attempted, never a success) and C(unused)
     (no attempt in the last O(unused_days) days). Per device: C(no_credential_works) (every
-    credential tried was rejected) and C(failed) (this run's outcome was not C(success))."
+    credential tried was rejected), C(failed) (this run's outcome was not C(success)) and
+    C(needs_login_prompt_rule) (a credential logged in, then the device asked something no
+    C(netraven_login_prompts) rule answers: outcome C(post_auth_interaction_failed))."
   - The input holds names, counters, outcome words and times; the report holds nothing else.
 options:
   _input:
@@ -55,7 +57,7 @@ _value:
     - "Keys: C(generated), C(unused_days), C(credentials) (name, attempts, successes, failures,
       enable_failures, success_rate, last_used, last_success, last_failure, flags), C(devices)
       (name, credential, last_success, outcome, attempts, logged_attempts, flags), C(summary)
-      (never_successful, unused, no_credential_works, failed_devices, run_attempts, counts),
+      (never_successful, unused, no_credential_works, failed_devices, needs_login_prompt_rule, run_attempts, counts),
       C(credential_table) and C(device_table) (text lines)."
   type: dict
 """

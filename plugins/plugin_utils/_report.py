@@ -18,15 +18,22 @@ Per device:
   is ``auth_rejected``/``enable_failed``/``auth_method_unsupported``, or (without run
   information) its logged attempts include such rejections and none succeeded, and it has no
   binding;
-- ``failed``: its outcome in this run is anything but ``success`` (unreachable, locked_out...).
+- ``failed``: its outcome in this run is anything but ``success`` (unreachable, locked_out...);
+- ``needs_login_prompt_rule``: its outcome in this run (without run information: its newest
+  logged attempt) is ``post_auth_interaction_failed``: a credential logged in, then the device
+  asked something no ``netraven_login_prompts`` rule answers, or closed the session after the answer.
 """
 from __future__ import annotations
 
 import datetime as _dt
 from typing import Any, Iterable, Mapping, Optional
 
+from ansible_collections.netraven.core.plugins.module_utils._metrics_store import FIGURE_NAMES, stats_row
+
 REJECTIONS = frozenset({"auth_rejected", "enable_failed", "auth_method_unsupported"})
 """Outcomes that mean "the credentials were wrong for this device" (see _outcomes)."""
+UNANSWERED = "post_auth_interaction_failed"
+"""The outcome that means "the device needs a login_prompts rule" (see _outcomes)."""
 
 
 def _parse_time(value: Any) -> Optional[_dt.datetime]:
@@ -55,34 +62,22 @@ def credential_rows(
 ) -> list[dict]:
     """Per-credential rows, sorted by name.
 
-    ``stats``: ``credential_stats()`` dicts (name, attempts, successes, failures,
-    enable_failures, last_used, last_success, last_failure, success_rate).
-    ``known_names``: configured credential names; those absent from ``stats`` get a row of
-    zeros (flagged ``unused``). ``unused_days``: days without an attempt before ``unused``.
-    ``now``: aware datetime, default the current UTC time.
+    ``stats``: ``credential_stats()`` dicts (name, the store's figures
+    ``_metrics_store.FIGURE_NAMES``, success_rate); each row has the shape of
+    ``_metrics_store.stats_row`` plus ``flags``, a missing counter read as 0 and a missing
+    ``success_rate`` computed. ``known_names``: configured credential names; those absent from
+    ``stats`` get a row of zeros (flagged ``unused``). ``unused_days``: days without an attempt
+    before ``unused``. ``now``: aware datetime, default the current UTC time.
     """
     now = now or _dt.datetime.now(_dt.timezone.utc)
     cutoff = now - _dt.timedelta(days=unused_days)
     rows: dict[str, dict] = {}
     for item in stats:
-        attempts = int(item.get("attempts") or 0)
-        successes = int(item.get("successes") or 0)
-        rows[str(item["name"])] = {
-            "name": str(item["name"]),
-            "attempts": attempts,
-            "successes": successes,
-            "failures": int(item.get("failures") or 0),
-            "enable_failures": int(item.get("enable_failures") or 0),
-            "success_rate": item.get("success_rate", _rate(successes, attempts)),
-            "last_used": item.get("last_used"),
-            "last_success": item.get("last_success"),
-            "last_failure": item.get("last_failure"),
-        }
+        row = stats_row(str(item["name"]), **{key: item.get(key) for key in FIGURE_NAMES})
+        row["success_rate"] = item.get("success_rate", _rate(row["successes"], row["attempts"]))
+        rows[row["name"]] = row
     for name in known_names:
-        rows.setdefault(str(name), {
-            "name": str(name), "attempts": 0, "successes": 0, "failures": 0, "enable_failures": 0,
-            "success_rate": None, "last_used": None, "last_success": None, "last_failure": None,
-        })
+        rows.setdefault(str(name), stats_row(str(name)))
     for row in rows.values():
         flags = []
         if row["attempts"] and not row["successes"]:
@@ -125,6 +120,7 @@ def device_rows(
             "logged_attempts": len(outcomes),
         }
         flags = []
+        newest = max(logged.get(name, []), key=lambda a: str(a.get("time") or ""), default={})
         if fact:
             if fact.get("outcome") in REJECTIONS:
                 flags.append("no_credential_works")
@@ -132,6 +128,8 @@ def device_rows(
                 flags.append("failed")
         elif not binding and "success" not in outcomes and REJECTIONS.intersection(outcomes):
             flags.append("no_credential_works")
+        if (fact.get("outcome") if fact else newest.get("outcome")) == UNANSWERED:
+            flags.append("needs_login_prompt_rule")
         row["flags"] = flags
         rows.append(row)
     return rows
@@ -172,7 +170,8 @@ def build_report(
 
     Keys: ``generated`` (UTC ISO-8601), ``unused_days``, ``credentials`` and ``devices``
     (rows from :func:`credential_rows` / :func:`device_rows`), ``summary`` (lists of names:
-    ``never_successful``, ``unused``, ``no_credential_works``, ``failed_devices``; and
+    ``never_successful``, ``unused``, ``no_credential_works``, ``failed_devices``,
+    ``needs_login_prompt_rule``; and
     ``run_attempts``, the sum of attempts in this run, or None without run facts),
     ``credential_table`` and ``device_table`` (lists of text lines).
     Raises KeyError when a stats row lacks ``name`` or a binding/attempt lacks ``device``.
@@ -193,6 +192,7 @@ def build_report(
             "unused": [c["name"] for c in creds if "unused" in c["flags"]],
             "no_credential_works": [d["name"] for d in devices if "no_credential_works" in d["flags"]],
             "failed_devices": [d["name"] for d in devices if "failed" in d["flags"]],
+            "needs_login_prompt_rule": [d["name"] for d in devices if "needs_login_prompt_rule" in d["flags"]],
             "run_attempts": run_attempts,
         },
         "credential_table": table(creds, CREDENTIAL_COLUMNS),
