@@ -579,7 +579,7 @@ def _failure_text(exc: Exception, url: str) -> str:
 def open_store_safely(url: str | None = None, warn: Warn | None = None) -> MetricsStore | None:
     """Open a store like ``open_store``, but never raise: the job goes on without metrics.
 
-    ``url``: as ``open_store`` (None/empty = the per-user default store, ``none`` = disabled).
+    ``url``: as ``open_store`` (None = the per-user default store, ``none`` = disabled, empty = an error, warned).
     ``warn``: receives one line starting with ``NOT_AVAILABLE`` and the reason when the store
     cannot be opened (the URL shown without its password), and ``open_store``'s own notices.
     Returns the open MetricsStore (the caller closes it), or None when metrics are disabled or
@@ -602,7 +602,7 @@ def record_attempt_safely(store: MetricsStore | str | None, device: str, credent
 
     ``store``: an open MetricsStore (usually from ``open_store_safely``; the caller closes it);
     None = no store (metrics disabled or unavailable: nothing recorded, no warning); or a store
-    URL string, opened, written and closed here (empty = the default store, ``none`` = disabled),
+    URL string, opened, written and closed here (as ``open_store``: empty is an error, warned; ``none`` = disabled),
     for a one-off write. ``device``, ``credential``, ``outcome``, ``elapsed_ms`` (milliseconds),
     ``job_id`` (None = ``job_id_from_env()``), ``message`` and ``at`` are those of
     ``MetricsStore.record_attempt``.
