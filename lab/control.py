@@ -9,13 +9,19 @@ State folder layout (default ``lab/state/<lab name>/``)::
     auth/<device>.jsonl   the per-device authentication log (see lab.authlog)
     lab.log           the server process's stdout/stderr
 
+A lab started by ``python -m lab up --state-dir DIR`` elsewhere is also recorded in
+``lab/state/.elsewhere/`` (one file per lab holding the folder's path), so that ``status`` and
+``down`` find it without ``--state-dir``; the record goes when the lab is stopped.
+
 :func:`start` is used by ``python -m lab up`` and the pytest fixture; :class:`RunningLab` is
 what both get back.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -31,6 +37,7 @@ from .spec import LabSpec, load_lab
 
 LAB_DIR = Path(__file__).resolve().parent
 STATE_ROOT = LAB_DIR / "state"
+ELSEWHERE = ".elsewhere"  # under a state root: records of labs whose state folder is somewhere else
 HOST = "127.0.0.1"
 
 
@@ -41,6 +48,33 @@ class LabError(RuntimeError):
 def default_state_dir(name: str) -> Path:
     """``lab/state/<name>`` inside the checkout."""
     return STATE_ROOT / name
+
+
+def stop_command(name: str, state_dir: Path | str) -> str:
+    """The shell command that stops lab ``name`` served from ``state_dir`` (``--state-dir`` unless it is the default)."""
+    if Path(state_dir).resolve() == default_state_dir(name).resolve():
+        return f"python -m lab down {shlex.quote(name)}"
+    return f"python -m lab down --state-dir {shlex.quote(str(state_dir))}"
+
+
+def _record_path(state_dir: Path, root: Path = STATE_ROOT) -> Path:
+    digest = hashlib.sha256(str(state_dir.resolve()).encode("utf-8")).hexdigest()[:16]
+    return root / ELSEWHERE / digest
+
+
+def remember(name: str, state_dir: Path | str, root: Path = STATE_ROOT) -> None:
+    """Record a lab whose state folder is not the default one, so :func:`find_labs` finds it."""
+    state_dir = Path(state_dir)
+    if state_dir.resolve() == (root / name).resolve():
+        return
+    record = _record_path(state_dir, root)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(str(state_dir.resolve()) + "\n", encoding="utf-8")
+
+
+def forget(state_dir: Path | str, root: Path = STATE_ROOT) -> None:
+    """Remove the record :func:`remember` wrote for ``state_dir`` (if any)."""
+    _record_path(Path(state_dir), root).unlink(missing_ok=True)
 
 
 def pid_alive(pid: int) -> bool:
@@ -208,6 +242,7 @@ def stop_pid(pid: int, timeout: float, state_dir: Path) -> None:
     state_file = state_dir / "state.json"
     if state_file.exists():
         state_file.replace(state_dir / "state.stopped.json")
+    forget(state_dir)
 
 
 def start(spec: Any, state_dir: Path | str | None = None, base_dir: Path | str | None = None,
@@ -226,7 +261,8 @@ def start(spec: Any, state_dir: Path | str | None = None, base_dir: Path | str |
     if old.exists():
         pid = json.loads(old.read_text(encoding="utf-8")).get("pid", 0)
         if pid_alive(pid) and _is_lab_process(pid):
-            raise LabError(f"lab {lab.name} is already running (pid {pid}, state {sdir}); run 'python -m lab down' first")
+            raise LabError(f"lab {lab.name} is already running (pid {pid}, state {sdir}); "
+                           f"run '{stop_command(lab.name, sdir)}' first")
         old.unlink()
     for stale in (sdir / "auth").glob("*.jsonl"):
         stale.unlink()
@@ -288,16 +324,31 @@ def _plain(value: Any) -> Any:
 
 
 def find_labs(root: Path = STATE_ROOT) -> list[Path]:
-    """State folders under ``root`` whose lab is running."""
-    out = []
-    for sdir in sorted(root.glob("*/state.json")):
+    """State folders of running labs: those under ``root``, then those recorded by :func:`remember`.
+
+    A record whose lab is no longer running is removed.
+    """
+    out = [state.parent for state in sorted(root.glob("*/state.json")) if _running_pid(state)]
+    for record in sorted((root / ELSEWHERE).glob("*")):
         try:
-            pid = json.loads(sdir.read_text(encoding="utf-8"))["pid"]
-        except (OSError, ValueError, KeyError):
+            sdir = Path(record.read_text(encoding="utf-8").strip())
+        except OSError:
             continue
-        if pid_alive(pid):
-            out.append(sdir.parent)
+        if _running_pid(sdir / "state.json"):
+            if sdir not in out:
+                out.append(sdir)
+        else:
+            record.unlink(missing_ok=True)
     return out
+
+
+def _running_pid(state_file: Path) -> int | None:
+    """The pid in ``state_file`` when that process is alive, else None."""
+    try:
+        pid = json.loads(state_file.read_text(encoding="utf-8"))["pid"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return pid if pid_alive(pid) else None
 
 
 def ports_in_use(ports: list[int], host: str = HOST) -> list[int]:
