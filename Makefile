@@ -9,13 +9,14 @@ ROOT       := $(abspath .)
 BUILD      := $(ROOT)/build
 COLL_LINK  := $(BUILD)/collections/ansible_collections/netraven/core
 SANITY_DIR := $(BUILD)/sanity/ansible_collections/netraven/core
+AT_DIR     := $(BUILD)/ansible-test/ansible_collections/netraven/core
 STAMP      := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 PYTEST_ARGS ?=
 
-.PHONY: help setup pytest test unit integration sanity lint docs-lint build importer clean demo bench bench-quick
+.PHONY: help setup pytest test unit units integration integration-targets sanity lint docs-lint build importer clean demo bench bench-quick
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -34,17 +35,30 @@ $(COLL_LINK):
 setup: $(STAMP) $(COLL_LINK) ## create .venv, install requirements, link the collection
 	@$(BIN)/python hack/seed_ansible_test_pip.py >/dev/null
 
-unit: setup ## unit tests (pytest tests/unit)
+# A copy of the files git would commit, at the ansible_collections/<ns>/<name> path ansible-test needs.
+define copy_tree
+	rm -rf $(1) && mkdir -p $(1)
+	git ls-files -z --cached --others --exclude-standard | rsync -a --from0 --files-from=- ./ $(1)/
+	cd $(1) && git init -q && git add -A
+endef
+
+unit: setup ## unit tests with plain pytest (tests/unit)
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
 
-integration: setup ## integration tests against the lab, SQLite and PostgreSQL
+units: setup ## the same unit tests under ansible-test units --local (what make test runs)
+	$(call copy_tree,$(AT_DIR))
+	cd $(AT_DIR) && $(BIN)/ansible-test units --local --python 3.11 --color no
+
+integration: setup ## integration tests against the lab, SQLite and PostgreSQL (pytest tests/integration)
 	$(BIN)/pytest tests/integration $(PYTEST_ARGS)
 
+integration-targets: setup ## ansible-test integration --local: the plugin targets in tests/integration/targets
+	$(call copy_tree,$(AT_DIR))
+	cd $(AT_DIR) && $(BIN)/ansible-test integration --local --python 3.11 --color no
+
 sanity: setup ## ansible-test sanity on a clean copy of the tracked tree
-	rm -rf $(SANITY_DIR) && mkdir -p $(SANITY_DIR)
-	git ls-files -z --cached --others --exclude-standard | rsync -a --from0 --files-from=- ./ $(SANITY_DIR)/
-	cd $(SANITY_DIR) && git init -q && git add -A && \
-	  $(BIN)/ansible-test sanity --local --python 3.11 --requirements --color no
+	$(call copy_tree,$(SANITY_DIR))
+	cd $(SANITY_DIR) && $(BIN)/ansible-test sanity --local --python 3.11 --requirements --color no
 
 lint: setup ## ansible-lint --profile production on roles and playbooks
 	@paths="$$(ls -d roles playbooks 2>/dev/null | xargs)"; \
@@ -72,8 +86,8 @@ importer: build ## galaxy-importer (as Galaxy runs it on upload) on the built ta
 pytest: setup ## unit + integration tests in one pytest run
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: setup $(BENCH_STAMP) ## everything CI runs: pytest (with the bench deps, for the network_cli probe test), sanity, lint, docs-lint, build + galaxy-importer, bench-quick
-	$(MAKE) --no-print-directory pytest sanity lint docs-lint importer bench-quick
+test: setup $(BENCH_STAMP) ## everything CI runs: unit tests (ansible-test units), ansible-test integration targets, pytest integration (with the bench deps, for the network_cli probe test), sanity, lint, docs-lint, build + galaxy-importer, bench-quick
+	$(MAKE) --no-print-directory units integration-targets integration sanity lint docs-lint importer bench-quick
 
 demo: setup ## run the nightly backup on the built-in lab (twice), print the credential report
 	$(BIN)/python hack/demo.py
