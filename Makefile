@@ -11,12 +11,18 @@ COLL_LINK  := $(BUILD)/collections/ansible_collections/netraven/core
 SANITY_DIR := $(BUILD)/sanity/ansible_collections/netraven/core
 AT_DIR     := $(BUILD)/ansible-test/ansible_collections/netraven/core
 STAMP      := $(VENV)/.installed
+VENV_OLD   := .venv-2.16
+BIN_OLD    := $(abspath $(VENV_OLD))/bin
+OLD_STAMP  := $(VENV_OLD)/.installed
+# The one end-to-end backup of the oldest-stack run: three backup runs on the lab (priority, learned,
+# a changed config), lockout by banner included.
+E2E_OLD    := tests/integration/backup/test_backup_playbook.py
 BENCH_STAMP := $(VENV)/.bench-installed
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 PYTEST_ARGS ?=
 
-.PHONY: help setup pytest test unit units integration integration-targets sanity lint docs-lint build importer clean demo bench bench-quick
+.PHONY: help setup pytest test test-2.16 unit units integration integration-targets sanity lint docs-lint build importer clean demo bench bench-quick
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -27,6 +33,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
 	touch $(STAMP)
+
+$(OLD_STAMP): requirements-2.16.txt
+	test -x $(BIN_OLD)/python || $(PYTHON) -m venv $(VENV_OLD)
+	$(BIN_OLD)/python -m pip install -q --upgrade pip
+	$(BIN_OLD)/python -m pip install -q -r requirements-2.16.txt
+	touch $(OLD_STAMP)
 
 $(COLL_LINK):
 	mkdir -p $(dir $(COLL_LINK))
@@ -51,6 +63,10 @@ units: setup ## the same unit tests under ansible-test units --local (what make 
 
 integration: setup ## integration tests against the lab, SQLite and PostgreSQL (pytest tests/integration)
 	$(BIN)/pytest tests/integration $(PYTEST_ARGS)
+
+test-2.16: setup $(OLD_STAMP) ## the oldest supported stack in .venv-2.16 (ansible-core 2.16, the declared netmiko/paramiko floors): unit tests and one end-to-end backup on the lab
+	$(BIN_OLD)/python -c 'import ansible, netmiko, paramiko; print("oldest stack: ansible-core", ansible.__version__, "netmiko", netmiko.__version__, "paramiko", paramiko.__version__)'
+	$(BIN_OLD)/pytest -p no:cacheprovider tests/unit $(E2E_OLD) $(PYTEST_ARGS)
 
 integration-targets: setup ## ansible-test integration --local: the plugin targets in tests/integration/targets
 	$(call copy_tree,$(AT_DIR))
@@ -86,8 +102,8 @@ importer: build ## galaxy-importer (as Galaxy runs it on upload) on the built ta
 pytest: setup ## unit + integration tests in one pytest run
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: setup $(BENCH_STAMP) ## everything CI runs: unit tests (ansible-test units), ansible-test integration targets, pytest integration (with the bench deps, for the network_cli probe test), sanity, lint, docs-lint, build + galaxy-importer, bench-quick
-	$(MAKE) --no-print-directory units integration-targets integration sanity lint docs-lint importer bench-quick
+test: setup $(BENCH_STAMP) ## everything CI runs: unit tests (ansible-test units), ansible-test integration targets, pytest integration (with the bench deps, for the network_cli probe test), the ansible-core 2.16 run, sanity, lint, docs-lint, build + galaxy-importer, bench-quick
+	$(MAKE) --no-print-directory units integration-targets integration test-2.16 sanity lint docs-lint importer bench-quick
 
 demo: setup ## run the nightly backup on the built-in lab (twice), print the credential report
 	$(BIN)/python hack/demo.py
@@ -102,6 +118,6 @@ bench: setup $(BENCH_STAMP) ## benchmarks P1-P6 at full size -> bench/results/*.
 bench-quick: setup $(BENCH_STAMP) ## the benchmarks at tiny sizes, one run each (harness check for make test, ~1 min)
 	$(BIN)/python bench/run.py --quick
 
-clean: ## remove build output, lab state and caches (keeps .venv)
+clean: ## remove build output, lab state and caches (keeps .venv and .venv-2.16)
 	rm -rf build tests/output .pytest_cache .hypothesis lab/state
 	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +
