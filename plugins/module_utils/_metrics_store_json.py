@@ -16,7 +16,8 @@ Meant for small setups (a laptop, a lab): every write rewrites the whole attempt
 cost of a write grows with the log; ``prune()`` keeps it short. Use SQLite or PostgreSQL for
 many forks or long histories (bench/README.md has the figures).
 
-Document shape (``schema_version`` 2)::
+Document shape (``schema_version`` 2); a credential holds one key per figure of
+``_metrics_store.FIGURES`` (a counter's zero is 0, a stamp's null)::
 
     {"schema_version": 2, "next_attempt_id": 1,
      "credentials": {"<name>": {"attempts": 0, "successes": 0, "failures": 0, "enable_failures": 0,
@@ -32,8 +33,15 @@ import fcntl
 import json
 import os
 
+from typing import Callable
+
 from ansible_collections.netraven.core.plugins.module_utils._metrics_store import (
+    COUNT,
+    COUNTERS,
+    FIGURE_NAMES,
+    FIGURES,
     SCHEMA_VERSION,
+    STAMPS,
     MetricsStore,
     format_ts,
     later,
@@ -41,11 +49,22 @@ from ansible_collections.netraven.core.plugins.module_utils._metrics_store impor
     utc_now,
 )
 
-COUNTERS = ("attempts", "successes", "failures", "enable_failures")
-STAMPS = ("last_used", "last_success", "last_failure")
-# Forward migrations of the document: version -> function(doc) -> None. Version 2 only added
-# SQL indexes, so the JSON document did not change.
-MIGRATIONS = {1: lambda doc: None, 2: lambda doc: None}
+
+def add_figures(version: int, figures: tuple = FIGURES) -> Callable[[dict], None]:
+    """The forward migration of the document to ``version``: every credential gets the figures
+    whose ``since`` is ``version`` (a counter 0, a stamp null). ``figures``: the figure table."""
+    added = {f.name: (0 if f.kind == COUNT else None) for f in figures if f.since == version}
+
+    def migrate(doc: dict) -> None:
+        for stats in doc["credentials"].values():
+            for name, zero in added.items():
+                stats.setdefault(name, zero)
+    return migrate
+
+
+# Forward migrations of the document: version -> function(doc) -> None. Version 2 only added SQL
+# indexes; later versions add the figures whose ``since`` they are.
+MIGRATIONS = {version: add_figures(version) for version in range(1, SCHEMA_VERSION + 1)}
 
 
 def empty_document() -> dict:
@@ -171,8 +190,7 @@ class JsonStore(MetricsStore):
             if effect is None:
                 return
             stats = doc["credentials"].setdefault(row["credential"], dict.fromkeys(COUNTERS, 0))
-            stats["attempts"] = stats.get("attempts", 0) + 1
-            for counter in COUNTERS[1:]:
+            for counter in COUNTERS:
                 stats[counter] = stats.get(counter, 0) + effect[counter]
             for stamp in STAMPS:
                 stats[stamp] = later(stats.get(stamp), effect[stamp])
@@ -185,7 +203,7 @@ class JsonStore(MetricsStore):
         with self._document(write=False) as doc:
             items = doc["credentials"].items()
             return [
-                stats_row(name, *(s.get(k) for k in COUNTERS + STAMPS))
+                stats_row(name, **{k: s.get(k) for k in FIGURE_NAMES})
                 for name, s in items if names is None or name in names
             ]
 

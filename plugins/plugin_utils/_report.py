@@ -25,6 +25,8 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Iterable, Mapping, Optional
 
+from ansible_collections.netraven.core.plugins.module_utils._metrics_store import FIGURE_NAMES, stats_row
+
 REJECTIONS = frozenset({"auth_rejected", "enable_failed", "auth_method_unsupported"})
 """Outcomes that mean "the credentials were wrong for this device" (see _outcomes)."""
 
@@ -55,34 +57,22 @@ def credential_rows(
 ) -> list[dict]:
     """Per-credential rows, sorted by name.
 
-    ``stats``: ``credential_stats()`` dicts (name, attempts, successes, failures,
-    enable_failures, last_used, last_success, last_failure, success_rate).
-    ``known_names``: configured credential names; those absent from ``stats`` get a row of
-    zeros (flagged ``unused``). ``unused_days``: days without an attempt before ``unused``.
-    ``now``: aware datetime, default the current UTC time.
+    ``stats``: ``credential_stats()`` dicts (name, the store's figures
+    ``_metrics_store.FIGURE_NAMES``, success_rate); each row has the shape of
+    ``_metrics_store.stats_row`` plus ``flags``, a missing counter read as 0 and a missing
+    ``success_rate`` computed. ``known_names``: configured credential names; those absent from
+    ``stats`` get a row of zeros (flagged ``unused``). ``unused_days``: days without an attempt
+    before ``unused``. ``now``: aware datetime, default the current UTC time.
     """
     now = now or _dt.datetime.now(_dt.timezone.utc)
     cutoff = now - _dt.timedelta(days=unused_days)
     rows: dict[str, dict] = {}
     for item in stats:
-        attempts = int(item.get("attempts") or 0)
-        successes = int(item.get("successes") or 0)
-        rows[str(item["name"])] = {
-            "name": str(item["name"]),
-            "attempts": attempts,
-            "successes": successes,
-            "failures": int(item.get("failures") or 0),
-            "enable_failures": int(item.get("enable_failures") or 0),
-            "success_rate": item.get("success_rate", _rate(successes, attempts)),
-            "last_used": item.get("last_used"),
-            "last_success": item.get("last_success"),
-            "last_failure": item.get("last_failure"),
-        }
+        row = stats_row(str(item["name"]), **{key: item.get(key) for key in FIGURE_NAMES})
+        row["success_rate"] = item.get("success_rate", _rate(row["successes"], row["attempts"]))
+        rows[row["name"]] = row
     for name in known_names:
-        rows.setdefault(str(name), {
-            "name": str(name), "attempts": 0, "successes": 0, "failures": 0, "enable_failures": 0,
-            "success_rate": None, "last_used": None, "last_success": None, "last_failure": None,
-        })
+        rows.setdefault(str(name), stats_row(str(name)))
     for row in rows.values():
         flags = []
         if row["attempts"] and not row["successes"]:
