@@ -92,7 +92,7 @@ build: setup ## ansible-galaxy collection build into build/dist
 
 importer: build ## galaxy-importer (as Galaxy runs it on upload) on the built tarball: ansible-doc, ansible-lint, flake8; any ERROR or WARNING fails
 	rm -rf $(BUILD)/importer && mkdir -p $(BUILD)/importer
-	@cd $(BUILD)/importer && tarball="$$(ls $(BUILD)/dist/netraven-core-*.tar.gz)" && \
+	@cd $(BUILD)/importer && tarball="$$(ls -t $(BUILD)/dist/netraven-core-*.tar.gz | head -n 1)" && \
 	  GALAXY_IMPORTER_CONFIG=$(ROOT)/hack/galaxy-importer.cfg $(BIN)/python -m galaxy_importer.main "$$tarball" >importer.log 2>&1; rc=$$?; \
 	  problems="$$(grep -E '^(ERROR|WARNING|CRITICAL)' importer.log)"; \
 	  if [ $$rc -ne 0 ] || [ -n "$$problems" ] || ! grep -q '^Importer processing completed successfully' importer.log; then \

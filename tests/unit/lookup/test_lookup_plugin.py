@@ -38,6 +38,7 @@ def as_data(value: str) -> str:
     """``value`` as a play holds a string that is not a template (plain on 2.19, marked unsafe before)."""
     return value if DATA_TAGGING else wrap_var(value)
 
+
 CANARY = "Canary-lookup-9f3"
 LOOKUP_DIR = Path(__file__).resolve().parents[3] / "plugins" / "lookup"
 
