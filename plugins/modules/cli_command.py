@@ -47,8 +47,8 @@ description:
     that host needs the Python packages netmiko and paramiko.
 author: netraven.core contributors (@netraven)
 requirements:
-  - netmiko >= 4.3.0
-  - paramiko >= 3.4.0
+  - netmiko >= 4.7.0
+  - paramiko >= 3.5.0
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
