@@ -135,7 +135,7 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         args = dict(self._task.args)
         save_args = {key: args.pop(key) for key in list(args) if key in SAVE_SPEC}
-        save, _ = _validate(save_args, SAVE_SPEC, MODULE)
+        save = _validate(save_args, SAVE_SPEC, MODULE)[0]
         problem = _fetch_config.check_save(save)
         if problem:
             raise AnsibleActionFail(f"{MODULE}: {problem}")
@@ -158,8 +158,10 @@ class ActionModule(ActionBase):
             loop, no_log = _validate(loop_args, LOOP_SPEC, MODULE)
             self._check(loop)
             warnings: list[str] = []
-            read = lambda params: _cli_command.run_recorded(params, check_mode=self._play_context.check_mode,  # noqa: E731
-                                                             warn=warnings.append)
+            check_mode = bool(self._play_context.check_mode)
+
+            def read(params: dict[str, Any]) -> dict[str, Any]:
+                return _cli_command.run_recorded(params, check_mode=check_mode, warn=warnings.append)
         else:
             no_log = set()
             warnings = []
@@ -210,8 +212,8 @@ class ActionModule(ActionBase):
         progress = _Progress(len(hosts), save["progress_interval"], started)
 
         def job(name: str, loop: dict[str, Any], no_log: set[str]) -> dict[str, Any]:
-            read = lambda params: _cli_command.run(params, check_mode=check_mode,  # noqa: E731
-                                                   record=lambda attempt: records.put((name, attempt)))
+            def read(params: dict[str, Any]) -> dict[str, Any]:
+                return _cli_command.run(params, check_mode=check_mode, record=lambda attempt: records.put((name, attempt)))
             return remove_values(back_up_one(name, loop, save, read, check_mode=check_mode, want_diff=want_diff), no_log)
 
         with _cli_command.Recorder(store if args.get("metrics_store") is None else args["metrics_store"],
@@ -261,7 +263,7 @@ class ActionModule(ActionBase):
     @staticmethod
     def _collect(pending: dict, results: dict[str, dict[str, Any]], progress: "_Progress", timeout: float) -> None:
         """Move finished futures of ``pending`` into ``results`` (waiting up to ``timeout`` seconds)."""
-        done, _ = concurrent.futures.wait(list(pending), timeout=timeout, return_when=concurrent.futures.FIRST_COMPLETED)
+        done = concurrent.futures.wait(list(pending), timeout=timeout, return_when=concurrent.futures.FIRST_COMPLETED).done
         for future in done:
             name = pending.pop(future)
             try:

@@ -180,6 +180,17 @@ options:
       - An empty list accepts every answer.
     type: list
     elements: str
+  metrics_store:
+    description:
+      - Where attempts are recorded, as one URL - V(sqlite:///abs/path.db), V(json:///abs/path.json),
+        V(postgresql://user@host/db), or V(none) (off). The values and what they mean are those of the
+        P(netraven.core.credential_metrics#lookup) lookup's O(netraven.core.credential_metrics#lookup:metrics_store) option.
+      - Default (through the action plugin) the controller's setting, resolved as for that lookup
+        (variable C(netraven_metrics_store), environment E(NETRAVEN_METRICS_STORE), ini C([netraven] metrics_store)),
+        else the per-user SQLite file; on a host a task is delegated to, the module falls back to
+        E(NETRAVEN_METRICS_STORE) there.
+      - A store that cannot be opened or written gives a warning, never a failure.
+    type: str
   job_id:
     description:
       - Job identifier stored with each attempt. Defaults to AWX's C(JOB_ID) (or C(AWX_JOB_ID))

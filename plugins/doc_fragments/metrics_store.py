@@ -1,15 +1,17 @@
 # -*- coding: utf-8 -*-
 # Copyright: netraven.core contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The one description of the ``metrics_store`` option, for plugins and for modules.
-
-``extends_documentation_fragment: netraven.core.metrics_store`` (lookups: the option with its
-variable, environment and ini sources) or ``netraven.core.metrics_store.module`` (modules, whose
-action plugin resolves those sources on the controller).
-"""
+"""The one description of the ``metrics_store`` option (the lookups; the modules' option refers to it)."""
 from __future__ import annotations
 
-_DESCRIPTION = r"""
+
+class ModuleDocFragment:
+    """``extends_documentation_fragment: netraven.core.metrics_store``."""
+
+    DOCUMENTATION = r"""
+options:
+  metrics_store:
+    description:
       - Where credential metrics live, as one URL.
       - V(sqlite:///abs/path/metrics.db) for an SQLite file (WAL mode; safe for many forks on one host),
         V(json:///abs/path/metrics.json) for a JSON file (small setups; every write rewrites the file under a lock),
@@ -22,16 +24,7 @@ _DESCRIPTION = r"""
       - A password in the URL never appears in messages; prefer C(~/.pgpass) or E(PGPASSWORD) over putting it in the URL.
       - A store that cannot be opened or written gives a warning, never a failure of the device's task.
       - The schema and the meaning of every figure are in the collection's guide
-        R(Credential metrics store,ansible_collections.netraven.core.docsite.metrics) (C(docs/docsite/rst/metrics.rst) in the collection)."""
-
-
-class ModuleDocFragment:
-    """``netraven.core.metrics_store`` (plugins) and ``netraven.core.metrics_store.module`` (modules)."""
-
-    DOCUMENTATION = r"""
-options:
-  metrics_store:
-    description:""" + _DESCRIPTION + r"""
+        R(Credential metrics store,ansible_collections.netraven.core.docsite.metrics) (C(docs/docsite/rst/metrics.rst) in the collection).
     type: str
     env:
       - name: NETRAVEN_METRICS_STORE
@@ -40,15 +33,4 @@ options:
         key: metrics_store
     vars:
       - name: netraven_metrics_store
-"""
-
-    MODULE = r"""
-options:
-  metrics_store:
-    description:""" + _DESCRIPTION + r"""
-      - Through the action plugin the default is the controller's setting, resolved as for the
-        P(netraven.core.credential_metrics#lookup) lookup (variable C(netraven_metrics_store), environment
-        E(NETRAVEN_METRICS_STORE), ini C([netraven] metrics_store)); the module itself, on a host a task is
-        delegated to, falls back to E(NETRAVEN_METRICS_STORE) there.
-    type: str
 """

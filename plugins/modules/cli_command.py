@@ -81,7 +81,6 @@ notes:
     as C(ansible.netcommon.network_cli) does; set O(command_errors=[]) to accept every answer.
 extends_documentation_fragment:
   - netraven.core.credential_loop
-  - netraven.core.metrics_store.module
 options:
   commands:
     description:

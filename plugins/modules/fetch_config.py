@@ -54,7 +54,6 @@ attributes:
     platforms: posix
 extends_documentation_fragment:
   - netraven.core.credential_loop
-  - netraven.core.metrics_store.module
 options:
   dir_path:
     description:
@@ -140,8 +139,6 @@ notes:
     and the fact for failed hosts.
 seealso:
   - module: netraven.core.cli_command
-  - plugin: netraven.core.config_backup
-    plugin_type: role
 """
 
 EXAMPLES = r"""

@@ -55,6 +55,7 @@ PLATFORMS: dict[str, Platform] = {
     "juniper": Platform(_JUNOS_SET, _JUNOS_END),
 }
 
+
 def command_for(platform: str | None, command: str | None, overrides: dict[str, str] | None = None) -> str | None:
     """The configuration command: ``command`` if given, else ``overrides[platform]``, else the
     ``PLATFORMS`` entry; None when the platform has none."""

@@ -32,7 +32,6 @@ from ansible_collections.netraven.core.plugins.module_utils import _outcomes
 from ansible_collections.netraven.core.plugins.module_utils._metrics_store import FIGURE_NAMES, stats_row
 
 
-
 def _parse_time(value: Any) -> Optional[_dt.datetime]:
     """UTC ISO-8601 text (``...Z`` or ``+00:00``) -> aware datetime; None/unparsable -> None."""
     if not value:
