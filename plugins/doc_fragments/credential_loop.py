@@ -14,8 +14,8 @@ class ModuleDocFragment:
 
     DOCUMENTATION = r"""
 requirements:
-  - netmiko >= 4.3.0
-  - paramiko >= 3.4.0
+  - netmiko >= 4.7.0
+  - paramiko >= 3.5.0
 options:
   credentials:
     description:
