@@ -28,7 +28,10 @@ from typing import Any
 
 import yaml
 
-PLATFORMS = ("cisco_ios", "cisco_xe", "cisco_nxos", "cisco_asa", "arista_eos", "juniper_junos")
+from .platforms import PLATFORMS as PLATFORM_TABLES
+
+PLATFORMS = tuple(PLATFORM_TABLES)
+"""The netmiko device_types the lab emulates: those with a command table in :mod:`lab.platforms`."""
 FLAG_BEHAVIOURS = ("normal", "keyboard_interactive_only", "publickey_only", "disconnect_after_failed_auth",
                    "password_expired", "banner_ack", "press_any_key", "password_change", "unreachable", "blackhole")
 VALUE_BEHAVIOURS = ("slow_auth", "max_auth_tries", "lockout", "banner_ack", "paged_banner", "press_any_key",

@@ -13,6 +13,9 @@ class ModuleDocFragment:
     """``extends_documentation_fragment: netraven.core.credential_loop``."""
 
     DOCUMENTATION = r"""
+requirements:
+  - netmiko >= 4.7.0
+  - paramiko >= 3.5.0
 options:
   credentials:
     description:

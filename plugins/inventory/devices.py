@@ -169,6 +169,7 @@ from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.unsafe_proxy import wrap_var
 
+from ansible_collections.netraven.core.plugins.module_utils._platforms import netmiko_platforms
 from ansible_collections.netraven.core.plugins.plugin_utils import _device_sources as sources
 from ansible_collections.netraven.core.plugins.plugin_utils import _devices as rules
 
@@ -254,7 +255,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         """Raw rows of every ``source`` entry, then of the inline devices, and the SQL tag names."""
         base_dir = os.path.dirname(os.path.abspath(path))
         timeout = self.get_option("connect_timeout")
-        rows: list[dict] = []
+        rows: list[rules.RawRow] = []
         tag_names: dict[str, str] = {}
         try:
             for spec in self.get_option("source") or []:
@@ -268,7 +269,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise AnsibleParserError(f"{path}: {exc}") from None
         return {"rows": rows, "tag_names": tag_names}
 
-    def _inline_rows(self, path: str) -> list[dict]:
+    def _inline_rows(self, path: str) -> list[rules.RawRow]:
         """Rows for the inline ``devices`` option, re-read with the text-keeping YAML loader (lines, tag text).
 
         A config that plain YAML cannot re-read (vault, ``!unsafe``) falls back to Ansible's parsed
@@ -284,7 +285,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 return rows
         except (OSError, rules.DeviceSourceError):
             pass
-        return [{"origin": f"{path} devices[{i}]", "kind": "yaml", "fields": dict(d) if isinstance(d, Mapping) else d, "retyped": []}
+        return [rules.raw_row(f"{path} devices[{i}]", "yaml", dict(d) if isinstance(d, Mapping) else d)
                 for i, d in enumerate(inline)]
 
     def _mapping_option(self, name: str) -> dict:
@@ -298,7 +299,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         in_use = {d["platform"] for d in devices}
         if in_use <= rules.NETWORK_OS_MAP.keys():
             return
-        known = sources.netmiko_platforms()
+        known = netmiko_platforms()
         if known is None:
             unchecked = sorted(in_use - rules.NETWORK_OS_MAP.keys())
             warnings.add(f"netmiko is not installed, so device_type values {', '.join(unchecked)} were not checked")

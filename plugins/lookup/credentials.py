@@ -219,6 +219,7 @@ from ansible.utils.display import Display  # noqa: E402
 from ansible.utils.unsafe_proxy import AnsibleUnsafe, wrap_var  # noqa: E402
 
 from ansible_collections.netraven.core.plugins.module_utils import _credential  # noqa: E402
+from ansible_collections.netraven.core.plugins.module_utils._exceptions import exception_chain  # noqa: E402
 from ansible_collections.netraven.core.plugins.plugin_utils import _matching  # noqa: E402
 from ansible_collections.netraven.core.plugins.plugin_utils._type_words import type_word  # noqa: E402
 from ansible_collections.netraven.core.plugins.module_utils._metrics_store import (  # noqa: E402
@@ -289,6 +290,11 @@ def check_key_file(name: str, path: str) -> None:
         display.warning("netraven.core.credentials: credential %r: ssh_key_file %s is not a readable file on the controller" % (name, path))
 
 
+def _wrapped_errors(err: BaseException) -> tuple[BaseException | None, ...]:
+    """The errors behind ``err``: the one an AnsibleError wraps (``orig_exc``), its cause and its context."""
+    return getattr(err, "orig_exc", None), err.__cause__, err.__context__
+
+
 def _load_problem(exc: AnsibleError) -> str:
     """Why a credentials file could not be loaded, without its content: a YAML mistake with its line.
 
@@ -297,12 +303,7 @@ def _load_problem(exc: AnsibleError) -> str:
     the error with an ``Origin``. PyYAML's words are kept with anything they quote from the file cut
     out (a password's character, say). Other errors (vault) keep Ansible's message.
     """
-    chain, seen = [exc], set()
-    while chain and len(seen) < 10:
-        err = chain.pop(0)
-        if err is None or id(err) in seen:
-            continue
-        seen.add(id(err))
+    for err in exception_chain(exc, links=_wrapped_errors, limit=10):
         mark = getattr(err, "problem_mark", None)
         if mark is not None:
             where = "line %d column %d" % (mark.line + 1, mark.column + 1)
@@ -312,7 +313,6 @@ def _load_problem(exc: AnsibleError) -> str:
             words = ", ".join(w for w in (getattr(err, "context", None), getattr(err, "problem", None)) if w)
             words = re.sub(r"'[^']*'|\"[^\"]*\"", "(...)", words)
             return "not valid YAML at %s%s" % (where, ": " + words if words else "")
-        chain.extend([getattr(err, "orig_exc", None), err.__cause__, err.__context__])
     origin = getattr(exc, "obj", None)
     if "YAML" in exc.message and getattr(origin, "line_num", None):
         return "not valid YAML at line %d column %d" % (origin.line_num, origin.col_num or 1)
@@ -339,10 +339,7 @@ def _as_data(value):
 
 def _failure_reason(exc: BaseException) -> str:
     """Why a value could not be decrypted or rendered, by exception class names only (no message text)."""
-    chain = []
-    while exc is not None and len(chain) < 10:
-        chain.append(exc.__class__.__name__)
-        exc = exc.__cause__ or exc.__context__
+    chain = [err.__class__.__name__ for err in exception_chain(exc, limit=10)]
     if any("vault" in name.lower() for name in chain):
         return "cannot decrypt it; is the vault password (vault id) it was encrypted with given? (%s)" % " <- ".join(chain)
     return "cannot render it (%s)" % " <- ".join(chain)

@@ -45,6 +45,7 @@ from ansible_collections.netraven.core.plugins.module_utils import _cli_errors
 from ansible_collections.netraven.core.plugins.module_utils import _credential
 from ansible_collections.netraven.core.plugins.module_utils import _login_prompts
 from ansible_collections.netraven.core.plugins.module_utils import _outcomes
+from ansible_collections.netraven.core.plugins.module_utils._exceptions import exception_chain
 
 # A userauth banner or error text that says the account/device blocks logins (the lab says "locked").
 LOCKED_RE = re.compile(r"\block(?:ed|out)\b|too many (?:failed|authentication|login) ", re.IGNORECASE)
@@ -80,15 +81,6 @@ class Target:
     enable: bool = False
     command_errors: tuple[str, ...] | None = None
     login_prompts: tuple = ()
-
-
-def platforms() -> list[str]:
-    """Every netmiko device_type name (``netmiko.platforms``); empty when netmiko is missing."""
-    if IMPORT_ERROR is not None:
-        return []
-    from netmiko import platforms as names  # pylint: disable=import-outside-toplevel
-
-    return list(names)
 
 
 # --------------------------------------------------------------------------------------------
@@ -137,15 +129,6 @@ def plan_attempts(credentials: list[dict]) -> tuple[list[dict], list[dict]]:
 # --------------------------------------------------------------------------------------------
 # Classification of the connect phase
 # --------------------------------------------------------------------------------------------
-def exception_chain(exc: BaseException) -> list[BaseException]:
-    """``exc`` followed by its ``__cause__``/``__context__`` ancestors (no cycles)."""
-    chain: list[BaseException] = []
-    while exc is not None and exc not in chain:
-        chain.append(exc)
-        exc = exc.__cause__ or exc.__context__
-    return chain
-
-
 def _is(exc: BaseException, name: str) -> bool:
     """True when ``exc`` is an instance of a class called ``name`` (checked along the MRO)."""
     return any(cls.__name__ == name for cls in type(exc).__mro__)

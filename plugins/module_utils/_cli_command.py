@@ -28,6 +28,7 @@ from ansible_collections.netraven.core.plugins.module_utils import _credential
 from ansible_collections.netraven.core.plugins.module_utils import _login_prompts
 from ansible_collections.netraven.core.plugins.module_utils import _outcomes
 from ansible_collections.netraven.core.plugins.module_utils import _metrics_store
+from ansible_collections.netraven.core.plugins.module_utils._platforms import netmiko_platforms
 
 ENV_FALLBACK = "NETRAVEN_METRICS_STORE"
 TIMEOUTS = _attempts.Timeouts()
@@ -73,7 +74,7 @@ def check_params(params: dict[str, Any]) -> str | None:
             variable = {"host": "ansible_host", "platform": "netraven_platform"}[field]
             return (f"{field} is required: give it to the task, or set the host variable {variable} "
                     "(netraven.core.devices sets it)")
-    if params["platform"] not in _attempts.platforms():
+    if params["platform"] not in (netmiko_platforms() or ()):
         return f"platform {params['platform']!r} is not a netmiko device_type"
     if not 1 <= params["port"] <= 65535:
         return f"port {params['port']} is not between 1 and 65535"

@@ -40,9 +40,9 @@ import os
 import re
 
 from typing import Any, Callable, NamedTuple
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ansible_collections.netraven.core.plugins.module_utils import _outcomes
+from ansible_collections.netraven.core.plugins.module_utils._urls import file_url_path, redact_url, url_password
 
 ENV_VAR = "NETRAVEN_METRICS_STORE"
 MAX_MESSAGE_CHARS = 500
@@ -131,43 +131,6 @@ def default_store_url(environ: dict | None = None) -> str:
     return "sqlite:///" + os.path.join(data_home, "netraven", "metrics.db").lstrip("/")
 
 
-def redact_url(url: str | None) -> str:
-    """Return ``url`` with any password removed (userinfo ``user:pw@`` and ``password=`` query).
-
-    Used in every error message; a URL without a password is returned unchanged. Never raises:
-    an unparsable URL becomes ``<unparsable URL>``.
-    """
-    if not url:
-        return ""
-    url = str(url)
-    if url_password(url) is None:
-        return url
-    try:
-        parts = urlsplit(url)
-        netloc = parts.netloc
-        if "@" in netloc:
-            userinfo, _sep, hostport = netloc.rpartition("@")
-            netloc = userinfo.split(":", 1)[0] + "@" + hostport
-        query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() != "password"])
-        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-    except ValueError:
-        return "<unparsable URL>"
-
-
-def url_password(url: str) -> str | None:
-    """Return the password carried by ``url`` (userinfo or ``password=`` query), or None."""
-    try:
-        parts = urlsplit(url)
-        if parts.password:
-            return parts.password
-        for key, value in parse_qsl(parts.query):
-            if key.lower() == "password" and value:
-                return value
-    except ValueError:
-        return None
-    return None
-
-
 def is_disabled(url: str | None) -> bool:
     """True when ``url`` is the word that turns metrics off (``none``, any case and spacing)."""
     return isinstance(url, str) and url.strip().lower() in DISABLED_WORDS
@@ -187,8 +150,9 @@ def parse_store_url(url: str | None) -> tuple[str, str] | None:
     """Parse a store URL into ``(kind, target)``; ``None`` when metrics are disabled.
 
     ``kind`` is ``sqlite``, ``json`` or ``postgresql``; ``target`` is an absolute file path
-    (``~`` expanded) for the file backends and the full URL for PostgreSQL. ``None`` means the
-    default SQLite file; the word ``none`` means disabled.
+    (``~`` expanded; the forms of ``_urls.file_url_path`` without a base folder) for the file
+    backends and the full URL for PostgreSQL. ``None`` means the default SQLite file; the word
+    ``none`` means disabled.
 
     Raises MetricsStoreError for an empty or blank string (``EMPTY_URL_MESSAGE``), an unknown
     scheme, a relative path or a host in a file URL.
@@ -201,7 +165,7 @@ def parse_store_url(url: str | None) -> tuple[str, str] | None:
         return None
     url = str(url).strip()
     shown = redact_url(url)
-    scheme, sep, rest = url.partition("://")
+    scheme, sep, _rest = url.partition("://")
     scheme = scheme.lower()
     if not sep or scheme not in SCHEMES:
         raise MetricsStoreError(
@@ -210,22 +174,11 @@ def parse_store_url(url: str | None) -> tuple[str, str] | None:
         )
     if scheme in ("postgresql", "postgres"):
         return "postgresql", url
-    if not rest.startswith("/"):
-        # sqlite://host/path or sqlite://relative.db: the part after :// must be the absolute path.
-        if rest.startswith("~"):
-            rest = os.path.expanduser(rest)
-        else:
-            raise MetricsStoreError(
-                "metrics store %r: a %s store needs an absolute path after %s:// (three slashes: %s:///abs/path)"
-                % (shown, scheme, scheme, scheme)
-            )
-    if rest.endswith("/"):
-        raise MetricsStoreError("metrics store %r: the path names a directory, not a file" % shown)
-    path = rest
-    if path.startswith("/~"):
-        path = os.path.expanduser(path[1:])
-    path = os.path.normpath(path)
-    if os.path.basename(path) in ("", ".", "..") or os.path.isdir(path):
+    try:
+        path = file_url_path(url)
+    except ValueError as exc:
+        raise MetricsStoreError("metrics store %r: %s" % (shown, exc)) from None
+    if url.endswith("/") or os.path.basename(path) in ("", ".", "..") or os.path.isdir(path):
         raise MetricsStoreError("metrics store %r: the path names a directory, not a file" % shown)
     return scheme, path
 
@@ -246,35 +199,53 @@ def format_ts(when: datetime.datetime) -> str:
     return when.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def parse_time(value) -> datetime.datetime | None:
+    """A point in time as an aware datetime; None for None, ``""`` and text that is no ISO-8601 time.
+
+    Accepts a ``datetime`` (naive = UTC), a ``date`` (its midnight, UTC) or ISO-8601 text as
+    Python's ``datetime.fromisoformat`` reads it (``2026-11-01``, ``2026-11-01T10:00:00+02:00``,
+    a trailing ``Z``/``z`` for UTC; no zone = UTC), surrounding blanks ignored. The offset given
+    is kept (compare, or ``format_ts`` for the store's UTC text). The one reader of times of the
+    collection: the store's ``since``/``older_than`` (``parse_when``) and the credential report.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.datetime):
+        when = value
+    elif isinstance(value, datetime.date):
+        when = datetime.datetime(value.year, value.month, value.day)
+    else:
+        text = str(value).strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            when = datetime.datetime.fromisoformat(text)
+        except ValueError:
+            return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=datetime.timezone.utc)
+
+
 def parse_when(value, field: str = "since", now: datetime.datetime | None = None) -> str | None:
     """Normalise a point in time to the store's timestamp text; ``None`` stays ``None``.
 
-    Accepts a ``datetime`` (naive = UTC), a ``timedelta`` (that long before now), an ISO-8601
-    string (``2026-11-01``, ``2026-11-01T10:00:00+02:00``, ``...Z``; no zone = UTC) or an age
-    string ``<number><s|m|h|d|w>`` (``30m``, ``12h``, ``7d``: that long before now).
-    Raises MetricsStoreError naming ``field`` for anything else.
+    Accepts what ``parse_time`` reads from a ``datetime``, a ``date`` or an ISO-8601 string
+    (``2026-11-01``, ``2026-11-01T10:00:00+02:00``, ``...Z``; no zone = UTC), a ``timedelta``
+    (that long before now) or an age string ``<number><s|m|h|d|w>`` (``30m``, ``12h``, ``7d``:
+    that long before now). Raises MetricsStoreError naming ``field`` for anything else.
     """
     if value is None or value == "":
         return None
     now = now or utc_now()
     if isinstance(value, datetime.timedelta):
         return format_ts(now - value)
-    if isinstance(value, datetime.datetime):
-        return format_ts(value)
-    if isinstance(value, datetime.date):
-        return format_ts(datetime.datetime(value.year, value.month, value.day))
     if isinstance(value, str):
         match = _DURATION.match(value)
         if match:
             seconds = float(match.group(1)) * _DURATION_SECONDS[match.group(2)]
             return format_ts(now - datetime.timedelta(seconds=seconds))
-        text = value.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        try:
-            return format_ts(datetime.datetime.fromisoformat(text))
-        except ValueError:
-            pass
+    when = parse_time(value) if isinstance(value, (str, datetime.date)) else None
+    if when is not None:
+        return format_ts(when)
     raise MetricsStoreError(
         "%s=%r: expected an ISO-8601 time (2026-11-01T10:00:00Z), an age like 30m, 12h, 7d, "
         "a datetime or a timedelta" % (field, value)

@@ -46,23 +46,16 @@ description:
     jump host), the module runs there instead, with the same options, outcomes and metrics records;
     that host needs the Python packages netmiko and paramiko.
 author: netraven.core contributors (@netraven)
-requirements:
-  - netmiko >= 4.7.0
-  - paramiko >= 3.5.0
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: partial
     details: >-
       In check mode the module still logs in (a credential probe, with enable when O(enable) is
       true) and records the attempts in the metrics store, because they really happened on the
       device; it does not send O(commands). RV(stdout) is then empty.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   platform:
-    description: Target OS/families that can be operated against.
-    support: N/A
     platforms: posix
 notes:
   - Secrets never appear in the result, the metrics store or messages; exception texts are
@@ -80,6 +73,7 @@ notes:
     (C(% Invalid input) and the like, see O(command_errors)) fails the task as V(command_rejected),
     as C(ansible.netcommon.network_cli) does; set O(command_errors=[]) to accept every answer.
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - netraven.core.credential_loop
 options:
   commands:

@@ -34,25 +34,19 @@ description:
     C(--limit @retry) stay per host. The role P(netraven.core.config_backup#role) does both with
     C(config_backup_fleet=true)."
 author: netraven.core contributors (@netraven)
-requirements:
-  - netmiko >= 4.3.0
-  - paramiko >= 3.4.0
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: partial
     details: >-
       In check mode the task logs in (a credential probe, recorded in the metrics store) but sends no
       command and writes nothing.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
     details: Only for redacted backups (O(redact=true)); an unredacted configuration is never shown.
   platform:
-    description: Target OS/families that can be operated against.
-    support: N/A
     platforms: posix
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - netraven.core.credential_loop
 options:
   dir_path:

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Readers for the netraven.core.devices inventory plugin: files and databases -> raw rows.
 
-Every reader returns a list of raw rows (shape in ``_devices``): plain JSON-serialisable data
+Every reader returns a list of raw rows (``_devices.RawRow``): plain JSON-serialisable data
 with an ``origin`` naming the file and line (or DSN and row id), so the inventory cache can
 store them and every later message can point at the source. No Ansible state is used.
 
@@ -14,10 +14,11 @@ Source kinds (:func:`source_kind`):
   ``tags: [yes, on, 2024, ~]`` gives ``"yes", "on", "2024", "~"`` (recorded in ``retyped``).
 * ``*.csv``: NetRaven bulk import (``hostname,ip_address,device_type,port,...,tags``), tags ``|``-separated.
 * ``*.json``: NetRaven bulk import, a list of such objects (or ``{"devices": [...]}``).
-* ``sqlite:///abs/path.db``, ``sqlite:rel/path.db``, ``*.db``/``*.sqlite``/``*.sqlite3``, and
+* ``sqlite:///abs/path.db``, ``sqlite:rel/path.db`` (the file URL forms of ``_urls.file_url_path``,
+  relative paths from the configuration file's folder), ``*.db``/``*.sqlite``/``*.sqlite3``, and
   ``postgresql://...``: NetRaven's tables ``devices``, ``tags``, ``device_tag_association``.
 
-Errors: ``DeviceSourceError`` naming the path, or the DSN without its password.
+Errors: ``DeviceSourceError`` naming the path, or the DSN without its password (``_urls.redact_url``).
 """
 from __future__ import annotations
 
@@ -28,11 +29,13 @@ import json
 import os
 import sqlite3
 from collections.abc import Mapping
-from urllib.parse import quote, urlsplit, urlunsplit
+from typing import Any
+from urllib.parse import quote
 
 import yaml
 
-from ansible_collections.netraven.core.plugins.plugin_utils._devices import DeviceSourceError
+from ansible_collections.netraven.core.plugins.module_utils._urls import file_url_path, hide_password, redact_url, resolve_path
+from ansible_collections.netraven.core.plugins.plugin_utils._devices import DeviceSourceError, RawRow, raw_row
 from ansible_collections.netraven.core.plugins.plugin_utils._type_words import a_type_word
 
 _YAML_STR = "tag:yaml.org,2002:str"
@@ -56,46 +59,24 @@ def source_kind(spec: str) -> str:
     if lowered.startswith(("postgresql://", "postgres://")):
         return "postgresql"
     if "://" in lowered:
-        raise DeviceSourceError(f"source {redact_dsn(spec)}: unknown URL scheme (use sqlite:/// or postgresql://)")
+        raise DeviceSourceError(f"source {redact_url(spec)}: unknown URL scheme (use sqlite:/// or postgresql://)")
     for suffixes, kind in (((".yml", ".yaml"), "yaml"), ((".csv",), "csv"), ((".json",), "json"), (_SQL_SUFFIXES, "sqlite")):
         if lowered.endswith(suffixes):
             return kind
     raise DeviceSourceError(f"source {spec}: unknown kind (expected .yml/.yaml, .csv, .json, .db/.sqlite or a SQL URL)")
 
 
-def resolve_path(path: str, base_dir: str) -> str:
-    """``path`` with ``~`` expanded, made absolute against ``base_dir`` (the config file's folder)."""
-    path = os.path.expanduser(path)
-    return path if os.path.isabs(path) else os.path.normpath(os.path.join(base_dir, path))
-
-
 def sqlite_path(spec: str, base_dir: str) -> str:
-    """The file behind a SQLite source: ``sqlite:///abs/path`` or ``sqlite:////abs/path`` (absolute; ``sqlite:///~/x`` expands ``~``),
-    ``sqlite:rel/path`` (relative to ``base_dir``), or a bare ``*.db`` path. Errors: ``sqlite://host/...``.
+    """The file behind a SQLite source: a ``sqlite:`` URL (``_urls.file_url_path``: ``sqlite:///abs/path``,
+    ``sqlite:////abs/path``, ``sqlite:///~/path``, ``sqlite:rel/path`` relative to ``base_dir``), or a bare
+    ``*.db`` path (``~`` expanded, relative to ``base_dir``). Errors (DeviceSourceError): ``sqlite://host/...``.
     """
     if not spec.lower().startswith("sqlite:"):
         return resolve_path(spec, base_dir)
-    rest = spec[len("sqlite:"):].split("?", 1)[0]
-    if rest.startswith("///"):
-        rest = "/" + rest.lstrip("/")  # sqlite:///abs and SQLAlchemy's sqlite:////abs are both absolute
-        return os.path.expanduser(rest[1:]) if rest.startswith("/~") else rest
-    if rest.startswith("//"):
-        raise DeviceSourceError(f"source {spec}: write sqlite:///absolute/path or sqlite:relative/path")
-    return resolve_path(rest, base_dir)
-
-
-def redact_dsn(dsn: str) -> str:
-    """``dsn`` without its password (in the user-info part or a ``password=`` query parameter)."""
     try:
-        parts = urlsplit(dsn)
-    except ValueError:
-        return "<unparsable DSN>"
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, hostport = netloc.rsplit("@", 1)
-        netloc = f"{userinfo.split(':', 1)[0]}@{hostport}"
-    query = "&".join(p for p in parts.query.split("&") if p.split("=", 1)[0].lower() != "password")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+        return file_url_path(spec, base_dir)
+    except ValueError as exc:
+        raise DeviceSourceError(f"source {spec}: {exc}") from None
 
 
 # --- YAML --------------------------------------------------------------------------------------
@@ -146,7 +127,7 @@ def _node_words(node: yaml.Node) -> str:
     return _YAML_SCALAR_WORDS.get(node.tag.rsplit(":", 1)[-1], "a scalar")
 
 
-def load_yaml_devices(stream, label: str, allow_list: bool = True) -> list[dict]:
+def load_yaml_devices(stream, label: str, allow_list: bool = True) -> list[RawRow]:
     """Raw rows (kind ``yaml``) from YAML text or a text stream; ``label`` (the path) starts every origin.
 
     ``allow_list`` accepts a top-level list (device files); configs need a ``devices:`` key.
@@ -178,18 +159,18 @@ def load_yaml_devices(stream, label: str, allow_list: bool = True) -> list[dict]
         origin = f"{label} line {node.start_mark.line + 1}"
         if not isinstance(item, Mapping):
             raise DeviceSourceError(f"{origin}: a device must be a mapping, got {a_type_word(item)}")
-        rows.append({"origin": origin, "kind": "yaml", "fields": item, "retyped": found})
+        rows.append(raw_row(origin, "yaml", item, found))
     return rows
 
 
-def read_yaml(path: str) -> list[dict]:
+def read_yaml(path: str) -> list[RawRow]:
     """Raw rows from a YAML device file. Errors: unreadable or non-UTF-8 file, bad YAML, wrong top-level shape (path named)."""
     return load_yaml_devices(read_text(path), path)
 
 
 # --- NetRaven bulk import ----------------------------------------------------------------------
 
-def read_csv(path: str) -> list[dict]:
+def read_csv(path: str) -> list[RawRow]:
     """Raw rows (kind ``netraven``) from a NetRaven bulk-import CSV; origins give the starting line.
 
     Read as RFC 4180 CSV (Python's ``csv`` module in strict mode): CRLF or LF line ends, a UTF-8
@@ -199,7 +180,7 @@ def read_csv(path: str) -> list[dict]:
     closing quote, a row with more cells than the header.
     """
     reader = csv.reader(io.StringIO(read_text(path), newline=""), strict=True)
-    rows: list[dict] = []
+    rows: list[RawRow] = []
     line = 0
     try:
         try:
@@ -213,8 +194,7 @@ def read_csv(path: str) -> list[dict]:
                 continue
             if len(cells) > len(header):
                 raise DeviceSourceError(f"{path} line {start}: {len(cells)} cells but the header has {len(header)}")
-            rows.append({"origin": f"{path} line {start}", "kind": "netraven",
-                         "fields": {h: c.strip() for h, c in zip(header, cells)}, "retyped": []})
+            rows.append(raw_row(f"{path} line {start}", "netraven", {h: c.strip() for h, c in zip(header, cells)}))
     except csv.Error as exc:
         raise DeviceSourceError(f"{path} line {line + 1}: {_csv_problem(exc)}") from None
     return rows
@@ -230,7 +210,7 @@ def _csv_problem(exc: csv.Error) -> str:
     return f"not valid CSV: {text}"
 
 
-def read_json(path: str) -> list[dict]:
+def read_json(path: str) -> list[RawRow]:
     """Raw rows (kind ``netraven``) from a NetRaven bulk-import JSON list; origins give the item index.
 
     Errors (DeviceSourceError): unreadable file, bad JSON (with its line), not a list of objects.
@@ -248,7 +228,7 @@ def read_json(path: str) -> list[dict]:
         origin = f"{path} item {index}"
         if not isinstance(item, Mapping):
             raise DeviceSourceError(f"{origin}: a device must be an object, got {a_type_word(item)}")
-        rows.append({"origin": origin, "kind": "netraven", "fields": dict(item), "retyped": []})
+        rows.append(raw_row(origin, "netraven", dict(item)))
     return rows
 
 
@@ -279,7 +259,7 @@ _TAGS_SQL = ("SELECT a.device_id, a.tag_id, t.name FROM device_tag_association a
 _TAG_NAMES_SQL = "SELECT id, name FROM tags"
 
 
-def _connect(spec: str, base_dir: str, timeout: int) -> tuple[object, str, type[Exception]]:
+def _connect(spec: str, base_dir: str, timeout: int) -> tuple[Any, str, type[Exception]]:
     """(DB-API connection, label for messages, the driver's error base class) for a SQL source; SQLite opens read-only."""
     if source_kind(spec) == "sqlite":
         path = sqlite_path(spec, base_dir)
@@ -289,7 +269,7 @@ def _connect(spec: str, base_dir: str, timeout: int) -> tuple[object, str, type[
             return sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=timeout), path, sqlite3.Error
         except sqlite3.Error as exc:
             raise DeviceSourceError(f"cannot open device source {path}: {exc}") from exc
-    label = redact_dsn(spec)
+    label = redact_url(spec)
     try:
         import psycopg  # pylint: disable=import-outside-toplevel
     except ImportError as exc:
@@ -297,17 +277,7 @@ def _connect(spec: str, base_dir: str, timeout: int) -> tuple[object, str, type[
     try:
         return psycopg.connect(spec, connect_timeout=timeout), label, psycopg.Error
     except psycopg.Error as exc:
-        raise DeviceSourceError(f"cannot connect to device source {label}: {_scrub(exc, spec)}") from exc
-
-
-def _scrub(exc: Exception, dsn: str) -> str:
-    """The error text with the DSN's password (if any) cut out."""
-    text = str(exc).strip()
-    try:
-        password = urlsplit(dsn).password
-    except ValueError:
-        password = None
-    return text.replace(password, "***") if password else text
+        raise DeviceSourceError(f"cannot connect to device source {label}: {hide_password(str(exc).strip(), spec)}") from exc
 
 
 def _plain(value: object) -> object:
@@ -319,7 +289,7 @@ def _plain(value: object) -> object:
     return str(value)
 
 
-def read_sql(spec: str, base_dir: str, timeout: int = 10) -> tuple[list[dict], dict[str, str]]:
+def read_sql(spec: str, base_dir: str, timeout: int = 10) -> tuple[list[RawRow], dict[str, str]]:
     """Raw rows (kind ``sql``) and the ``{tag id: name}`` table from NetRaven's schema.
 
     Every column of ``devices`` is read (``hostname``, ``ip_address``, ``device_type``, ``port``
@@ -342,19 +312,19 @@ def read_sql(spec: str, base_dir: str, timeout: int = 10) -> tuple[list[dict], d
         cur.execute(_TAG_NAMES_SQL)
         tag_names = {str(tag_id): name for tag_id, name in cur.fetchall()}
     except db_error as exc:
-        raise DeviceSourceError(f"cannot read NetRaven tables from {label}: {_scrub(exc, spec)}") from exc
+        raise DeviceSourceError(f"cannot read NetRaven tables from {label}: {hide_password(str(exc).strip(), spec)}") from exc
     finally:
         conn.close()
     rows = []
     for device in devices:
         device["tags"] = tags.get(device.get("id"), [])
-        rows.append({"origin": f"{label} devices.id={device.get('id')}", "kind": "sql", "fields": device, "retyped": []})
+        rows.append(raw_row(f"{label} devices.id={device.get('id')}", "sql", device))
     return rows, tag_names
 
 
 # --- one entry of the source option ------------------------------------------------------------
 
-def read_source(spec: str, base_dir: str, timeout: int = 10) -> tuple[list[dict], dict[str, str]]:
+def read_source(spec: str, base_dir: str, timeout: int = 10) -> tuple[list[RawRow], dict[str, str]]:
     """Raw rows and SQL tag names (``{}`` for files) for one ``source`` entry, paths relative to ``base_dir``."""
     kind = source_kind(spec)
     if kind in ("sqlite", "postgresql"):
@@ -374,15 +344,6 @@ def read_tag_names(spec: str, base_dir: str, timeout: int = 10) -> dict[str, str
         cur.execute(_TAG_NAMES_SQL)
         return {str(tag_id): name for tag_id, name in cur.fetchall()}
     except db_error as exc:
-        raise DeviceSourceError(f"cannot read the tags table from {label}: {_scrub(exc, spec)}") from exc
+        raise DeviceSourceError(f"cannot read the tags table from {label}: {hide_password(str(exc).strip(), spec)}") from exc
     finally:
         conn.close()
-
-
-def netmiko_platforms() -> frozenset[str] | None:
-    """netmiko's device_type names (``netmiko.ssh_dispatcher.CLASS_MAPPER``), or None when netmiko is missing."""
-    try:
-        from netmiko.ssh_dispatcher import CLASS_MAPPER  # pylint: disable=import-outside-toplevel
-    except ImportError:
-        return None
-    return frozenset(CLASS_MAPPER)

@@ -8,12 +8,7 @@ The readers (``_device_sources``) produce raw rows, the plugin turns devices int
 
 Shapes
 ------
-raw row (JSON-serialisable; what a reader returns and what the inventory cache stores)::
-
-    {"origin": "/inv/devices.csv line 3",      # where it came from, used in every message
-     "kind": "yaml" | "netraven" | "sql",      # decides how tags are read (names or NetRaven ids)
-     "fields": {"hostname": ..., ...},         # the columns/keys exactly as the source had them
-     "retyped": [["yes", "bool"], ...]}        # YAML tags written unquoted that YAML would type
+raw row: :class:`RawRow` (what a reader returns and what the inventory cache stores).
 
 device (one inventory host)::
 
@@ -32,6 +27,7 @@ import difflib
 import ipaddress
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
+from typing import Any, Literal, TypedDict
 
 from ansible_collections.netraven.core.plugins.plugin_utils._type_words import a_type_word, type_word
 
@@ -76,6 +72,33 @@ _BAD_NAME_CHARS = re.compile(r"[\s,\x00-\x1f\x7f]")
 _BAD_HOST_CHARS = re.compile(r"[\s/@,\[\]\x00-\x1f\x7f]")
 _BRACKETED = re.compile(r"^\[([^\[\]]+)\](?::(\d*))?$")
 _NOT_VAR_CHARS = re.compile(r"[^A-Za-z0-9_]")
+
+
+RowKind = Literal["yaml", "netraven", "sql"]
+"""How a row's tags are read: ``yaml`` (names), ``netraven`` (bulk-import CSV/JSON: names or tag ids, ``|``-separated
+in a cell), ``sql`` (names from NetRaven's ``tags`` table; an int is a tag row that is missing)."""
+
+
+class RawRow(TypedDict):
+    """One device as a reader found it, before any rule: JSON-serialisable, so the inventory cache stores it.
+
+    ``origin``: where it came from, used in every message (``/inv/devices.csv line 3``,
+    ``/inv/devices.json item 0``, ``<DSN without password> devices.id=7``). ``kind``: a
+    :data:`RowKind`. ``fields``: the columns or keys exactly as the source had them (a reader
+    checks that a device is a mapping; inline devices Ansible parsed are checked by
+    :func:`build_device`). ``retyped``: ``[text, type word]`` per tag YAML would have typed but
+    the reader kept as the text written (``[["yes", "boolean"], ["2024", "number"]]``).
+    """
+
+    origin: str
+    kind: RowKind
+    fields: Mapping[str, Any]
+    retyped: list[list[str]]
+
+
+def raw_row(origin: str, kind: RowKind, fields: Mapping[str, Any], retyped: list[list[str]] | None = None) -> RawRow:
+    """A :class:`RawRow` (``retyped`` defaults to ``[]``)."""
+    return {"origin": origin, "kind": kind, "fields": fields, "retyped": retyped if retyped is not None else []}
 
 
 class DeviceSourceError(ValueError):
@@ -253,7 +276,7 @@ def raw_tag_list(value: object, kind: str, origin: str) -> list:
     return [value]
 
 
-def normalise_tags(row: Mapping, tag_names: Mapping[str, str], default_tag: str, warnings: Warnings,
+def normalise_tags(row: RawRow, tag_names: Mapping[str, str], default_tag: str, warnings: Warnings,
                    origin: str | None = None) -> list[str]:
     """The device's tags as original text, in source order, deduplicated, plus ``default_tag``.
 
@@ -318,7 +341,7 @@ def _core_value(fields: Mapping, canonical: str, origin: str) -> object:
     return found[0][1] if found else None
 
 
-def build_device(row: Mapping, tag_names: Mapping[str, str], default_tag: str, warnings: Warnings) -> dict:
+def build_device(row: RawRow, tag_names: Mapping[str, str], default_tag: str, warnings: Warnings) -> dict:
     """One validated device (module docstring shape) from one raw row.
 
     Errors (DeviceSourceError): missing hostname/address/device_type, bad port, address port that
@@ -350,7 +373,7 @@ def build_device(row: Mapping, tag_names: Mapping[str, str], default_tag: str, w
     }
 
 
-def build_devices(rows: Iterable[Mapping], *, tag_names: Mapping[str, str] | None = None, default_tag: str = "default",
+def build_devices(rows: Iterable[RawRow], *, tag_names: Mapping[str, str] | None = None, default_tag: str = "default",
                   duplicates: str = "error", warnings: Warnings | None = None, max_errors: int = 20) -> list[dict]:
     """Validate every row and return the devices in source order.
 

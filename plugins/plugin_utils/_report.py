@@ -29,21 +29,7 @@ import datetime as _dt
 from typing import Any, Iterable, Mapping, Optional
 
 from ansible_collections.netraven.core.plugins.module_utils import _outcomes
-from ansible_collections.netraven.core.plugins.module_utils._metrics_store import FIGURE_NAMES, stats_row
-
-
-def _parse_time(value: Any) -> Optional[_dt.datetime]:
-    """UTC ISO-8601 text (``...Z`` or ``+00:00``) -> aware datetime; None/unparsable -> None."""
-    if not value:
-        return None
-    if isinstance(value, _dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=_dt.timezone.utc)
-    text = str(value).strip().replace("Z", "+00:00")
-    try:
-        parsed = _dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=_dt.timezone.utc)
+from ansible_collections.netraven.core.plugins.module_utils._metrics_store import FIGURE_NAMES, parse_time, stats_row
 
 
 def _rate(successes: int, attempts: int) -> Optional[float]:
@@ -78,7 +64,7 @@ def credential_rows(
         flags = []
         if row["attempts"] and not row["successes"]:
             flags.append("never_successful")
-        last_used = _parse_time(row["last_used"] or row["last_failure"])
+        last_used = parse_time(row["last_used"] or row["last_failure"])
         if last_used is None or last_used < cutoff:
             flags.append("unused")
         row["flags"] = flags

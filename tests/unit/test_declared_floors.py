@@ -1,7 +1,8 @@
 """What the collection declares it runs on is what CI tests.
 
 - requirements.txt's floors are exactly the versions requirements-2.16.txt pins for the oldest-stack
-  run (`make test-2.16`), and cli_command's ``requirements:`` names the same netmiko and paramiko floors;
+  run (`make test-2.16`), and the modules' ``requirements:`` (the ``netraven.core.credential_loop`` doc
+  fragment, as ansible-doc renders it) name the same netmiko and paramiko floors;
 - meta/runtime.yml's requires_ansible spans exactly the tested ansible-core releases: the 2.16 series
   of requirements-2.16.txt up to the ceiling of requirements-dev.txt (2.19 in `make test`);
 - the netmiko installed here has the private hook cli_command replaces (in the 2.16 run that is the
@@ -9,9 +10,9 @@
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
+import pytest
 import yaml
 from packaging.requirements import Requirement
 
@@ -45,11 +46,16 @@ def test_runtime_floors_are_the_pinned_versions_of_the_oldest_stack() -> None:
         assert oldest[name].extras == req.extras, name
 
 
-def test_module_requirements_name_the_same_floors() -> None:
-    text = (ROOT / "plugins" / "modules" / "cli_command.py").read_text()
-    documented = yaml.safe_load(re.search(r'DOCUMENTATION = r"""(.*?)"""', text, re.S).group(1))["requirements"]
+@pytest.mark.parametrize("module", ["cli_command", "fetch_config"])
+def test_module_requirements_name_the_same_floors(module: str) -> None:
+    # As ansible-doc shows them: the netraven.core.credential_loop doc fragment carries them for both modules.
+    from ansible.plugins.loader import fragment_loader
+    from ansible.utils.plugin_docs import get_docstring
+
+    path = ROOT / "plugins" / "modules" / f"{module}.py"
+    doc = get_docstring(str(path), fragment_loader, collection_name="netraven.core", is_module=True)[0]
     declared = _requirements("requirements.txt")
-    assert documented == [f"netmiko >= {_only(declared['netmiko'], '>=')}", f"paramiko >= {_only(declared['paramiko'], '>=')}"]
+    assert doc["requirements"] == [f"netmiko >= {_only(declared['netmiko'], '>=')}", f"paramiko >= {_only(declared['paramiko'], '>=')}"]
 
 
 def test_requires_ansible_spans_exactly_the_tested_releases() -> None:

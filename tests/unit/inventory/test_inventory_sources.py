@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from ansible_collections.netraven.core.plugins.module_utils._platforms import netmiko_platforms
+from ansible_collections.netraven.core.plugins.module_utils._urls import redact_url
 from ansible_collections.netraven.core.plugins.plugin_utils import _device_sources as sources
 from ansible_collections.netraven.core.plugins.plugin_utils._devices import DeviceSourceError, Warnings, build_devices
 
@@ -214,9 +216,9 @@ def test_postgres_unreachable_error_hides_the_password():
 
 
 def test_redact_dsn():
-    assert sources.redact_dsn("postgresql://u:secret@h:5432/db?options=-csearch_path%3Dx") == \
+    assert redact_url("postgresql://u:secret@h:5432/db?options=-csearch_path%3Dx") == \
         "postgresql://u@h:5432/db?options=-csearch_path%3Dx"
-    assert sources.redact_dsn("postgresql://h/db") == "postgresql://h/db"
+    assert redact_url("postgresql://h/db") == "postgresql://h/db"
 
 
 @pytest.mark.parametrize("spec,kind", [("a.yml", "yaml"), ("A.YAML", "yaml"), ("x.csv", "csv"), ("x.json", "json"),
@@ -241,7 +243,7 @@ def test_sqlite_paths():
 
 
 def test_netmiko_platforms_is_netmiko_list():
-    known = sources.netmiko_platforms()
+    known = netmiko_platforms()
     assert known is not None and {"cisco_ios", "arista_eos", "juniper_junos"} <= known
 
 
@@ -249,4 +251,4 @@ def test_netmiko_missing_gives_none(monkeypatch):
     import sys
 
     monkeypatch.setitem(sys.modules, "netmiko.ssh_dispatcher", None)  # makes the import raise ImportError
-    assert sources.netmiko_platforms() is None
+    assert netmiko_platforms() is None

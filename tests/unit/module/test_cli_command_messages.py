@@ -29,3 +29,17 @@ def test_logged_in_then_enable_failed() -> None:
 
 def test_nothing_to_try() -> None:
     assert "no credentials to try" in failure_message("r4", {"outcome": None, "attempts": [], "not_tried": []})
+
+
+def test_platform_must_be_a_netmiko_device_type() -> None:
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+    from ansible_collections.netraven.core.plugins.module_utils._cli_command import argument_spec, check_params
+
+    def problem(platform: str) -> str | None:
+        result = ArgumentSpecValidator(argument_spec()).validate({"host": "192.0.2.1", "platform": platform})
+        assert not result.error_messages
+        return check_params(result.validated_parameters)
+
+    assert problem("arista_eos") is None
+    assert problem("cisco_iso") == "platform 'cisco_iso' is not a netmiko device_type"
