@@ -45,13 +45,31 @@ def test_flags_without_run_facts():
     assert list(creds) == ["legacy", "old-local", "spare", "tacacs"]
     assert creds["old-local"]["flags"] == ["never_successful"]
     assert creds["legacy"]["flags"] == ["unused"]  # last used 89 days ago
-    assert creds["spare"]["flags"] == ["unused"] and creds["spare"]["success_rate"] is None
+    assert creds["spare"]["flags"] == ["never_attempted"] and creds["spare"]["success_rate"] is None
     assert creds["tacacs"]["flags"] == [] and creds["tacacs"]["success_rate"] == 0.8
     assert report["summary"]["no_credential_works"] == ["r2"]  # r4 is unreachable, not a credential problem
     assert report["summary"]["failed_devices"] == []
     assert report["summary"]["run_attempts"] is None
     assert report["generated"] == "2026-11-29T12:00:00Z"
     json.dumps(report)  # JSON-ready
+
+
+def test_unused_means_no_attempt_of_any_outcome():
+    """Issue 18 item 5: a credential tried today is not unused, whatever the outcome (only success,
+    auth_rejected and enable_failed move the store's counters and stamps); a configured credential
+    that was never attempted (never matched, or never decrypted) is flagged never_attempted."""
+    today = [
+        {"device": "r5", "credential": "probe", "outcome": "command_timeout", "time": "2026-11-29T10:00:00Z"},
+        {"device": "r6", "credential": "probe", "outcome": "password_expired", "time": "2026-11-29T10:01:00Z"},
+        {"device": "r7", "credential": "legacy", "outcome": "unreachable", "time": "2026-11-29T10:02:00Z"},
+    ]
+    report = build_report(STATS, BINDINGS, ATTEMPTS + today, known_names=["probe", "vaulted"], unused_days=30, now=NOW)
+    creds = {c["name"]: c for c in report["credentials"]}
+    assert creds["probe"]["flags"] == [] and creds["probe"]["last_attempt"] == "2026-11-29T10:01:00Z"
+    assert creds["legacy"]["flags"] == []  # last counted use 89 days ago, but tried today (unreachable)
+    assert creds["vaulted"]["flags"] == ["never_attempted"] and creds["vaulted"]["last_attempt"] is None
+    assert report["summary"]["unused"] == []
+    assert report["summary"]["never_attempted"] == ["vaulted"]
 
 
 def test_run_facts_decide_the_device_flags():
