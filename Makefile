@@ -15,7 +15,7 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 PYTEST_ARGS ?=
 
-.PHONY: help setup pytest test unit integration sanity lint build clean demo bench bench-quick
+.PHONY: help setup pytest test unit integration sanity lint build clean demo bench bench-quick browser
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -58,7 +58,15 @@ build: setup ## ansible-galaxy collection build into build/dist
 pytest: setup ## unit + integration tests in one pytest run
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: setup $(BENCH_STAMP) ## everything CI runs: pytest (with the bench deps, for the network_cli probe test), sanity, lint, build, bench-quick
+browser: ## headless Chromium for the report page test: Debian's chromium, installed when missing and root
+	@if [ -n "$$NETRAVEN_TEST_CHROMIUM" ] || command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Debian's chromium (headless browser for the report page test)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; \
+	else echo "chromium not found and not root: the report page test will skip (and fail under CI=true)"; fi
+
+test: setup $(BENCH_STAMP) browser ## everything CI runs: pytest (with the bench deps, for the network_cli probe test), sanity, lint, build, bench-quick
 	$(MAKE) --no-print-directory pytest sanity lint build bench-quick
 
 demo: setup ## run the nightly backup on the built-in lab (twice), print the credential report
