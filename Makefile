@@ -15,7 +15,7 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 PYTEST_ARGS ?=
 
-.PHONY: help setup pytest test unit integration sanity lint build clean demo bench bench-quick browser
+.PHONY: help setup pytest test unit integration sanity lint docs-lint build importer clean demo bench bench-quick browser
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -51,9 +51,23 @@ lint: setup ## ansible-lint --profile production on roles and playbooks
 	if [ -z "$$(find roles playbooks -name '*.yml' 2>/dev/null)" ]; then echo "lint: no roles or playbooks yet"; \
 	else $(BIN)/ansible-lint --profile production $$paths; fi
 
+docs-lint: setup ## antsibull-docs lint-collection-docs --plugin-docs: the docsite guides and every plugin/role doc; any message fails
+	@out="$$($(BIN)/antsibull-docs lint-collection-docs --plugin-docs . 2>&1)"; rc=$$?; \
+	if [ $$rc -ne 0 ] || [ -n "$$out" ]; then printf '%s\n' "$$out"; echo "docs-lint: failed (rc $$rc)"; exit 1; fi; \
+	echo "docs-lint: antsibull-docs lint-collection-docs --plugin-docs: no errors, no warnings"
+
 build: setup ## ansible-galaxy collection build into build/dist
 	mkdir -p $(BUILD)/dist
 	$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD)/dist .
+
+importer: build ## galaxy-importer (as Galaxy runs it on upload) on the built tarball: ansible-doc, ansible-lint, flake8; any ERROR or WARNING fails
+	rm -rf $(BUILD)/importer && mkdir -p $(BUILD)/importer
+	@cd $(BUILD)/importer && tarball="$$(ls $(BUILD)/dist/netraven-core-*.tar.gz)" && \
+	  GALAXY_IMPORTER_CONFIG=$(ROOT)/hack/galaxy-importer.cfg $(BIN)/python -m galaxy_importer.main "$$tarball" >importer.log 2>&1; rc=$$?; \
+	  problems="$$(grep -E '^(ERROR|WARNING|CRITICAL)' importer.log)"; \
+	  if [ $$rc -ne 0 ] || [ -n "$$problems" ] || ! grep -q '^Importer processing completed successfully' importer.log; then \
+	    cat importer.log; echo "importer: galaxy-importer reported problems (rc $$rc; log: $(BUILD)/importer/importer.log)"; exit 1; fi; \
+	  echo "importer: galaxy-importer on $$(basename $$tarball): 0 errors, 0 warnings (ansible-doc, ansible-lint, flake8)"
 
 pytest: setup ## unit + integration tests in one pytest run
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -66,8 +80,8 @@ browser: ## headless Chromium for the report page test: Debian's chromium, insta
 	  apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; \
 	else echo "chromium not found and not root: the report page test will skip (and fail under CI=true)"; fi
 
-test: setup $(BENCH_STAMP) browser ## everything CI runs: pytest (with the bench deps, for the network_cli probe test), sanity, lint, build, bench-quick
-	$(MAKE) --no-print-directory pytest sanity lint build bench-quick
+test: setup $(BENCH_STAMP) browser ## everything CI runs: pytest (with the bench deps, for the network_cli probe test; Chromium for the report page), sanity, lint, docs-lint, build + galaxy-importer, bench-quick
+	$(MAKE) --no-print-directory pytest sanity lint docs-lint importer bench-quick
 
 demo: setup ## run the nightly backup on the built-in lab (twice), print the credential report
 	$(BIN)/python hack/demo.py

@@ -89,7 +89,7 @@ def write_inventory(served: str, spec) -> Path:
     header = (
         "# LAB-ONLY demo credentials, copied from lab/demo.yml by `make demo`.\n"
         "# They open nothing but the fake devices of the lab. On a real network keep credentials\n"
-        "# in an ansible-vault encrypted file (see docs/backup.md), never in clear text like this.\n"
+        "# in an ansible-vault encrypted file (see docs/docsite/rst/backup.rst), never in clear text like this.\n"
         "# Host keys are checked against the known_hosts file the lab writes.\n"
     )
     options = {"enable": True, "known_hosts_file": str(DEMO / "lab" / "known_hosts")}

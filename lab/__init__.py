@@ -2,7 +2,7 @@
 
 Entry points: ``python -m lab up FILE | down | status`` (see ``lab/__main__.py``), the pytest
 fixture ``lab`` (``lab/pytest_plugin.py``) and :func:`lab.control.start`. File format and
-behaviours: docs/lab.md. This package is test tooling; it is not part of the collection tarball.
+behaviours: docs/docsite/rst/lab.rst. This package is test tooling; it is not part of the collection tarball.
 """
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ paramiko ``Transport`` (its own thread). :class:`DeviceAuth` (a ``paramiko.Serve
 decides every authentication attempt, applies the device's behaviours and writes the auth log;
 the CLI itself is :class:`lab.shell.Shell`, run in one thread per shell channel.
 
-Behaviours (see docs/lab.md): ``unreachable`` binds the port without listening (connections are
+Behaviours (see docs/docsite/rst/lab.rst): ``unreachable`` binds the port without listening (connections are
 refused), ``blackhole`` accepts TCP and never sends a byte, the others act during or after
 authentication.
 """

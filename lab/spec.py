@@ -1,6 +1,6 @@
 """Lab file (YAML) loading and validation.
 
-A lab file has two top-level lists (see docs/lab.md for the full format)::
+A lab file has two top-level lists (see docs/docsite/rst/lab.rst for the full format)::
 
     name: demo                      # optional, default: the file name without extension
     credentials:                    # every credential known in the test world

@@ -20,7 +20,7 @@ between the ``store-bench`` markers in bench/README.md. Run from the repository 
 PostgreSQL: ``--pg-dsn`` or ``$NETRAVEN_TEST_PG_DSN`` (default postgresql://postgres@127.0.0.1:5432/test);
 the backend is skipped with a note when the server or psycopg is missing. The extra backend
 ``postgresql-async`` is the same store with ``options=-csynchronous_commit%3Doff`` in its URL
-(commits do not wait for the server's WAL flush; see docs/metrics.md).
+(commits do not wait for the server's WAL flush; see docs/docsite/rst/metrics.rst).
 """
 from __future__ import annotations
 

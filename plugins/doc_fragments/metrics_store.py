@@ -21,7 +21,8 @@ options:
       - When not set, the per-user SQLite file C(~/.local/share/netraven/metrics.db) is used
         (C($XDG_DATA_HOME/netraven/metrics.db) when E(XDG_DATA_HOME) is set).
       - A password in the URL never appears in messages; prefer C(~/.pgpass) or E(PGPASSWORD) over putting it in the URL.
-      - The schema and the meaning of every figure are in C(docs/metrics.md) of the collection.
+      - The schema and the meaning of every figure are in the collection's guide
+        R(Credential metrics store,ansible_collections.netraven.core.docsite.metrics) (C(docs/docsite/rst/metrics.rst) in the collection).
     type: str
     env:
       - name: NETRAVEN_METRICS_STORE

@@ -15,7 +15,8 @@ description:
     device, credential or outcome (O(kind=counts)), which reports use so that a month of attempts on a large fleet is
     read as a few hundred rows.
   - Returns a list of dictionaries; call it with the C(query) function, or with C(lookup) and C(wantlist=true).
-  - Figures are counted as described in C(docs/metrics.md). Only V(success), V(auth_rejected) and V(enable_failed)
+  - Figures are counted as described in the guide R(Credential metrics store,ansible_collections.netraven.core.docsite.metrics)
+    (C(docs/docsite/rst/metrics.rst) in the collection). Only V(success), V(auth_rejected) and V(enable_failed)
     count against a credential, every outcome goes to the attempt log.
   - A store file that does not exist yet gives an empty list and a warning (nothing recorded yet); a store that
     cannot be read, or was written by a newer version of the collection, fails the task with its URL (never its password).

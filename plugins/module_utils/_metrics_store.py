@@ -11,9 +11,12 @@
 - ``json:///abs/path.json``: ``_metrics_store_json.py``;
 - ``none``: metrics disabled, ``open_store`` returns ``None``.
 
-Every store keeps, per credential, counters of the *counted* outcomes (``_outcomes.COUNTED``),
-per device the credential that last worked, and an attempt log of every outcome. What each
-figure means is in ``docs/metrics.md``. The rules, in one place (``outcome_effect``):
+Every store keeps, per credential, the figures of ``FIGURES`` (counters of the *counted*
+outcomes, ``_outcomes.COUNTED``, and the times of the latest ones), per device the credential
+that last worked, and an attempt log of every outcome. What each figure means is in
+``docs/docsite/rst/metrics.rst``. The rules live in one table, ``FIGURES``; ``outcome_effect``, ``stats_row``,
+both backends (JSON document, SQL columns, view, upsert and select) and the credential report
+are derived from it. Today's table says:
 
 - ``success``: ``attempts`` and ``successes`` +1, ``last_used`` and ``last_success`` set, device bound;
 - ``auth_rejected``: ``attempts`` and ``failures`` +1, ``last_failure`` set;
@@ -35,12 +38,12 @@ import math
 import os
 import re
 
+from typing import Any, Callable, NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ansible_collections.netraven.core.plugins.module_utils import _outcomes
 
 ENV_VAR = "NETRAVEN_METRICS_STORE"
-SCHEMA_VERSION = 2
 MAX_MESSAGE_CHARS = 500
 MAX_NAME_CHARS = 255
 DISABLED_WORDS = ("none",)
@@ -52,6 +55,50 @@ COUNT_COLUMNS = ("day", "device", "credential", "outcome", "job_id")
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _DURATION_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+# ---------------------------------------------------------------------------------------------
+# The figures kept per credential: one table, everything else is derived from it
+# ---------------------------------------------------------------------------------------------
+
+COUNT = "count"  # a counter: +1 for each attempt whose outcome is in ``outcomes`` (SQL BIGINT, summed over shards)
+STAMP = "stamp"  # a time stamp: the latest time of an attempt whose outcome is in ``outcomes`` (SQL TEXT, max over shards)
+
+
+class Figure(NamedTuple):
+    """One per-credential figure of the store (a row of ``FIGURES``).
+
+    ``name``: the key in ``credential_stats()`` rows and the JSON document, and the SQL column;
+    ``kind``: ``COUNT`` or ``STAMP``; ``outcomes``: the ``_outcomes`` words that move it (all of
+    them counted, ``_outcomes.COUNTED``); ``since``: the schema version that added it. A figure
+    added later takes the next schema version (today's ``SCHEMA_VERSION`` + 1): that raises
+    ``SCHEMA_VERSION``, and opening an older store adds its column (SQL) or key (JSON).
+    """
+
+    name: str
+    kind: str
+    outcomes: frozenset[str]
+    since: int = 1
+
+
+FIGURES: tuple[Figure, ...] = (
+    # Figure(name, kind, outcomes that move it[, since: the schema version that added it])
+    Figure("attempts", COUNT, _outcomes.COUNTED),
+    Figure("successes", COUNT, frozenset({_outcomes.SUCCESS})),
+    Figure("failures", COUNT, frozenset({_outcomes.AUTH_REJECTED})),
+    Figure("enable_failures", COUNT, frozenset({_outcomes.ENABLE_FAILED})),
+    Figure("last_used", STAMP, frozenset({_outcomes.SUCCESS, _outcomes.ENABLE_FAILED})),
+    Figure("last_success", STAMP, frozenset({_outcomes.SUCCESS})),
+    Figure("last_failure", STAMP, frozenset({_outcomes.AUTH_REJECTED})),
+)
+# Outcomes that bind the device to the credential (per device: the credential that last worked).
+BINDS = frozenset({_outcomes.SUCCESS})
+
+COUNTERS = tuple(f.name for f in FIGURES if f.kind == COUNT)
+STAMPS = tuple(f.name for f in FIGURES if f.kind == STAMP)
+FIGURE_NAMES = COUNTERS + STAMPS  # the order of SQL columns and of ``stats_row`` keys
+# Version 2 added the attempt-log indexes; a figure added later raises the version to its ``since``.
+SCHEMA_VERSION = max(2, *(f.since for f in FIGURES))
 
 
 class MetricsStoreError(Exception):
@@ -239,26 +286,22 @@ def cap_message(message) -> str | None:
 
 
 def outcome_effect(outcome: str, ts: str) -> dict | None:
-    """What one attempt does to its credential's counters: a dict of deltas and stamps, or None.
+    """What one attempt does to its credential's figures (``FIGURES``): a dict, or None.
 
-    Returns ``None`` for outcomes outside ``_outcomes.COUNTED`` (attempt log only). Otherwise
-    ``{"successes": 0|1, "failures": 0|1, "enable_failures": 0|1, "last_used": ts|None,
-    "last_success": ts|None, "last_failure": ts|None, "bind": bool}``; ``attempts`` always +1.
+    Returns ``None`` for outcomes outside ``_outcomes.COUNTED`` (attempt log only). Otherwise one
+    key per figure (a counter: the delta 0 or 1; a stamp: ``ts`` or None) plus ``"bind"``
+    (bool: the device is bound to the credential), e.g. for ``success``
+    ``{"attempts": 1, "successes": 1, "failures": 0, "enable_failures": 0, "last_used": ts,
+    "last_success": ts, "last_failure": None, "bind": True}``.
     """
     if outcome not in _outcomes.COUNTED:
         return None
-    success = outcome == _outcomes.SUCCESS
-    rejected = outcome == _outcomes.AUTH_REJECTED
-    enable = outcome == _outcomes.ENABLE_FAILED
-    return {
-        "successes": int(success),
-        "failures": int(rejected),
-        "enable_failures": int(enable),
-        "last_used": ts if (success or enable) else None,
-        "last_success": ts if success else None,
-        "last_failure": ts if rejected else None,
-        "bind": success,
-    }
+    effect: dict[str, Any] = {}
+    for figure in FIGURES:
+        moved = outcome in figure.outcomes
+        effect[figure.name] = int(moved) if figure.kind == COUNT else (ts if moved else None)
+    effect["bind"] = outcome in BINDS
+    return effect
 
 
 def later(current: str | None, candidate: str | None) -> str | None:
@@ -270,21 +313,23 @@ def later(current: str | None, candidate: str | None) -> str | None:
     return current
 
 
-def stats_row(name: str, attempts=0, successes=0, failures=0, enable_failures=0,
-              last_used=None, last_success=None, last_failure=None) -> dict:
-    """The public shape of one credential's figures; ``success_rate`` is None before the first attempt."""
-    attempts, successes = int(attempts or 0), int(successes or 0)
-    return {
-        "name": name,
-        "attempts": attempts,
-        "successes": successes,
-        "failures": int(failures or 0),
-        "enable_failures": int(enable_failures or 0),
-        "last_used": last_used,
-        "last_success": last_success,
-        "last_failure": last_failure,
-        "success_rate": (float(successes) / attempts) if attempts else None,
-    }
+def stats_row(name: str, **figures: Any) -> dict[str, Any]:
+    """The public shape of one credential's figures: ``{"name", <FIGURE_NAMES>..., "success_rate"}``.
+
+    ``figures``: values by figure name, as a backend read them; a missing or null counter is 0, a
+    missing stamp None. ``success_rate`` = successes / attempts (float), None before the first
+    counted attempt. Raises TypeError for a name that is not a figure.
+    """
+    unknown = sorted(set(figures) - set(FIGURE_NAMES))
+    if unknown:
+        raise TypeError("stats_row(): %s not in FIGURES" % ", ".join(unknown))
+    row: dict[str, Any] = {"name": name}
+    for key in COUNTERS:
+        row[key] = int(figures.get(key) or 0)
+    for key in STAMPS:
+        row[key] = figures.get(key)
+    row["success_rate"] = (float(row["successes"]) / row["attempts"]) if row["attempts"] else None
+    return row
 
 
 # ---------------------------------------------------------------------------------------------
@@ -328,7 +373,7 @@ class MetricsStore:
         ``message`` must already be redacted (capped at MAX_MESSAGE_CHARS); ``at`` (UTC, default
         now) exists for imports and tests. Counters follow ``outcome_effect``.
         """
-        row = {
+        row: dict[str, Any] = {
             "time": format_ts(at) if at is not None else format_ts(utc_now()),
             "job_id": cap_name(job_id) if job_id not in (None, "") else job_id_from_env(),
             "device": _name(device, "device"),
@@ -518,16 +563,71 @@ def open_store(url: str | None = None, warn=None):
     return open_sql_store(kind, shown_url, target, warn=warn)
 
 
-def record_attempt_safely(store, device: str, credential: str, outcome: str, elapsed_ms,
-                          job_id: str | None = None, message: str | None = None, warn=None) -> bool:
+Warn = Callable[[str], Any]
+"""A callable taking one warning line, e.g. ``AnsibleModule.warn``, ``Display().warning``, ``list.append``."""
+
+NOT_RECORDED = "credential metrics not recorded (the job goes on): "
+NOT_AVAILABLE = "metrics store not available, attempts are not recorded (the job goes on): "
+
+
+def _tell(warn: Warn | None, text: str) -> None:
+    """Pass ``text`` to ``warn`` (default: logging); a failing ``warn`` falls back to logging, never raises."""
+    try:
+        (warn or LOGGER.warning)(text)
+    except Exception:  # noqa: BLE001 - a broken warning channel must not fail the device's job either
+        LOGGER.warning(text)
+
+
+def _failure_text(exc: Exception, url: str) -> str:
+    """A store failure in one line: a MetricsStoreError's own text (URL already without password),
+    any other exception by its class only (its text could quote anything)."""
+    if isinstance(exc, MetricsStoreError):
+        return str(exc)
+    return "metrics store %s: %s" % (url, exc.__class__.__name__)
+
+
+def open_store_safely(url: str | None = None, warn: Warn | None = None) -> MetricsStore | None:
+    """Open a store like ``open_store``, but never raise: the job goes on without metrics.
+
+    ``url``: as ``open_store`` (None/empty = the per-user default store, ``none`` = disabled).
+    ``warn``: receives one line starting with ``NOT_AVAILABLE`` and the reason when the store
+    cannot be opened (the URL shown without its password), and ``open_store``'s own notices.
+    Returns the open MetricsStore (the caller closes it), or None when metrics are disabled or
+    the store is unavailable. Pass the result to ``record_attempt_safely``.
+    """
+    try:
+        return open_store(url, warn=warn)
+    except Exception as exc:  # noqa: BLE001 - a store problem never fails the device's job
+        _tell(warn, NOT_AVAILABLE + _failure_text(exc, redact_url(url) or default_store_url()))
+        return None
+
+
+def record_attempt_safely(store: MetricsStore | str | None, device: str, credential: str, outcome: str,
+                          elapsed_ms: float, job_id: str | None = None, message: str | None = None,
+                          warn: Warn | None = None, at: datetime.datetime | None = None) -> bool:
     """Record one attempt and never raise: a metrics failure must not fail the device's job.
 
-    ``store`` is an open MetricsStore, or a URL (opened, written and closed here; None = the
-    default store; ``none`` = disabled). ``warn(text)`` receives one line naming the store
-    (without password) and the reason when the write fails. Returns True when the attempt
-    was recorded, False when metrics are disabled or the write failed.
+    This is THE "never fail on a store error" wrapper: modules and action plugins record every
+    attempt through it.
+
+    ``store``: an open MetricsStore (usually from ``open_store_safely``; the caller closes it);
+    None = no store (metrics disabled or unavailable: nothing recorded, no warning); or a store
+    URL string, opened, written and closed here (empty = the default store, ``none`` = disabled),
+    for a one-off write. ``device``, ``credential``, ``outcome``, ``elapsed_ms`` (milliseconds),
+    ``job_id`` (None = ``job_id_from_env()``), ``message`` and ``at`` are those of
+    ``MetricsStore.record_attempt``.
+
+    Nothing is redacted here: ``message`` must come already redacted (it is stored as given).
+    ``warn`` (default: logging) receives one line when the attempt is not recorded:
+    ``NOT_RECORDED`` + ``device <d>, credential <c>: `` + the store's error, which names the
+    store by its URL without password and never quotes the attempt's fields; any other exception
+    is shown by its class only. A caller holding secrets may still wrap ``warn`` with its own
+    redaction. Returns True when the attempt was recorded, False when not (no store, disabled,
+    bad argument, store error). Only BaseException outside Exception (KeyboardInterrupt,
+    SystemExit) passes through.
     """
-    warn = warn or LOGGER.warning
+    if store is None:
+        return False
     opened = None
     try:
         if isinstance(store, MetricsStore):
@@ -536,15 +636,11 @@ def record_attempt_safely(store, device: str, credential: str, outcome: str, ela
             opened = target = open_store(store, warn=warn)
             if target is None:
                 return False
-        target.record_attempt(device, credential, outcome, elapsed_ms, job_id=job_id, message=message)
+        target.record_attempt(device, credential, outcome, elapsed_ms, job_id=job_id, message=message, at=at)
         return True
-    except MetricsStoreError as exc:
-        text = "credential metrics not recorded (the job goes on): %s" % exc
-        warn(text)
     except Exception as exc:  # noqa: BLE001 - last line of defence for the device's job
-        shown = store.url if isinstance(store, MetricsStore) else redact_url(store)
-        text = "credential metrics not recorded (the job goes on): metrics store %s: %s" % (shown, exc.__class__.__name__)
-        warn(text)
+        shown = store.url if isinstance(store, MetricsStore) else (redact_url(store) or default_store_url())
+        _tell(warn, NOT_RECORDED + "device %s, credential %s: %s" % (device, credential, _failure_text(exc, shown)))
     finally:
         if opened is not None:
             try:

@@ -16,7 +16,8 @@ Meant for small setups (a laptop, a lab): every write rewrites the whole attempt
 cost of a write grows with the log; ``prune()`` keeps it short. Use SQLite or PostgreSQL for
 many forks or long histories (bench/README.md has the figures).
 
-Document shape (``schema_version`` 2)::
+Document shape (``schema_version`` 2); a credential holds one key per figure of
+``_metrics_store.FIGURES`` (a counter's zero is 0, a stamp's null)::
 
     {"schema_version": 2, "next_attempt_id": 1,
      "credentials": {"<name>": {"attempts": 0, "successes": 0, "failures": 0, "enable_failures": 0,
@@ -32,8 +33,15 @@ import fcntl
 import json
 import os
 
+from typing import Callable
+
 from ansible_collections.netraven.core.plugins.module_utils._metrics_store import (
+    COUNT,
+    COUNTERS,
+    FIGURE_NAMES,
+    FIGURES,
     SCHEMA_VERSION,
+    STAMPS,
     MetricsStore,
     format_ts,
     later,
@@ -41,16 +49,36 @@ from ansible_collections.netraven.core.plugins.module_utils._metrics_store impor
     utc_now,
 )
 
-COUNTERS = ("attempts", "successes", "failures", "enable_failures")
-STAMPS = ("last_used", "last_success", "last_failure")
-# Forward migrations of the document: version -> function(doc) -> None. Version 2 only added
-# SQL indexes, so the JSON document did not change.
-MIGRATIONS = {1: lambda doc: None, 2: lambda doc: None}
+
+def add_figures(version: int, figures: tuple = FIGURES) -> Callable[[dict], None]:
+    """The forward migration of the document to ``version``: every credential gets the figures
+    whose ``since`` is ``version`` (a counter 0, a stamp null). ``figures``: the figure table."""
+    added = {f.name: (0 if f.kind == COUNT else None) for f in figures if f.since == version}
+
+    def migrate(doc: dict) -> None:
+        for stats in doc["credentials"].values():
+            for name, zero in added.items():
+                stats.setdefault(name, zero)
+    return migrate
+
+
+# Forward migrations of the document: version -> function(doc) -> None. Version 2 only added SQL
+# indexes; later versions add the figures whose ``since`` they are.
+MIGRATIONS = {version: add_figures(version) for version in range(1, SCHEMA_VERSION + 1)}
 
 
 def empty_document() -> dict:
     """A new, empty metrics document at the current schema version."""
     return {"schema_version": SCHEMA_VERSION, "next_attempt_id": 1, "credentials": {}, "bindings": {}, "attempts": []}
+
+
+def _attempt_wanted(attempt: dict, filters: dict) -> bool:
+    """True when one attempt-log entry passes ``filters`` (the ``attempts`` query's filter dict):
+    ``device``, ``credential`` and ``outcome`` must equal the entry's value when not None, and the
+    entry's ISO-8601 ``time`` must be at or after ``since`` when that is not None."""
+    if any(filters[key] is not None and attempt.get(key) != filters[key] for key in ("device", "credential", "outcome")):
+        return False
+    return filters["since"] is None or attempt["time"] >= filters["since"]
 
 
 class JsonStore(MetricsStore):
@@ -162,8 +190,7 @@ class JsonStore(MetricsStore):
             if effect is None:
                 return
             stats = doc["credentials"].setdefault(row["credential"], dict.fromkeys(COUNTERS, 0))
-            stats["attempts"] = stats.get("attempts", 0) + 1
-            for counter in COUNTERS[1:]:
+            for counter in COUNTERS:
                 stats[counter] = stats.get(counter, 0) + effect[counter]
             for stamp in STAMPS:
                 stats[stamp] = later(stats.get(stamp), effect[stamp])
@@ -176,7 +203,7 @@ class JsonStore(MetricsStore):
         with self._document(write=False) as doc:
             items = doc["credentials"].items()
             return [
-                stats_row(name, *(s.get(k) for k in COUNTERS + STAMPS))
+                stats_row(name, **{k: s.get(k) for k in FIGURE_NAMES})
                 for name, s in items if names is None or name in names
             ]
 
@@ -189,11 +216,7 @@ class JsonStore(MetricsStore):
 
     def _attempts(self, filters: dict, limit) -> list:
         with self._document(write=False) as doc:
-            rows = [
-                dict(a) for a in doc["attempts"]
-                if all(filters[k] is None or a.get(k) == filters[k] for k in ("device", "credential", "outcome"))
-                and (filters["since"] is None or a["time"] >= filters["since"])
-            ]
+            rows = [dict(a) for a in doc["attempts"] if _attempt_wanted(a, filters)]
         rows.sort(key=lambda a: (a["time"], a["id"]), reverse=True)
         return rows if limit is None else rows[:limit]
 

@@ -6,7 +6,11 @@
 Both run the same statements (the upserts use ``INSERT ... ON CONFLICT ... DO UPDATE``, which
 SQLite >= 3.24 and PostgreSQL >= 9.5 share); a dialect only supplies the placeholder, the id
 column type, how to check for a table, how to take the write lock and how to serialise the
-schema migration. The schema, version by version, is ``MIGRATIONS`` (documented in docs/metrics.md).
+schema migration. The schema, version by version, is ``MIGRATIONS`` (documented in docs/docsite/rst/metrics.rst).
+The per-credential columns, the view over them, the counter upsert and the select are generated
+from the figure table ``_metrics_store.FIGURES``: a counter is ``BIGINT NOT NULL DEFAULT 0`` and
+summed by the view, a stamp ``TEXT`` and its maximum taken; a figure added after version 1 is
+added by the migration to its ``since`` version (``ALTER TABLE ... ADD COLUMN``, view re-created).
 
 Concurrency: SQLite runs in WAL mode with a 30 s busy timeout; every write is one short
 ``BEGIN IMMEDIATE`` transaction (one attempt row, one counter upsert, one binding upsert).
@@ -26,15 +30,23 @@ import random
 import sqlite3
 import time
 
+from typing import Any
+
 try:
     import psycopg
 except ImportError:  # only postgresql:// stores need it; open_sql_store says so clearly
-    psycopg = None
+    psycopg = None  # type: ignore[assignment]
 
 from ansible_collections.netraven.core.plugins.module_utils._metrics_store import (
+    COUNT,
+    COUNTERS,
+    FIGURE_NAMES,
+    FIGURES,
     SCHEMA_VERSION,
+    STAMPS,
     MetricsStore,
     MetricsStoreError,
+    Figure,
     redact_url,
     stats_row,
 )
@@ -44,39 +56,68 @@ PG_CONNECT_TIMEOUT_S = 10
 COUNTER_SHARDS = 16  # counter rows per credential; see netraven_credential_counters
 PG_MIGRATION_LOCK = 0x6E657472  # "netr": advisory lock key held while a schema migration runs
 
-# Statements use "?" placeholders and {id_pk}; each dialect rewrites them.
-MIGRATIONS = {
-    1: (
-        "CREATE TABLE netraven_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-        # Counters are split over COUNTER_SHARDS rows per credential (the writer's pid picks one), so
-        # that concurrent PostgreSQL writers do not queue on one row lock per credential. Readers use
-        # the view netraven_credentials, one row per credential.
-        "CREATE TABLE netraven_credential_counters ("
-        " credential TEXT NOT NULL,"
-        " shard INTEGER NOT NULL,"
-        " attempts BIGINT NOT NULL DEFAULT 0,"
-        " successes BIGINT NOT NULL DEFAULT 0,"
-        " failures BIGINT NOT NULL DEFAULT 0,"
-        " enable_failures BIGINT NOT NULL DEFAULT 0,"
-        " last_used TEXT, last_success TEXT, last_failure TEXT,"
-        " PRIMARY KEY (credential, shard))",
-        "CREATE VIEW netraven_credentials AS SELECT credential,"
-        " SUM(attempts) AS attempts, SUM(successes) AS successes, SUM(failures) AS failures,"
-        " SUM(enable_failures) AS enable_failures,"
-        " MAX(last_used) AS last_used, MAX(last_success) AS last_success, MAX(last_failure) AS last_failure"
-        " FROM netraven_credential_counters GROUP BY credential",
-        "CREATE TABLE netraven_bindings (device TEXT PRIMARY KEY, credential TEXT NOT NULL, last_success TEXT NOT NULL)",
-        "CREATE TABLE netraven_attempts ("
-        " id {id_pk}, time TEXT NOT NULL, job_id TEXT, device TEXT NOT NULL, credential TEXT NOT NULL,"
-        " outcome TEXT NOT NULL, elapsed_ms BIGINT NOT NULL, message TEXT)",
-    ),
-    # Version 2: indexes for the attempt-log filters (time, device, credential) and prune().
-    2: (
-        "CREATE INDEX netraven_attempts_time ON netraven_attempts (time)",
-        "CREATE INDEX netraven_attempts_device ON netraven_attempts (device, time)",
-        "CREATE INDEX netraven_attempts_credential ON netraven_attempts (credential, time)",
-    ),
-}
+
+def _figures(version: int, figures: tuple = FIGURES) -> list[Figure]:
+    """The figures of schema ``version``, counters first (the column order of every statement)."""
+    present = [f for f in figures if f.since <= version]
+    return [f for f in present if f.kind == COUNT] + [f for f in present if f.kind != COUNT]
+
+
+def _column(figure: Figure) -> str:
+    return figure.name + (" BIGINT NOT NULL DEFAULT 0" if figure.kind == COUNT else " TEXT")
+
+
+def _counters_table(figures: list[Figure]) -> str:
+    """CREATE TABLE of the counter shards with columns for ``figures``."""
+    columns = ["credential TEXT NOT NULL", "shard INTEGER NOT NULL"] + [_column(f) for f in figures]
+    return "CREATE TABLE netraven_credential_counters ( %s, PRIMARY KEY (credential, shard))" % ", ".join(columns)
+
+
+def _credentials_view(figures: list[Figure]) -> str:
+    """CREATE VIEW netraven_credentials, one row per credential: counters summed, stamps' maximum."""
+    sums = ["%s(%s) AS %s" % ("SUM" if f.kind == COUNT else "MAX", f.name, f.name) for f in figures]
+    return ("CREATE VIEW netraven_credentials AS SELECT credential, %s"
+            " FROM netraven_credential_counters GROUP BY credential" % ", ".join(sums))
+
+
+def migrations(figures: tuple = FIGURES, schema_version: int = SCHEMA_VERSION) -> dict:
+    """Schema version -> the statements that bring the previous version to it.
+
+    Version 1 creates the tables and the view with the figures whose ``since`` is 1, version 2
+    the attempt-log indexes; a figure with a later ``since`` is added by that version
+    (``ALTER TABLE ... ADD COLUMN``, then the view re-created). Statements use ``?``
+    placeholders and ``{id_pk}``; each dialect rewrites them. ``figures``/``schema_version``
+    default to the store's own (tests pass a hypothetical table).
+    """
+    steps = {
+        1: (
+            "CREATE TABLE netraven_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            # Counters are split over COUNTER_SHARDS rows per credential (the writer's pid picks one), so
+            # that concurrent PostgreSQL writers do not queue on one row lock per credential. Readers use
+            # the view netraven_credentials, one row per credential.
+            _counters_table(_figures(1, figures)),
+            _credentials_view(_figures(1, figures)),
+            "CREATE TABLE netraven_bindings (device TEXT PRIMARY KEY, credential TEXT NOT NULL, last_success TEXT NOT NULL)",
+            "CREATE TABLE netraven_attempts ("
+            " id {id_pk}, time TEXT NOT NULL, job_id TEXT, device TEXT NOT NULL, credential TEXT NOT NULL,"
+            " outcome TEXT NOT NULL, elapsed_ms BIGINT NOT NULL, message TEXT)",
+        ),
+        # Version 2: indexes for the attempt-log filters (time, device, credential) and prune().
+        2: (
+            "CREATE INDEX netraven_attempts_time ON netraven_attempts (time)",
+            "CREATE INDEX netraven_attempts_device ON netraven_attempts (device, time)",
+            "CREATE INDEX netraven_attempts_credential ON netraven_attempts (credential, time)",
+        ),
+    }
+    for version in range(2, schema_version + 1):
+        added = [f for f in _figures(version, figures) if f.since == version]
+        steps[version] = steps.get(version, ()) + tuple(
+            "ALTER TABLE netraven_credential_counters ADD COLUMN " + _column(f) for f in added
+        ) + (("DROP VIEW netraven_credentials", _credentials_view(_figures(version, figures))) if added else ())
+    return steps
+
+
+MIGRATIONS = migrations()
 
 SET_VERSION = (
     "INSERT INTO netraven_meta (key, value) VALUES ('schema_version', ?)"
@@ -97,26 +138,21 @@ def _later(column: str) -> str:
     ).format(c=column)
 
 
+_LATER_STAMPS = ", ".join(_later(col) for col in ("last_used", "last_success", "last_failure"))
 UPSERT_CREDENTIAL = (
-    "INSERT INTO netraven_credential_counters AS c"
-    " (credential, shard, attempts, successes, failures, enable_failures, last_used, last_success, last_failure)"
-    " VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT (credential, shard) DO UPDATE SET"
-    " attempts = c.attempts + 1,"
-    " successes = c.successes + excluded.successes,"
-    " failures = c.failures + excluded.failures,"
-    " enable_failures = c.enable_failures + excluded.enable_failures, "
-    + ", ".join(_later(col) for col in ("last_used", "last_success", "last_failure"))
+    "INSERT INTO netraven_credential_counters AS c (credential, shard, %s) VALUES (?, ?, %s)"
+    " ON CONFLICT (credential, shard) DO UPDATE SET %s" % (
+        ", ".join(FIGURE_NAMES),
+        ", ".join("?" for _name in FIGURE_NAMES),
+        ", ".join(["{c} = c.{c} + excluded.{c}".format(c=c) for c in COUNTERS] + [_later(c) for c in STAMPS]),
+    )
 )
 UPSERT_BINDING = (
     "INSERT INTO netraven_bindings AS b (device, credential, last_success) VALUES (?, ?, ?)"
     " ON CONFLICT (device) DO UPDATE SET credential = excluded.credential, last_success = excluded.last_success"
     " WHERE excluded.last_success >= b.last_success"
 )
-SELECT_STATS = (
-    "SELECT credential, attempts, successes, failures, enable_failures, last_used, last_success, last_failure"
-    " FROM netraven_credentials"  # the view: one row per credential
-)
+SELECT_STATS = "SELECT credential, %s FROM netraven_credentials" % ", ".join(FIGURE_NAMES)  # the view: one row per credential
 SELECT_BINDINGS = "SELECT device, credential, last_success FROM netraven_bindings"
 SELECT_ATTEMPTS = "SELECT id, time, job_id, device, credential, outcome, elapsed_ms, message FROM netraven_attempts"
 ATTEMPT_FIELDS = ("id", "time", "job_id", "device", "credential", "outcome", "elapsed_ms", "message")
@@ -134,7 +170,7 @@ class SqlStore(MetricsStore):
 
     def __init__(self, url: str, warn=None):
         super().__init__(url, warn)
-        self._conn = None
+        self._conn: Any = None  # sqlite3.Connection or psycopg.Connection
 
     # -- dialect hooks -----------------------------------------------------------------------
 
@@ -195,10 +231,8 @@ class SqlStore(MetricsStore):
         """The statements of one attempt, in lock order: ``[(sql, params)]`` (log row, counter, binding)."""
         statements = [(INSERT_ATTEMPT, tuple(row[k] for k in ATTEMPT_FIELDS[1:]))]
         if effect is not None:
-            statements.append((UPSERT_CREDENTIAL, (
-                row["credential"], self._pid % COUNTER_SHARDS, effect["successes"], effect["failures"],
-                effect["enable_failures"], effect["last_used"], effect["last_success"], effect["last_failure"],
-            )))
+            statements.append((UPSERT_CREDENTIAL, (row["credential"], self._pid % COUNTER_SHARDS)
+                               + tuple(effect[name] for name in FIGURE_NAMES)))
             if effect["bind"]:
                 statements.append((UPSERT_BINDING, (row["device"], row["credential"], row["time"])))
         return statements
@@ -209,7 +243,7 @@ class SqlStore(MetricsStore):
                 cur.execute(self._sql(statement), params)
 
     def _stats(self, names) -> list:
-        statement, params = SELECT_STATS, ()
+        statement, params = SELECT_STATS, ()  # type: str, tuple
         if names is not None:
             if not names:
                 return []
@@ -217,10 +251,10 @@ class SqlStore(MetricsStore):
             params = tuple(names)
         with self._read_cursor() as cur:
             cur.execute(self._sql(statement), params)
-            return [stats_row(*r) for r in cur.fetchall()]
+            return [stats_row(r[0], **dict(zip(FIGURE_NAMES, r[1:]))) for r in cur.fetchall()]
 
     def _bindings(self, device) -> list:
-        statement, params = SELECT_BINDINGS, ()
+        statement, params = SELECT_BINDINGS, ()  # type: str, tuple
         if device is not None:
             statement, params = statement + " WHERE device = ?", (device,)
         with self._read_cursor() as cur:
@@ -364,7 +398,7 @@ class PostgresStore(SqlStore):
 
     def __init__(self, url: str, warn=None):
         super().__init__(url, warn)
-        kwargs = {"autocommit": True}
+        kwargs: dict[str, Any] = {"autocommit": True}
         if "connect_timeout" not in url:
             kwargs["connect_timeout"] = PG_CONNECT_TIMEOUT_S
         try:

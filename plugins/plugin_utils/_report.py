@@ -31,6 +31,8 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
+from ansible_collections.netraven.core.plugins.module_utils._metrics_store import FIGURE_NAMES, STAMPS, stats_row
+
 REJECTIONS = frozenset({"auth_rejected", "enable_failed", "auth_method_unsupported"})
 """Outcomes that mean "the credentials were wrong for this device" (see _outcomes)."""
 COUNTED = frozenset({"success", "auth_rejected", "enable_failed"})
@@ -115,39 +117,29 @@ def credential_rows(
 ) -> list[dict]:
     """Per-credential rows, sorted by name.
 
-    ``stats``: ``credential_stats()`` dicts (name, attempts, successes, failures,
-    enable_failures, last_used, last_success, last_failure, success_rate): counted attempts,
-    cumulative over every run in the store. ``known_names``: configured credential names; those
-    absent from ``stats`` get a row of zeros. ``daily``: attempt counts per ``day``,
-    ``credential`` and ``outcome`` (with ``count`` and ``last``), any outcome, covering at least
-    the last ``unused_days`` days; ``days``: the trend window's dates (the ``window`` figures of
-    each row count those days only). ``unused_days``: days without an attempt of any outcome
+    ``stats``: ``credential_stats()`` dicts (name, the store's figures
+    ``_metrics_store.FIGURE_NAMES``, success_rate): counted attempts, cumulative over every run
+    in the store; each row has the shape of ``_metrics_store.stats_row`` plus ``last_attempt``,
+    ``window`` and ``flags``, a missing counter read as 0 and a missing ``success_rate``
+    computed. ``known_names``: configured credential names; those absent from ``stats`` get a
+    row of zeros. ``daily``: attempt counts per ``day``, ``credential`` and ``outcome`` (with
+    ``count`` and ``last``), any outcome, covering at least the last ``unused_days`` days;
+    ``days``: the trend window's dates (the ``window`` figures of each row count those days
+    only). ``unused_days``: days without an attempt of any outcome
     before ``unused``. ``now``: aware datetime, default the current UTC time.
     """
     now = now or _dt.datetime.now(_dt.timezone.utc)
     cutoff = now - _dt.timedelta(days=unused_days)
     window = set(days)
-    zero = {"attempts": 0, "successes": 0, "failures": 0, "enable_failures": 0, "success_rate": None,
-            "last_used": None, "last_success": None, "last_failure": None}
     rows: dict[str, dict] = {}
     for item in stats:
-        attempts = int(item.get("attempts") or 0)
-        successes = int(item.get("successes") or 0)
-        rows[str(item["name"])] = {
-            "name": str(item["name"]),
-            "attempts": attempts,
-            "successes": successes,
-            "failures": int(item.get("failures") or 0),
-            "enable_failures": int(item.get("enable_failures") or 0),
-            "success_rate": item.get("success_rate", _rate(successes, attempts)),
-            "last_used": item.get("last_used"),
-            "last_success": item.get("last_success"),
-            "last_failure": item.get("last_failure"),
-        }
+        row = stats_row(str(item["name"]), **{key: item.get(key) for key in FIGURE_NAMES})
+        row["success_rate"] = item.get("success_rate", _rate(row["successes"], row["attempts"]))
+        rows[row["name"]] = row
     logged: dict[str, dict] = {}
     for item in daily:
         name = str(item["credential"])
-        rows.setdefault(name, dict(zero, name=name))
+        rows.setdefault(name, stats_row(name))
         entry = logged.setdefault(name, {"last": None, "attempts": 0, "successes": 0, "failures": 0})
         entry["last"] = _latest(entry["last"], item.get("last"))
         if item.get("day") in window:
@@ -156,10 +148,10 @@ def credential_rows(
             entry["successes"] += count if outcome == "success" else 0
             entry["failures"] += count if outcome in FAILURES else 0
     for name in known_names:
-        rows.setdefault(str(name), dict(zero, name=str(name)))
+        rows.setdefault(str(name), stats_row(str(name)))
     for row in rows.values():
         seen = logged.get(row["name"], {"last": None, "attempts": 0, "successes": 0, "failures": 0})
-        row["last_attempt"] = _latest(row["last_used"], row["last_failure"], row["last_success"], seen["last"])
+        row["last_attempt"] = _latest(*(row[stamp] for stamp in STAMPS), seen["last"])
         row["window"] = {"attempts": seen["attempts"], "successes": seen["successes"], "failures": seen["failures"],
                          "other": seen["attempts"] - seen["successes"] - seen["failures"]}
         flags = []

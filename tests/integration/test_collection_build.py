@@ -39,6 +39,13 @@ def test_build_install_and_doc(repo_root: Path, tmp_path: Path, ansible_env: dic
     with tarfile.open(tarball) as tar:
         names = set(tar.getnames())
     assert "galaxy.yml" not in names and "MANIFEST.json" in names
+    # Galaxy's importer refuses a role without README.md; the GPL text ships with the code.
+    assert "LICENSE" in names
+    with tarfile.open(tarball) as tar:
+        license_text = tar.extractfile("LICENSE").read().decode()
+    assert "GNU GENERAL PUBLIC LICENSE" in license_text and "Version 3, 29 June 2007" in license_text
+    roles = sorted(p.name for p in (repo_root / "roles").iterdir() if p.is_dir())
+    assert roles and all(f"roles/{role}/README.md" in names for role in roles), roles
     assert not any(n.startswith((".venv", "build/", "tests/output")) for n in names)
 
     # Install into an empty collections path and ask ansible-doc about it from there only.
@@ -60,3 +67,24 @@ def test_build_install_and_doc(repo_root: Path, tmp_path: Path, ansible_env: dic
         )
         assert out.returncode == 0, f"ansible-doc {fqcn}: {out.stderr}"
         assert "EXAMPLES" in out.stdout and ("RETURN" in out.stdout or doc_type == "inventory"), fqcn
+
+
+def test_changelog_lists_every_plugin_and_role(repo_root: Path, tmp_path: Path, ansible_env: dict[str, str]) -> None:
+    """A release changelog built from a copy of the tree names every plugin, module and role as new.
+
+    antsibull-changelog lists an object under "New ..." only when its docs carry ``version_added``
+    (for a role: the entry point in ``meta/argument_specs.yml``).
+    """
+    version = yaml.safe_load((repo_root / "galaxy.yml").read_text())["version"]
+    tracked = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=repo_root, check=True, capture_output=True).stdout
+    copy = tmp_path / "ansible_collections" / "netraven" / "core"
+    copy.mkdir(parents=True)
+    subprocess.run(["rsync", "-a", "--from0", "--files-from=-", "./", str(copy)], cwd=repo_root, input=tracked, check=True)
+    subprocess.run(["antsibull-changelog", "release", "--version", version, "--date", "2026-01-01"],
+                   cwd=copy, env=ansible_env, check=True, capture_output=True, text=True)
+    changelog = (copy / "CHANGELOG.rst").read_text()
+    roles = sorted(p.name for p in (repo_root / "roles").iterdir() if (p / "meta" / "argument_specs.yml").is_file())
+    new_roles = changelog.split("New Roles", 1)[1] if "New Roles" in changelog else ""
+    assert roles and all(f"netraven.core.{role} - " in new_roles for role in roles), changelog
+    for _doc_type, fqcn in shipped_plugins(repo_root):
+        assert f"- {fqcn} - " in changelog, fqcn

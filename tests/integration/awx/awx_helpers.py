@@ -1,4 +1,4 @@
-"""Helpers for the AWX tests: the credential type of docs/awx.md, rendered the way AWX renders it,
+"""Helpers for the AWX tests: the credential type of docs/docsite/rst/awx.rst, rendered the way AWX renders it,
 lab specs with canary secrets, inventories and ansible-runner jobs.
 
 Imported by the test modules of this folder (pytest puts the folder on ``sys.path``).
@@ -9,6 +9,7 @@ import os
 import re
 import stat
 import tempfile
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import yaml
 from jinja2 import sandbox
 
 REPO = Path(__file__).resolve().parents[3]
-AWX_DOC = REPO / "docs" / "awx.md"
+AWX_DOC = REPO / "docs" / "docsite" / "rst" / "awx.rst"
 
 # Environment variables a custom credential type may not inject. Source: AWX,
 # awx/main/fields.py CredentialTypeInjectorField.validate_env_var_allowed (ENV_BLOCKLIST,
@@ -30,15 +31,18 @@ AWX_ENV_BLOCKLIST = frozenset({
 
 
 def credential_type_from_doc(doc: Path = AWX_DOC) -> tuple[dict, dict]:
-    """``(inputs, injectors)``: the two YAML blocks of docs/awx.md marked ``<!-- awx-inputs -->``
-    and ``<!-- awx-injectors -->`` (the exact text a user pastes into AWX). ValueError if missing."""
+    """``(inputs, injectors)``: the two YAML blocks of docs/docsite/rst/awx.rst that follow the RST
+    comments ``.. awx-inputs`` and ``.. awx-injectors`` (the exact text a user pastes into AWX).
+
+    A block is the ``.. code-block:: yaml`` directive's indented body, dedented. ValueError if missing.
+    """
     text = doc.read_text(encoding="utf-8")
     found = {}
     for marker in ("awx-inputs", "awx-injectors"):
-        match = re.search(rf"<!-- {marker} -->\s*```yaml\n(.*?)```", text, re.S)
+        match = re.search(rf"^\.\. {marker}\n\n\.\. code-block:: yaml\n\n((?:(?:   .*)?\n)+)", text, re.M)
         if not match:
-            raise ValueError(f"{doc}: no ```yaml block after <!-- {marker} -->")
-        found[marker] = yaml.safe_load(match.group(1))
+            raise ValueError(f"{doc}: no '.. code-block:: yaml' right after '.. {marker}'")
+        found[marker] = yaml.safe_load(textwrap.dedent(match.group(1)))
     return found["awx-inputs"], found["awx-injectors"]
 
 

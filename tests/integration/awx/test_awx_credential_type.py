@@ -1,4 +1,4 @@
-"""The "NetRaven credential set" credential type of docs/awx.md, rendered as AWX renders it, drives a
+"""The "NetRaven credential set" credential type of docs/docsite/rst/awx.rst, rendered as AWX renders it, drives a
 real backup: the injected file is the only credential source, the store URL comes from the env."""
 from __future__ import annotations
 

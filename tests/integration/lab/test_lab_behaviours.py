@@ -1,4 +1,4 @@
-"""Each lab behaviour does what docs/lab.md says, seen from real SSH clients (paramiko, netmiko)."""
+"""Each lab behaviour does what docs/docsite/rst/lab.rst says, seen from real SSH clients (paramiko, netmiko)."""
 from __future__ import annotations
 
 import socket

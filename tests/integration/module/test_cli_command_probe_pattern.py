@@ -62,7 +62,7 @@ def test_probe_then_network_cli(lab, cli, tmp_path: Path, play_env: dict[str, st
     if not have_network_collections(play_env):
         pytest.skip("ansible.netcommon and cisco.ios are not installed: they ship with the 'ansible' package, "
                     "which this repository does not install (ansible-core only); the probe pattern is documented "
-                    "in cli_command's EXAMPLES and docs/cli_command.md")
+                    "in cli_command's EXAMPLES and docs/docsite/rst/cli_command.rst")
     running = lab({
         "credentials": [{"name": "old", "username": "admin", "password": "Canary-old-9f3"},
                         {"name": "ok", "username": "admin", "password": "Canary-ok-9f3"}],

@@ -20,7 +20,7 @@ attempt = st.tuples(
 
 
 def model(attempts: list) -> tuple[dict, dict]:
-    """The rules of docs/metrics.md, folded in plain Python: (stats by name, binding by device)."""
+    """The rules of docs/docsite/rst/metrics.rst, folded in plain Python: (stats by name, binding by device)."""
     stats: dict = {}
     bindings: dict = {}
     for device, credential, outcome, minute in attempts:
@@ -28,12 +28,10 @@ def model(attempts: list) -> tuple[dict, dict]:
         effect = ms.outcome_effect(outcome, ts)
         if effect is None:
             continue
-        row = stats.setdefault(credential, {"attempts": 0, "successes": 0, "failures": 0, "enable_failures": 0,
-                                            "last_used": None, "last_success": None, "last_failure": None})
-        row["attempts"] += 1
-        for key in ("successes", "failures", "enable_failures"):
+        row = stats.setdefault(credential, {**dict.fromkeys(ms.COUNTERS, 0), **dict.fromkeys(ms.STAMPS)})
+        for key in ms.COUNTERS:  # attempts, successes, failures, enable_failures, ... (ms.FIGURES)
             row[key] += effect[key]
-        for key in ("last_used", "last_success", "last_failure"):
+        for key in ms.STAMPS:  # last_used, last_success, last_failure, ...
             row[key] = ms.later(row[key], effect[key])
         if effect["bind"] and (device not in bindings or ts >= bindings[device][1]):
             bindings[device] = (credential, ts)

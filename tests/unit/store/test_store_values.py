@@ -134,6 +134,7 @@ def test_outcome_effect_follows_the_design_table(outcome: str) -> None:
         assert effect is None
         return
     # attempts == successes + failures + enable_failures for every counted outcome
+    assert effect["attempts"] == 1
     assert effect["successes"] + effect["failures"] + effect["enable_failures"] == 1
     assert effect["bind"] is (outcome == "success")
     assert (effect["last_failure"] == "T") is (outcome == "auth_rejected")
