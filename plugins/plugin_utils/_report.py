@@ -190,8 +190,8 @@ def device_rows(
     logged: dict[str, dict[str, dict[str, int]]] = {}
     for item in device_counts:
         per_credential = logged.setdefault(str(item["device"]), {})
-        outcomes = per_credential.setdefault(str(item.get("credential")), {})
-        outcomes[str(item.get("outcome"))] = outcomes.get(str(item.get("outcome")), 0) + int(item.get("count") or 0)
+        counts = per_credential.setdefault(str(item.get("credential")), {})
+        counts[str(item.get("outcome"))] = counts.get(str(item.get("outcome")), 0) + int(item.get("count") or 0)
     rows = []
     for name in sorted(set(bound) | set(logged) | set(run)):
         tried = logged.get(name, {})
@@ -291,7 +291,7 @@ def trend(daily: Iterable[Mapping[str, Any]], credentials: Sequence[str], days: 
     series: dict[str, dict[str, Any]] = {
         name: {"attempts": [0] * len(days), "successes": [0] * len(days), "failures": [0] * len(days)} for name in credentials}
     for item in daily:
-        i = index.get(item.get("day"))
+        i = index.get(str(item.get("day")))
         name = str(item.get("credential"))
         if i is None or name not in series:
             continue
