@@ -1,7 +1,6 @@
 """The CI guide's GitLab and GitHub Actions jobs, run as written against the lab (issue 15, "CI pipelines").
 
-Both jobs are read from the guide (docs/ci.md, or docs/docsite/rst/ci.rst once the guides move to
-the docsite). What runs, exactly as written: the GitLab job's ``script`` lines (``set -e``, as the
+Both jobs are read from the guide, docs/docsite/rst/ci.rst. What runs, exactly as written: the GitLab job's ``script`` lines (``set -e``, as the
 runner does) and the GitHub job's ``run`` steps (``bash -e -o pipefail``, as ``shell: bash`` does),
 with the job's variables and ``${{ secrets.* }}``/``${{ runner.temp }}`` filled in as the CI would.
 What does not run: GitLab's ``before_script`` and the GitHub step "Install the collection" (they
@@ -32,15 +31,15 @@ from backup_helpers import CANARIES, files_containing, lab_spec
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[3]
-GUIDES = [REPO / "docs" / "docsite" / "rst" / "ci.rst", REPO / "docs" / "ci.md"]
+GUIDE = REPO / "docs" / "docsite" / "rst" / "ci.rst"
 VAULT_PASSWORD = "Canary-vaultpw-9f3"
 DEVICES = ("r1-first", "r2-second", "r4-none")
 REASON = "credential report: no_credential_works (1 device: r4-none)"
 
 
 def _yaml_blocks(text: str) -> list[str]:
-    """YAML code blocks of a Markdown (```yaml) or reStructuredText (.. code-block:: yaml) page."""
-    blocks = re.findall(r"^```ya?ml\n(.*?)^```", text, re.M | re.S)
+    """YAML code blocks (``.. code-block:: yaml``) of a reStructuredText page, unindented."""
+    blocks = []
     for match in re.finditer(r"^( *)\.\. code-block:: ya?ml\n((?:\1 +.*\n|\s*\n)+)", text, re.M):
         body = match.group(2)
         indent = min(len(line) - len(line.lstrip()) for line in body.splitlines() if line.strip())
@@ -50,9 +49,8 @@ def _yaml_blocks(text: str) -> list[str]:
 
 def _jobs() -> tuple[dict, dict]:
     """(GitLab job, GitHub job) as the guide shows them, found by their file-name comment."""
-    guide = next(p for p in GUIDES if p.exists())
     found = {}
-    for block in _yaml_blocks(guide.read_text()):
+    for block in _yaml_blocks(GUIDE.read_text()):
         first = block.lstrip().splitlines()[0]
         if first in ("# .gitlab-ci.yml", "# .github/workflows/credential-health.yml"):
             found[first] = yaml.safe_load(block)
