@@ -23,11 +23,17 @@ description:
 options:
   _input:
     description:
-      - "A dict with the keys C(stats) and C(bindings) (lists of dicts, O(netraven.core.credential_metrics#lookup:kind=stats) and O(netraven.core.credential_metrics#lookup:kind=bindings) of
-        the lookup), and the attempts as C(daily) (O(netraven.core.credential_metrics#lookup:kind=counts) with O(netraven.core.credential_metrics#lookup:group_by=[day, credential, outcome])
-        over at least O(window_days) and O(unused_days) days) and C(device_counts) (O(netraven.core.credential_metrics#lookup:kind=counts) with
-        O(netraven.core.credential_metrics#lookup:group_by=[device, credential, outcome]) over O(window_days) days), or as C(attempts) (the attempt
-        log, O(netraven.core.credential_metrics#lookup:kind=attempts)), from which both are counted."
+      - "A dict with the keys C(stats) and C(bindings) (lists of dicts, as the lookup
+        C(netraven.core.credential_metrics) returns them with
+        O(netraven.core.credential_metrics#lookup:kind=stats) and
+        O(netraven.core.credential_metrics#lookup:kind=bindings)), and the attempts as C(daily)
+        (O(netraven.core.credential_metrics#lookup:kind=counts) with
+        O(netraven.core.credential_metrics#lookup:group_by=[day, credential, outcome]) over at least
+        O(window_days) and O(unused_days) days) and C(device_counts)
+        (O(netraven.core.credential_metrics#lookup:kind=counts) with
+        O(netraven.core.credential_metrics#lookup:group_by=[device, credential, outcome]) over
+        O(window_days) days), or as C(attempts) (the attempt log,
+        O(netraven.core.credential_metrics#lookup:kind=attempts)), from which both are counted."
       - "Optional C(aaa_accounts): a list of shared AAA accounts (C(name), C(credentials), C(lockout_threshold),
         C(streak), C(highest_streak), C(last_success), C(budget_exhausted), C(skipped_on)), reserved for the
         fleet-wide AAA lockout guard; the report shows them when the list is not empty."

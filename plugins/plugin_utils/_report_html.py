@@ -266,7 +266,7 @@ def _trend_chart(name: str, days: Sequence[str], values: Mapping[str, Sequence[i
     plot_w, plot_h = width - left - 2, height - top - bottom
     peak = max([int(a) for a in values["attempts"]] + [1])
     slot = plot_w / max(len(days), 1)
-    bar = max(slot - 2, 1.5)
+    bar_w = max(slot - 2, 1.5)
     parts = ['<svg class="chart trend-chart" viewBox="0 0 %d %d" role="img" aria-label="%s" data-credential="%s">'
              % (width, height, _e("Daily attempts of %s, last %d days" % (name, len(days))), _e(name)),
              '<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#cbd5e1" stroke-width="1"/>'
@@ -278,7 +278,7 @@ def _trend_chart(name: str, days: Sequence[str], values: Mapping[str, Sequence[i
     for i, day in enumerate(days):
         attempts, ok, bad = int(values["attempts"][i]), int(values["successes"][i]), int(values["failures"][i])
         other = max(attempts - ok - bad, 0)
-        x = left + i * slot + (slot - bar) / 2
+        x = left + i * slot + (slot - bar_w) / 2
         y = top + plot_h
         parts.append('<g class="day" data-day="%s" data-attempts="%d" data-successes="%d" data-failures="%d">'
                      '<title>%s: %d attempts, %d successes, %d failures, %d other</title>'
@@ -287,7 +287,7 @@ def _trend_chart(name: str, days: Sequence[str], values: Mapping[str, Sequence[i
             if count:
                 h = plot_h * count / peak
                 y -= h
-                parts.append('<rect x="%.2f" y="%.2f" width="%.2f" height="%.2f" fill="%s"/>' % (x, y, bar, h, colour))
+                parts.append('<rect x="%.2f" y="%.2f" width="%.2f" height="%.2f" fill="%s"/>' % (x, y, bar_w, h, colour))
         parts.append("</g>")
     if not any(int(a) for a in values["attempts"]):
         parts.append('<text x="%.1f" y="%.1f" text-anchor="middle">no attempt in these %d days</text>'
@@ -365,16 +365,16 @@ def _changes(report: Mapping[str, Any]) -> str:
                'were left as they were.</p><div class="card">')
     total = sum(p[2] for p in parts) or 1
     x = 0.0
-    bar = ['<svg class="chart changes-chart" viewBox="0 0 600 28" preserveAspectRatio="none" role="img" '
+    svg = ['<svg class="chart changes-chart" viewBox="0 0 600 28" preserveAspectRatio="none" role="img" '
            'aria-label="Backup changes in this run">']
     for key, label, count, colour in parts:
         if count:
             w = 600.0 * count / total
-            bar.append('<rect x="%.2f" y="0" width="%.2f" height="28" fill="%s" data-part="%s" data-count="%d">'
+            svg.append('<rect x="%.2f" y="0" width="%.2f" height="28" fill="%s" data-part="%s" data-count="%d">'
                        '<title>%s: %d</title></rect>' % (x, w, colour, key, count, _e(label), count))
             x += w
-    bar.append("</svg>")
-    out.append("".join(bar))
+    svg.append("</svg>")
+    out.append("".join(svg))
     out.append('<div class="legend">%s</div></div></section>' % "".join(
         '<span data-part="%s" data-count="%d"><i style="background:%s"></i>%s: <b>%d</b></span>'
         % (key, count, colour, _e(label), count) for key, label, count, colour in parts))
@@ -462,8 +462,8 @@ def render_html(report: Mapping[str, Any], title: str = "Credential report") -> 
               'last %d days \u00b7 unused after %d days without an attempt</p></div>'
               '<div class="brand">netraven.core credential report</div></header>'
               % (_e(title), _e(_short_time(report["generated"])), report["window_days"], report["unused_days"]))
-    body = "\n".join([_summary(report), _attention(report), _coverage(report), _trends(report), _no_credential(report),
-                    _changes(report), _aaa(report), _credential_table(report), _device_table(report)])
+    sections = [_summary, _attention, _coverage, _trends, _no_credential, _changes, _aaa, _credential_table, _device_table]
+    body = "\n".join(section(report) for section in sections)
     footer = ('<footer>Built by the role netraven.core.credential_report from the metrics store: names, counters, outcome '
               'words and times only, never a secret. The same data is in report.json.</footer>')
     return "%s\n%s\n<main>\n%s\n%s\n</main></body></html>\n" % (head, header, body, footer)

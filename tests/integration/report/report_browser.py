@@ -114,8 +114,8 @@ class _Pipe:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise RuntimeError(f"chromium: no answer to {what} within {timeout:.0f} s")
-            ready, _, _ = select.select([self.read_fd], [], [], left)
-            if ready:
+            readable = select.select([self.read_fd], [], [], left)[0]
+            if readable:
                 chunk = os.read(self.read_fd, 1 << 20)
                 if not chunk:
                     raise RuntimeError(f"chromium exited while waiting for {what} (rc {self.proc.poll()})")
