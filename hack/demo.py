@@ -36,7 +36,8 @@ from lab.spec import load_lab  # noqa: E402  (the lab package lives at the repos
 
 # Failures the lab is built to show; anything else (partial_output, command_failed, a crash) is a bug.
 INTENDED = {"auth_rejected", "enable_failed", "auth_method_unsupported", "unreachable", "auth_timeout",
-            "locked_out", "password_expired", "hostkey_mismatch", "ssh_negotiation_failed"}
+            "locked_out", "password_expired", "hostkey_mismatch", "ssh_negotiation_failed",
+            "post_auth_interaction_failed"}
 
 
 def expected_outcome(device, credentials, max_attempts: int = 3) -> str:
@@ -58,8 +59,10 @@ def expected_outcome(device, credentials, max_attempts: int = 3) -> str:
         if b.lockout_after is not None and failures >= b.lockout_after:
             return "locked_out"
         if cred.name in device.accept:
-            if b.password_expired:
+            if b.password_expired or b.password_change_insist:
                 return "password_expired"
+            if b.banner_prompt is not None:  # the demo inventory has no login_prompts rule accepting it
+                return "post_auth_interaction_failed"
             if device.enable_secret and cred.enable_secret != device.enable_secret:
                 return "enable_failed"
             return "success"

@@ -15,28 +15,40 @@ import sys
 import time
 from pathlib import Path
 
-from .control import STATE_ROOT, LabError, RunningLab, default_state_dir, find_labs, ports_in_use, start
+from .control import STATE_ROOT, LabError, RunningLab, default_state_dir, find_labs, ports_in_use, remember, start, stop_command
 from .spec import LabSpecError, load_lab
 
 
 def _state_dirs(args: argparse.Namespace) -> list[Path]:
+    """The state folders a command acts on: ``--state-dir``, the running labs named LAB, or every running lab."""
     if args.state_dir:
         return [Path(args.state_dir)]
+    running = find_labs(STATE_ROOT)
     if args.lab:
         path = Path(args.lab)
         name = load_lab(path).name if path.is_file() else args.lab
-        return [default_state_dir(name)]
-    return find_labs(STATE_ROOT)
+        named = [sdir for sdir in running if _lab_name(sdir) == name]
+        return named or [default_state_dir(name)]
+    return running
+
+
+def _lab_name(state_dir: Path) -> str | None:
+    try:
+        return RunningLab(state_dir).name
+    except LabError:
+        return None
 
 
 def cmd_up(args: argparse.Namespace) -> int:
     """Start a lab and print its inventory."""
     t0 = time.monotonic()
     lab = start(args.file, state_dir=args.state_dir, timeout=args.timeout)
+    remember(lab.name, lab.state_dir)
     sys.stdout.write(lab.inventory_yaml())
     sys.stdout.flush()
-    print(f"lab {lab.name}: {len(lab.devices)} devices listening on 127.0.0.1 after {time.monotonic() - t0:.2f} s "
-          f"(pid {lab.pid}, state {lab.state_dir}); stop with: python -m lab down {lab.name}", file=sys.stderr)
+    where = " and ".join(sorted({str(d["host"]) for d in lab.devices}))
+    print(f"lab {lab.name}: {len(lab.devices)} devices listening on {where} after {time.monotonic() - t0:.2f} s "
+          f"(pid {lab.pid}, state {lab.state_dir}); stop with: {stop_command(lab.name, lab.state_dir)}", file=sys.stderr)
     return 0
 
 
@@ -53,7 +65,8 @@ def cmd_down(args: argparse.Namespace) -> int:
         lab = RunningLab(sdir)
         ports = [d["port"] for d in lab.devices]
         lab.stop(timeout=args.timeout)
-        busy = ports_in_use(ports)
+        busy = [p for host in {d["host"] for d in lab.devices}
+                for p in ports_in_use([d["port"] for d in lab.devices if d["host"] == host], host)]
         if busy:
             raise LabError(f"lab {lab.name} stopped but ports {busy} still answer")
         print(f"lab {lab.name} stopped (pid {lab.pid}); {len(ports)} ports freed", file=sys.stderr)

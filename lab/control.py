@@ -9,13 +9,19 @@ State folder layout (default ``lab/state/<lab name>/``)::
     auth/<device>.jsonl   the per-device authentication log (see lab.authlog)
     lab.log           the server process's stdout/stderr
 
+A lab started by ``python -m lab up --state-dir DIR`` elsewhere is also recorded in
+``lab/state/.elsewhere/`` (one file per lab holding the folder's path), so that ``status`` and
+``down`` find it without ``--state-dir``; the record goes when the lab is stopped.
+
 :func:`start` is used by ``python -m lab up`` and the pytest fixture; :class:`RunningLab` is
 what both get back.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -31,6 +37,7 @@ from .spec import LabSpec, load_lab
 
 LAB_DIR = Path(__file__).resolve().parent
 STATE_ROOT = LAB_DIR / "state"
+ELSEWHERE = ".elsewhere"  # under a state root: records of labs whose state folder is somewhere else
 HOST = "127.0.0.1"
 
 
@@ -41,6 +48,33 @@ class LabError(RuntimeError):
 def default_state_dir(name: str) -> Path:
     """``lab/state/<name>`` inside the checkout."""
     return STATE_ROOT / name
+
+
+def stop_command(name: str, state_dir: Path | str) -> str:
+    """The shell command that stops lab ``name`` served from ``state_dir`` (``--state-dir`` unless it is the default)."""
+    if Path(state_dir).resolve() == default_state_dir(name).resolve():
+        return f"python -m lab down {shlex.quote(name)}"
+    return f"python -m lab down --state-dir {shlex.quote(str(state_dir))}"
+
+
+def _record_path(state_dir: Path, root: Path = STATE_ROOT) -> Path:
+    digest = hashlib.sha256(str(state_dir.resolve()).encode("utf-8")).hexdigest()[:16]
+    return root / ELSEWHERE / digest
+
+
+def remember(name: str, state_dir: Path | str, root: Path = STATE_ROOT) -> None:
+    """Record a lab whose state folder is not the default one, so :func:`find_labs` finds it."""
+    state_dir = Path(state_dir)
+    if state_dir.resolve() == (root / name).resolve():
+        return
+    record = _record_path(state_dir, root)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(str(state_dir.resolve()) + "\n", encoding="utf-8")
+
+
+def forget(state_dir: Path | str, root: Path = STATE_ROOT) -> None:
+    """Remove the record :func:`remember` wrote for ``state_dir`` (if any)."""
+    _record_path(Path(state_dir), root).unlink(missing_ok=True)
 
 
 def pid_alive(pid: int) -> bool:
@@ -94,8 +128,12 @@ class RunningLab:
 
     @property
     def host(self) -> str:
-        """Always ``127.0.0.1``."""
+        """``127.0.0.1``, where devices listen unless their ``address`` is ``::1`` (see :meth:`address`)."""
         return HOST
+
+    def address(self, name: str) -> str:
+        """Where device ``name`` listens: ``127.0.0.1`` or ``::1``."""
+        return str(self.device(name)["inventory"]["host"])
 
     @property
     def devices(self) -> list[dict[str, Any]]:
@@ -110,7 +148,7 @@ class RunningLab:
         raise LabError(f"lab {self.name}: no device named {name!r}")
 
     def port(self, name: str) -> int:
-        """TCP port of device ``name`` on 127.0.0.1."""
+        """TCP port of device ``name`` (on its address, see :meth:`address`)."""
         return int(self.device(name)["inventory"]["port"])
 
     def host_key(self, name: str) -> str | None:
@@ -164,7 +202,7 @@ class RunningLab:
         dev = self.spec.device(device)
         cname = credential or (dev.accept[0] if dev.accept else self.spec.credentials[0].name)
         cred = self.spec.credential(cname)
-        params: dict[str, Any] = {"device_type": dev.platform, "host": HOST, "port": self.port(device),
+        params: dict[str, Any] = {"device_type": dev.platform, "host": dev.address, "port": self.port(device),
                                   "username": cred.username, "password": cred.password, "use_keys": False,
                                   "allow_agent": False, "conn_timeout": 10, "auth_timeout": 10}
         if dev.enable_secret and cred.enable_secret:
@@ -204,6 +242,7 @@ def stop_pid(pid: int, timeout: float, state_dir: Path) -> None:
     state_file = state_dir / "state.json"
     if state_file.exists():
         state_file.replace(state_dir / "state.stopped.json")
+    forget(state_dir)
 
 
 def start(spec: Any, state_dir: Path | str | None = None, base_dir: Path | str | None = None,
@@ -222,7 +261,8 @@ def start(spec: Any, state_dir: Path | str | None = None, base_dir: Path | str |
     if old.exists():
         pid = json.loads(old.read_text(encoding="utf-8")).get("pid", 0)
         if pid_alive(pid) and _is_lab_process(pid):
-            raise LabError(f"lab {lab.name} is already running (pid {pid}, state {sdir}); run 'python -m lab down' first")
+            raise LabError(f"lab {lab.name} is already running (pid {pid}, state {sdir}); "
+                           f"run '{stop_command(lab.name, sdir)}' first")
         old.unlink()
     for stale in (sdir / "auth").glob("*.jsonl"):
         stale.unlink()
@@ -284,24 +324,39 @@ def _plain(value: Any) -> Any:
 
 
 def find_labs(root: Path = STATE_ROOT) -> list[Path]:
-    """State folders under ``root`` whose lab is running."""
-    out = []
-    for sdir in sorted(root.glob("*/state.json")):
+    """State folders of running labs: those under ``root``, then those recorded by :func:`remember`.
+
+    A record whose lab is no longer running is removed.
+    """
+    out = [state.parent for state in sorted(root.glob("*/state.json")) if _running_pid(state)]
+    for record in sorted((root / ELSEWHERE).glob("*")):
         try:
-            pid = json.loads(sdir.read_text(encoding="utf-8"))["pid"]
-        except (OSError, ValueError, KeyError):
+            sdir = Path(record.read_text(encoding="utf-8").strip())
+        except OSError:
             continue
-        if pid_alive(pid):
-            out.append(sdir.parent)
+        if _running_pid(sdir / "state.json"):
+            if sdir not in out:
+                out.append(sdir)
+        else:
+            record.unlink(missing_ok=True)
     return out
 
 
-def ports_in_use(ports: list[int]) -> list[int]:
-    """Those of ``ports`` that still accept TCP connections on 127.0.0.1 (should be [])."""
+def _running_pid(state_file: Path) -> int | None:
+    """The pid in ``state_file`` when that process is alive, else None."""
+    try:
+        pid = json.loads(state_file.read_text(encoding="utf-8"))["pid"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return pid if pid_alive(pid) else None
+
+
+def ports_in_use(ports: list[int], host: str = HOST) -> list[int]:
+    """Those of ``ports`` that still accept TCP connections on ``host`` (127.0.0.1 or ::1; should be [])."""
     busy = []
     for port in ports:
-        with socket.socket() as sock:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
             sock.settimeout(0.5)
-            if sock.connect_ex((HOST, port)) == 0:
+            if sock.connect_ex((host, port)) == 0:
                 busy.append(port)
     return busy

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from .control import pid_alive
-from .server import HOST, LabServer
+from .server import LabServer
 from .spec import load_lab
 
 
@@ -30,7 +30,7 @@ def _atomic_write(path: Path, text: str) -> None:
 
 def inventory_entry(dev: Any, port: int) -> dict[str, Any]:
     """One device as a netraven.core.devices YAML source entry."""
-    entry: dict[str, Any] = {"name": dev.name, "host": HOST, "port": port, "platform": dev.platform,
+    entry: dict[str, Any] = {"name": dev.name, "host": dev.address, "port": port, "platform": dev.platform,
                              "tags": list(dev.tags)}
     for key, value in dev.fields:
         entry.setdefault(key, value)
@@ -54,7 +54,7 @@ def serve(state_dir: Path, watch_pid: int | None = None) -> int:
     for st in server.devices:
         key = st.public_key_line()
         if key:
-            known.append(f"[{HOST}]:{st.port} {key}")
+            known.append(f"[{st.device.address}]:{st.port} {key}")
         devices.append({"inventory": inventory_entry(st.device, st.port), "behaviours": st.device.behaviours.names(),
                         "accept": list(st.device.accept), "enable": bool(st.device.enable_secret), "host_key": key})
     inventory = [d["inventory"] for d in devices]

@@ -27,7 +27,6 @@ from .shell import Shell
 from .spec import Credential, Device, LabSpec
 
 LOG = logging.getLogger("lab.server")
-HOST = "127.0.0.1"
 
 
 class DeviceState:  # pylint: disable=too-many-instance-attributes
@@ -46,15 +45,17 @@ class DeviceState:  # pylint: disable=too-many-instance-attributes
         self.port = device.port
 
     def bind(self) -> None:
-        """Bind the device port (listening unless ``unreachable``)."""
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        """Bind the device port on its address (127.0.0.1 or ::1), listening unless ``unreachable``."""
+        address = self.device.address
+        sock = socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET, socket.SOCK_STREAM)
         if not self.device.behaviours.unreachable:  # a bound, non-listening socket must stay exclusive
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind((HOST, self.device.port))
+            sock.bind((address, self.device.port))
         except OSError as exc:
             sock.close()
-            raise OSError(exc.errno, f"device {self.device.name}: cannot bind {HOST}:{self.device.port}: {exc.strerror}") from None
+            where = f"[{address}]" if ":" in address else address
+            raise OSError(exc.errno, f"device {self.device.name}: cannot bind {where}:{self.device.port}: {exc.strerror}") from None
         if not self.device.behaviours.unreachable:
             sock.listen(64)
             sock.setblocking(False)
@@ -208,14 +209,11 @@ class DeviceAuth(paramiko.ServerInterface):
 
     def check_channel_shell_request(self, channel: paramiko.Channel) -> bool:
         shell = Shell(channel, self.st.device, self.username, self.check_enable)
-        threading.Thread(target=shell.run, kwargs={"password_expired": self.beh.password_expired,
-                                                   "banner_prompt": self.beh.banner_prompt,
-                                                   "banner_answer": self.beh.banner_answer},
-                         name=f"shell-{self.st.device.name}", daemon=True).start()
+        threading.Thread(target=shell.run, args=(self.beh,), name=f"shell-{self.st.device.name}", daemon=True).start()
         return True
 
     def check_channel_exec_request(self, channel: paramiko.Channel, command: bytes) -> bool:
-        if self.beh.password_expired or self.beh.banner_prompt is not None:
+        if self.beh.password_expired or self.beh.banner_prompt is not None or self.beh.password_change_prompt is not None:
             return False
         shell = Shell(channel, self.st.device, self.username, self.check_enable)
         threading.Thread(target=shell.run_exec, args=(command.decode("utf-8", "replace"),), daemon=True).start()

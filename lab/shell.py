@@ -130,18 +130,15 @@ class Shell:  # pylint: disable=too-many-instance-attributes
                 return
 
     # ---- session flows -----------------------------------------------------------------
-    def run(self, password_expired: bool = False, banner_prompt: str | None = None, banner_answer: str = "yes") -> None:
-        """Serve the session until exit/EOF. Always closes the channel."""
+    def run(self, beh: Any = None) -> None:
+        """Serve the session until exit/EOF; ``beh`` (spec.Behaviours) says what comes before the CLI.
+
+        In this order: an expired password (never reaches the CLI), a paged MOTD, "Press any key
+        to continue", a banner to acknowledge, a password-change question. Always closes the channel.
+        """
         try:
-            if password_expired:
-                self._password_expired()
+            if beh is not None and not self._before_cli(beh):
                 return
-            if banner_prompt is not None:
-                self.send("\n" + banner_prompt)
-                answer = self.readline()
-                if answer.strip().lower() != banner_answer.lower():
-                    self.send("% Banner not acknowledged: disconnecting\n")
-                    return
             if self.plat.junos:
                 self.send("--- JUNOS 21.4R1.12 Kernel 64-bit  JNPR-12.1-20211208.4564f2c_buil\n\n")
             else:
@@ -156,6 +153,59 @@ class Shell:  # pylint: disable=too-many-instance-attributes
             return
         finally:
             self._close()
+
+    def _before_cli(self, beh: Any) -> bool:
+        """The behaviours between login and the first prompt; False when the session must end."""
+        if beh.password_expired:
+            self._password_expired()
+            return False
+        if beh.paged_banner:
+            lines = [f"Banner line {i:03d} of {beh.paged_banner}: authorised access only." for i in range(1, beh.paged_banner + 1)]
+            self.send("\n")
+            self.page("\n".join(lines) + "\n")
+        if beh.any_key_prompt is not None:
+            self.send("\n" + beh.any_key_prompt)
+            self.getc()
+            self.send("\n")
+        if beh.banner_prompt is not None and not self._banner_ack(beh.banner_prompt, beh.banner_answer, beh.banner_strict):
+            self.send("\n% Banner not acknowledged: disconnecting\n")
+            return False
+        if beh.password_change_prompt is not None:
+            return self._password_change(beh.password_change_prompt, beh.password_change_insist)
+        return True
+
+    def _banner_ack(self, prompt: str, answer: str, strict: bool) -> bool:
+        """Ask ``prompt``; True when ``answer`` is given. ``strict`` (FortiGate's post-login-banner):
+        the answer is read key by key, unechoed, and the first wrong byte ends the session;
+        otherwise a whole line is read and compared case-insensitively."""
+        self.send("\n" + prompt)
+        if not strict:
+            return self.readline().strip().lower() == answer.lower()
+        return all(self.getc() == expected for expected in answer)
+
+    def _password_change(self, prompt: str, insist: bool) -> bool:
+        """Huawei-style ``Change now? [Y/N]:``. N continues to the CLI unless ``insist`` (then the
+        question comes back once more, and a second N ends the session); Y leads to the expired
+        password dialogue; anything else gets Huawei's error line, three times at most."""
+        self.send("\n" + prompt)
+        refusals = 0
+        for _turn in range(3):
+            answer = self.readline().strip().upper()
+            if answer in ("Y", "YES"):
+                self._password_expired()
+                return False
+            if answer in ("N", "NO"):
+                refusals += 1
+                if not insist:
+                    return True
+                if refusals > 1:
+                    self.send("% The password must be changed: disconnecting\n")
+                    return False
+                self.send("Error: The password must be changed.\n" + prompt.rsplit("\n", 1)[-1])
+                continue
+            self.send("Error: Please choose 'YES' or 'NO' first before pressing 'Enter'. [Y/N]:")
+        self.send("\n% No answer: disconnecting\n")
+        return False
 
     def _password_expired(self) -> None:
         self.send("\n% Password expired\nNew Password: ")

@@ -9,6 +9,7 @@ A lab file has two top-level lists (see docs/docsite/rst/lab.rst for the full fo
       - name: r1
         platform: cisco_ios         # netmiko device_type
         port: auto                  # or an int
+        address: 127.0.0.1          # or ::1 (IPv6 loopback)
         tags: [site_a]
         accept: [lab-admin]         # credential names this device accepts
         enable_secret: Lab-Only-En  # optional: start in '>' and require 'enable'
@@ -29,13 +30,19 @@ import yaml
 
 PLATFORMS = ("cisco_ios", "cisco_xe", "cisco_nxos", "cisco_asa", "arista_eos", "juniper_junos")
 FLAG_BEHAVIOURS = ("normal", "keyboard_interactive_only", "publickey_only", "disconnect_after_failed_auth",
-                   "password_expired", "banner_ack", "unreachable", "blackhole")
-VALUE_BEHAVIOURS = ("slow_auth", "max_auth_tries", "lockout", "banner_ack")
-DEVICE_KEYS = {"name", "platform", "port", "tags", "accept", "enable_secret", "running_config",
+                   "password_expired", "banner_ack", "press_any_key", "password_change", "unreachable", "blackhole")
+VALUE_BEHAVIOURS = ("slow_auth", "max_auth_tries", "lockout", "banner_ack", "paged_banner", "press_any_key",
+                    "password_change")
+DEVICE_KEYS = {"name", "platform", "port", "address", "tags", "accept", "enable_secret", "running_config",
                "running_config_text", "hostname", "behaviours", "rotate_host_key", "commands", "fields"}
+ADDRESSES = ("127.0.0.1", "::1")
+"""Where a device may listen: the IPv4 or the IPv6 loopback (the lab never listens off-host)."""
 CREDENTIAL_KEYS = {"name", "username", "password", "public_key", "ssh_key_file", "enable_secret",
                    "priority", "tags", "description"}
 DEFAULT_BANNER_PROMPT = "This is a lab device. Type 'yes' to acknowledge the banner: "
+DEFAULT_ANY_KEY_PROMPT = "HP J9773A 2530-24G-PoEP Switch (lab)\nSoftware revision YA.16.10.0009\n\nPress any key to continue"
+DEFAULT_PASSWORD_CHANGE_PROMPT = ("Warning: The initial password poses security risks.\n"
+                                  "The password needs to be changed. Change now? [Y/N]:")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -80,18 +87,28 @@ class Behaviours:
     password_expired: bool = False
     banner_prompt: str | None = None     # banner_ack: the question asked before the CLI
     banner_answer: str = "yes"
+    banner_strict: bool = False          # banner_ack strict: read key by key, close on the first wrong byte
+    paged_banner: int = 0                # lines of MOTD shown through the platform's pager
+    any_key_prompt: str | None = None    # press_any_key: the text, then any one key continues
+    password_change_prompt: str | None = None   # password_change: the [Y/N] question
+    password_change_insist: bool = False        # ... and whether N is refused
     unreachable: bool = False
     blackhole: bool = False
 
     def names(self) -> list[str]:
         """Short names of the active behaviours (``['normal']`` when none), for status output."""
         out = []
+        prompts = {"banner_ack": self.banner_prompt, "press_any_key": self.any_key_prompt,
+                   "password_change": self.password_change_prompt}
         for flag in FLAG_BEHAVIOURS[1:]:
-            if flag == "banner_ack":
-                if self.banner_prompt is not None:
-                    out.append(flag)
+            if flag in prompts:
+                if prompts[flag] is not None:
+                    out.append(flag + ("(strict)" if flag == "banner_ack" and self.banner_strict else "")
+                               + ("(insist)" if flag == "password_change" and self.password_change_insist else ""))
             elif getattr(self, flag):
                 out.append(flag)
+        if self.paged_banner:
+            out.append(f"paged_banner={self.paged_banner}")
         if self.slow_auth:
             out.append(f"slow_auth={self.slow_auth:g}s")
         if self.max_auth_tries:
@@ -108,6 +125,7 @@ class Device:
     name: str
     platform: str
     port: int = 0
+    address: str = "127.0.0.1"
     tags: tuple[str, ...] = ()
     accept: tuple[str, ...] = ()
     enable_secret: str | None = None
@@ -198,17 +216,36 @@ def _behaviours(raw: Any, where: str) -> Behaviours:
         elif key == "banner_ack":
             if value is True:
                 kw["banner_prompt"] = DEFAULT_BANNER_PROMPT
-            elif isinstance(value, dict) and not set(value) - {"prompt", "answer"}:
+            elif isinstance(value, dict) and not set(value) - {"prompt", "answer", "strict"}:
                 kw["banner_prompt"] = str(value.get("prompt", DEFAULT_BANNER_PROMPT))
                 kw["banner_answer"] = str(value.get("answer", "yes"))
+                if not kw["banner_answer"] or not isinstance(value.get("strict", False), bool):
+                    raise _fail(at, "answer must be non-empty and strict true or false")
+                kw["banner_strict"] = value.get("strict", False)
             else:
-                raise _fail(at, "must be true or a mapping {prompt: text, answer: text}")
+                raise _fail(at, "must be true or a mapping {prompt: text, answer: text, strict: bool}")
+        elif key == "paged_banner":
+            kw["paged_banner"] = _number(value, at, integer=True, minimum=1)
+        elif key == "press_any_key":
+            if value is True:
+                kw["any_key_prompt"] = DEFAULT_ANY_KEY_PROMPT
+            elif isinstance(value, dict) and not set(value) - {"prompt"}:
+                kw["any_key_prompt"] = str(value.get("prompt", DEFAULT_ANY_KEY_PROMPT))
+            else:
+                raise _fail(at, "must be true or a mapping {prompt: text}")
+        elif key == "password_change":
+            if value is True:
+                value = {}
+            if not isinstance(value, dict) or set(value) - {"prompt", "insist"} or not isinstance(value.get("insist", False), bool):
+                raise _fail(at, "must be true or a mapping {prompt: text, insist: bool}")
+            kw["password_change_prompt"] = str(value.get("prompt", DEFAULT_PASSWORD_CHANGE_PROMPT))
+            kw["password_change_insist"] = value.get("insist", False)
         elif key in FLAG_BEHAVIOURS:
             if not isinstance(value, bool):
                 raise _fail(at, "is a flag: write it as a plain name in the list")
             kw[key] = value
         else:
-            known = ", ".join(FLAG_BEHAVIOURS + VALUE_BEHAVIOURS[:-1])
+            known = ", ".join(dict.fromkeys(FLAG_BEHAVIOURS + VALUE_BEHAVIOURS))
             raise _fail(at, f"unknown behaviour (known: {known})")
     if kw.get("unreachable") and kw.get("blackhole"):
         raise _fail(where, "unreachable and blackhole exclude each other")
@@ -271,6 +308,9 @@ def _device(raw: Any, where: str, base: Path, cred_names: set[str]) -> Device:
         port = 0
     elif isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
         raise _fail(f"{where}.port", f"must be 'auto' or 1-65535, got {port!r}")
+    address = raw.get("address", ADDRESSES[0])
+    if address not in ADDRESSES:
+        raise _fail(f"{where}.address", f"must be one of {', '.join(ADDRESSES)}, got {address!r}")
     accept = _str_list(raw.get("accept"), f"{where}.accept")
     for cname in accept:
         if cname not in cred_names:
@@ -301,7 +341,7 @@ def _device(raw: Any, where: str, base: Path, cred_names: set[str]) -> Device:
     rotate = raw.get("rotate_host_key", False)
     if not isinstance(rotate, bool):
         raise _fail(f"{where}.rotate_host_key", "must be true or false")
-    return Device(name=name, platform=platform, port=port, tags=_str_list(raw.get("tags"), f"{where}.tags"),
+    return Device(name=name, platform=platform, port=port, address=address, tags=_str_list(raw.get("tags"), f"{where}.tags"),
                   accept=accept, enable_secret=enable_secret, running_config=text, hostname=str(hostname),
                   behaviours=_behaviours(raw.get("behaviours"), f"{where}.behaviours"),
                   rotate_host_key=rotate, commands=commands, fields=tuple(fields.items()))
@@ -363,8 +403,8 @@ def parse_lab(data: Any, source: str = "<dict>", base_dir: Path | str | None = N
         dup = sorted({n for n in dnames if dnames.count(n) > 1})
         if dup:
             raise LabSpecError(f"devices: duplicate name(s) {dup}")
-        ports = [d.port for d in devs if d.port]
-        dup_ports = sorted({p for p in ports if ports.count(p) > 1})
+        ports = [(d.address, d.port) for d in devs if d.port]  # IPv4 and IPv6 ports are separate
+        dup_ports = sorted({port for address, port in ports if ports.count((address, port)) > 1})
         if dup_ports:
             raise LabSpecError(f"devices: port(s) {dup_ports} used twice")
     except LabSpecError as exc:

@@ -16,7 +16,8 @@ used only when the task does not give the option:
 - ``metrics_store`` = resolved exactly as the netraven.core.credential_metrics lookup resolves
   it (variable ``netraven_metrics_store``, env ``NETRAVEN_METRICS_STORE``, ini ``[netraven]
   metrics_store`` on the controller), so module, lookups and reports see one store;
-- ``job_id`` = the controller's ``JOB_ID``/``AWX_JOB_ID`` (AWX sets them).
+- ``job_id`` = the controller's ``JOB_ID``/``AWX_JOB_ID`` (AWX sets them);
+- ``login_prompts`` = ``netraven_login_prompts`` (rules for post-login banners and questions).
 
 Credentials are handed to the module as arguments; the module's ``no_log`` sub-options keep
 them out of the invocation and the result. Nothing here adds a secret to the result.
@@ -60,6 +61,7 @@ class ActionModule(ActionBase):
             "host_key_checking": self._host_key_checking(host_vars),
             "metrics_store": self._metrics_store(task_vars),
             "job_id": os.environ.get("JOB_ID") or os.environ.get("AWX_JOB_ID"),
+            "login_prompts": host_vars.get("netraven_login_prompts"),
         }
         for key, value in defaults.items():
             if args.get(key) is None and value is not None:

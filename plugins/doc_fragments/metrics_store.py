@@ -17,7 +17,8 @@ options:
         V(json:///abs/path/metrics.json) for a JSON file (small setups; every write rewrites the file under a lock),
         V(postgresql://user@host:port/dbname) for PostgreSQL (several controllers or AWX nodes; needs the Python
         package C(psycopg) 3; libpq parameters such as C(sslmode) or C(options=-csearch_path%3Dnetraven) go in the query string).
-      - The word V(none) turns metrics off.
+      - The word V(none) turns metrics off. An empty value (for example an empty E(NETRAVEN_METRICS_STORE)) is an error,
+        not the default; unset the variable to use ansible.cfg's setting or the default store.
       - When not set, the per-user SQLite file C(~/.local/share/netraven/metrics.db) is used
         (C($XDG_DATA_HOME/netraven/metrics.db) when E(XDG_DATA_HOME) is set).
       - A password in the URL never appears in messages; prefer C(~/.pgpass) or E(PGPASSWORD) over putting it in the URL.

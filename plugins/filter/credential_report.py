@@ -17,8 +17,9 @@ description:
   - "Flags per credential: C(never_successful) (counted attempts, never a success), C(unused) (attempted
     before, but no attempt of any outcome in the last O(unused_days) days) and C(never_attempted) (no
     attempt recorded at all: its tags match no device, or it could never be decrypted). Per device:
-    C(no_credential_works) (every credential tried was rejected) and C(failed) (this run's outcome was
-    not C(success)). A device without a C(netraven_credential) fact is not in this run, never failed."
+    C(no_credential_works) (every credential tried was rejected), C(failed) (this run's outcome was
+    not C(success)) and C(needs_login_prompt_rule) (a credential logged in, then the device asked something no
+    C(netraven_login_prompts) rule answers: outcome C(post_auth_interaction_failed)). A device without a C(netraven_credential) fact is not in this run, never failed."
   - The input holds names, counters, outcome words and times; the report holds nothing else.
 options:
   _input:
@@ -77,7 +78,8 @@ options:
       - Flags that raise the report's gate (RV(_value.gate)); the role fails the play on them.
     type: list
     elements: str
-    choices: [no_credential_works, never_successful, unused, never_attempted, failed_devices, aaa_budget_exhausted]
+    choices: [no_credential_works, never_successful, unused, never_attempted, failed_devices, needs_login_prompt_rule,
+              aaa_budget_exhausted]
     default: []
 """
 
@@ -143,7 +145,8 @@ _value:
       description:
         - "Counts (C(credentials), C(devices), C(devices_in_run), C(not_in_run), C(run_attempts), C(window_attempts))
           and lists of names (C(backed_up), C(changed), C(unchanged), C(never_successful), C(unused),
-          C(never_attempted), C(flagged_credentials), C(no_credential_works), C(failed_devices), C(aaa_budget_exhausted))."
+          C(never_attempted), C(flagged_credentials), C(no_credential_works), C(failed_devices),
+          C(needs_login_prompt_rule), C(aaa_budget_exhausted))."
       type: dict
     gate:
       description: C(fail_on), C(raised) (flag to names) and C(message) (one line, or null when no flag is raised).

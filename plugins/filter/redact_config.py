@@ -51,13 +51,14 @@ from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.netraven.core.plugins.plugin_utils._redact import redact_config
+from ansible_collections.netraven.core.plugins.plugin_utils._type_words import type_word
 
 
 def _redact_config(text):
     """Jinja entry point: ``str`` in, redacted ``str`` out; AnsibleFilterError for non-text."""
     if text is None or not isinstance(text, (str, bytes)):
         raise AnsibleFilterError(
-            "netraven.core.redact_config expects the configuration as a string, got %s" % type(text).__name__
+            "netraven.core.redact_config expects the configuration as a string, got %s" % type_word(text)
         )
     return redact_config(to_text(text, errors="surrogate_or_strict"))
 

@@ -18,7 +18,8 @@ description:
     expression (a C(pipe) lookup, say) is shown as written and never templated.
   - Bad input is an error that names the file (or the DSN without its password), the line or row
     and the field; duplicate hostnames are always an error. Warnings are grouped, one per problem.
-  - The configuration file name must end in C(netraven.yml) or C(netraven.yaml).
+  - The configuration file name must end in C(netraven.yml) or C(netraven.yaml). A key that is no option of this
+    plugin (a typo such as C(sources)) is an error naming the nearest option.
 author:
   - netraven.core contributors (@netraven)
 extends_documentation_fragment:
@@ -37,14 +38,20 @@ options:
   source:
     description:
       - One source or a list of sources; devices from all of them are merged and checked together.
-      - A YAML device file (C(.yml)/C(.yaml)) holding a list of devices or a mapping with a C(devices) list.
+      - A YAML device file (C(.yml)/C(.yaml)) holding a list of devices or a mapping with a C(devices) list;
+        any other top level (a C(hosts:) mapping, say) is an error.
         Each device has C(name), C(host), C(port), C(platform), C(tags) and any free fields
         (NetRaven's names C(hostname), C(ip_address), C(device_type) are accepted too).
+        C(tags) is a list (V([core, dc1])); a single string (V("core, dc1")) is an error, as for
+        credentials, so a tag is never guessed.
         Unquoted tag words that YAML 1.1 would turn into booleans, numbers, dates or null
         (C(yes), C(on), C(2024), C(~)) are kept as the text written, with a warning.
       - A NetRaven bulk-import CSV (C(.csv); columns C(hostname,ip_address,device_type,port,description,serial_number,model,source,notes,tags),
         tags separated by C(|)) or JSON (C(.json); a list of such objects). Numeric tags are NetRaven tag ids,
         resolved through O(tag_names); an id without a name is kept as its digits, with a warning.
+        CSV follows RFC 4180 (quoted cells may span lines; a quote that is never closed is an error); Excel's
+        "CSV UTF-8" (byte-order mark, CRLF) is read as is.
+      - Files must be UTF-8 (a byte-order mark is allowed); other encodings are an error naming the line.
       - A SQL URL reading NetRaven's tables C(devices), C(tags) and C(device_tag_association), given as
         C(sqlite:///absolute/path.db), C(sqlite:relative/path.db), a C(.db)/C(.sqlite)/C(.sqlite3) path, or
         C(postgresql://user@host:5432/db) (libpq URL; C(?options=-csearch_path%3Dschema) selects the schema).
@@ -161,9 +168,11 @@ keyed_groups:
     prefix: site
 """
 
+import difflib
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from ansible.errors import AnsibleParserError
@@ -193,7 +202,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def parse(self, inventory, loader, path: str, cache: bool = True) -> None:
         """Read (or take from the cache) the raw rows, validate them, add hosts and groups."""
         super().parse(inventory, loader, path, cache)
-        self._read_config_data(path)
+        self._check_option_names(path, self._read_config_data(path))
         data = self._raw_data(path, cache)
         warnings = rules.Warnings()
         try:
@@ -202,7 +211,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 data["rows"], tag_names=tag_names, default_tag=self.get_option("default_tag"),
                 duplicates=self.get_option("duplicates"), warnings=warnings)
         except rules.DeviceSourceError as exc:
-            raise AnsibleParserError(f"{path}: {exc}") from exc
+            raise AnsibleParserError(f"{path}: {exc}") from None
         if not devices:
             warnings.add("no devices in the configured source(s) or inline devices")
         self._check_platforms(devices, warnings)
@@ -210,6 +219,22 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self._populate(devices)
         for message in warnings.render():
             self.display.warning(f"netraven.core.devices: {message}")
+
+    def _check_option_names(self, path: str, config: dict) -> None:
+        """Fail on a key of the configuration file that is no option of this plugin (a typo such as ``sources:``).
+
+        Ansible itself ignores unknown keys, which turned a typo into an empty inventory.
+        Errors: AnsibleParserError naming each unknown key and the nearest option name.
+        """
+        unknown = sorted(str(key) for key in config if key not in self._options)
+        if not unknown:
+            return
+        names = []
+        for key in unknown:
+            near = difflib.get_close_matches(key, list(self._options), n=1, cutoff=0.6)
+            names.append(f"{key!r} (did you mean {near[0]!r}?)" if near else repr(key))
+        raise AnsibleParserError(f"{path}: unknown option{'s' if len(names) > 1 else ''} {', '.join(names)}; "
+                                 "the options are listed by: ansible-doc -t inventory netraven.core.devices")
 
     # --- reading, with the inventory cache --------------------------------------------------
 
@@ -250,7 +275,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 tag_names.update(sources.read_tag_names(self.get_option("tag_names"), base_dir, timeout))
             rows.extend(self._inline_rows(path))
         except rules.DeviceSourceError as exc:
-            raise AnsibleParserError(f"{path}: {exc}") from exc
+            raise AnsibleParserError(f"{path}: {exc}") from None
         return {"rows": rows, "tag_names": tag_names}
 
     def _inline_rows(self, path: str) -> list[dict]:
@@ -269,7 +294,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 return rows
         except (OSError, rules.DeviceSourceError):
             pass
-        return [{"origin": f"{path} devices[{i}]", "kind": "yaml", "fields": dict(d), "retyped": []} for i, d in enumerate(inline)]
+        return [{"origin": f"{path} devices[{i}]", "kind": "yaml", "fields": dict(d) if isinstance(d, Mapping) else d, "retyped": []}
+                for i, d in enumerate(inline)]
 
     def _mapping_option(self, name: str) -> dict:
         value = self.get_option(name)

@@ -59,7 +59,8 @@ options:
       - With O(kind=attempts), only attempts with this outcome.
     type: str
     choices: [success, auth_rejected, enable_failed, auth_method_unsupported, auth_timeout, unreachable,
-              ssh_negotiation_failed, hostkey_mismatch, password_expired, locked_out, command_failed, command_timeout]
+              ssh_negotiation_failed, hostkey_mismatch, password_expired, locked_out, post_auth_interaction_failed,
+              command_failed, command_timeout]
   since:
     description:
       - With O(kind=attempts) and O(kind=counts), only attempts at or after this time. An ISO-8601 time (V(2026-11-01T10:00:00Z); no zone

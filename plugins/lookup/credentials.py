@@ -14,13 +14,17 @@ description:
     tag rule. A credential matches a device when it shares at least one tag with it; every device
     carries the default tag (O(default_tag)), so a credential tagged V(default) matches everywhere.
   - The device's tags come from its C(netraven_tags) host variable (set by the
-    P(netraven.core.devices#inventory) inventory plugin). A host without C(netraven_tags) has only the default tag.
+    P(netraven.core.devices#inventory) inventory plugin). A host without C(netraven_tags) has only the default tag;
+    the lookup warns about such hosts once per run (set C(netraven_tags) on them, or set it to V([]) to accept that).
   - Credentials come from the variable named by O(credentials_var) (usually vault-encrypted
     group_vars) or, when O(credentials_file) is set, only from that YAML file.
   - Each credential is a mapping with C(name) (unique), C(username), C(password) and/or
     C(ssh_key_file), optional C(enable_secret), C(priority) (integer, default 100, lower is tried
-    first), C(tags) (list of tag names, required; V([default]) means every device) and an optional C(description).
+    first), C(tags) (list of tag names, required; V([default]) means every device; a string is an error;
+    V([]) matches no device and is warned about) and an optional C(description).
     Any other key is an error, so a misspelt C(enable_secret) is not silently dropped.
+  - A returned credential whose C(ssh_key_file) does not exist or cannot be read on the controller is warned
+    about (credential name and path only) and still returned.
   - Vault-encrypted values are decrypted only for the credentials that are returned; secrets of
     credentials that do not match the device are never decrypted. Every returned string is marked
     unsafe, so a password such as C(p{{x}}) is never templated.
@@ -59,7 +63,8 @@ options:
         O(credentials_var) (V(netraven_credentials)) holding that list. The second shape lets the same
         file serve as a vars file; other keys are ignored.
       - A relative path is searched like the P(ansible.builtin.file#lookup) lookup does (the role's or
-        playbook's C(files/) directory, then the playbook directory); C(~) is expanded.
+        playbook's C(files/) directory, then the playbook directory); C(~) is expanded. When it is not found,
+        the error lists every path looked at; a YAML mistake in the file gives its line.
       - An AWX credential type can write this file with a file injector and set E(NETRAVEN_CREDENTIALS_FILE).
     type: str
     env:
@@ -81,7 +86,8 @@ options:
       - URL of the credential metrics store that V(learned) order reads, for example
         V(sqlite:///var/lib/netraven/metrics.db), V(json:///srv/netraven/metrics.json) or
         V(postgresql://netraven@db.example.com/netraven).
-      - V(none) disables the store (priority order).
+      - V(none) disables the store (priority order). An empty value is an error (a warning, then priority order);
+        unset the variable for the default store.
       - When unset, the per-user default store C(~/.local/share/netraven/metrics.db) (under
         C($XDG_DATA_HOME) when set) is read, the same store netraven.core.cli_command records to by default.
     type: str
@@ -227,15 +233,17 @@ _raw:
 """
 
 import os  # noqa: E402
+import re  # noqa: E402
 from collections.abc import Mapping  # noqa: E402
 
-from ansible.errors import AnsibleError, AnsibleLookupError  # noqa: E402
+from ansible.errors import AnsibleError, AnsibleFileNotFound, AnsibleLookupError  # noqa: E402
 from ansible.module_utils.common.text.converters import to_text  # noqa: E402
 from ansible.plugins.lookup import LookupBase  # noqa: E402
 from ansible.utils.display import Display  # noqa: E402
 from ansible.utils.unsafe_proxy import wrap_var  # noqa: E402
 
 from ansible_collections.netraven.core.plugins.plugin_utils import _matching  # noqa: E402
+from ansible_collections.netraven.core.plugins.plugin_utils._type_words import type_word  # noqa: E402
 from ansible_collections.netraven.core.plugins.module_utils._metrics_store import (  # noqa: E402
     MetricsStoreError, open_store, parse_store_url, redact_url,
 )
@@ -279,6 +287,62 @@ def last_working_names(url: str | None, devices: list[str]) -> dict[str, str | N
         return {}
 
 
+def warn_untagged(hosts: list[str], default_tag: str) -> None:
+    """Warn that ``hosts`` have no ``netraven_tags`` (so only ``default_tag`` credentials match them).
+
+    The warning text does not name the hosts, so Ansible's Display (which drops a warning it has
+    shown before, also for warnings sent from forks) shows it once per run; -vvv lists the hosts.
+    """
+    display.warning("netraven.core.credentials: some hosts have no netraven_tags (not from the netraven.core.devices "
+                    "inventory?), so they get only the credentials tagged %r; set netraven_tags (a list of tags) "
+                    "as a host or group variable, or netraven_tags: [] to accept that" % default_tag)
+    display.vvv("netraven.core.credentials: hosts without netraven_tags: %s" % ", ".join(hosts))
+
+
+def check_key_file(name: str, path: str) -> None:
+    """Warn when credential ``name``'s ``ssh_key_file`` (``~`` expanded) is missing or unreadable here.
+
+    Device work runs on the controller, where the lookup runs, so the path is checked here. The
+    credential is still returned (its password, if any, may work). The warning names the credential
+    and the path only; the key is never opened.
+    """
+    path = os.path.expanduser(path)
+    if not os.path.exists(path):
+        display.warning("netraven.core.credentials: credential %r: ssh_key_file %s does not exist on the controller" % (name, path))
+    elif not os.path.isfile(path) or not os.access(path, os.R_OK):
+        display.warning("netraven.core.credentials: credential %r: ssh_key_file %s is not a readable file on the controller" % (name, path))
+
+
+def _load_problem(exc: AnsibleError) -> str:
+    """Why a credentials file could not be loaded, without its content: a YAML mistake with its line.
+
+    PyYAML's ``MarkedYAMLError`` (found in the exception chain) gives the line/column of the problem
+    and of the construct it is in (e.g. where an unclosed quote starts); ansible-core 2.19 also tags
+    the error with an ``Origin``. PyYAML's words are kept with anything they quote from the file cut
+    out (a password's character, say). Other errors (vault) keep Ansible's message.
+    """
+    chain, seen = [exc], set()
+    while chain and len(seen) < 10:
+        err = chain.pop(0)
+        if err is None or id(err) in seen:
+            continue
+        seen.add(id(err))
+        mark = getattr(err, "problem_mark", None)
+        if mark is not None:
+            where = "line %d column %d" % (mark.line + 1, mark.column + 1)
+            context = getattr(err, "context_mark", None)
+            if context is not None and context.line != mark.line:
+                where += " (the construct starts at line %d)" % (context.line + 1)
+            words = ", ".join(w for w in (getattr(err, "context", None), getattr(err, "problem", None)) if w)
+            words = re.sub(r"'[^']*'|\"[^\"]*\"", "(...)", words)
+            return "not valid YAML at %s%s" % (where, ": " + words if words else "")
+        chain.extend([getattr(err, "orig_exc", None), err.__cause__, err.__context__])
+    origin = getattr(exc, "obj", None)
+    if "YAML" in exc.message and getattr(origin, "line_num", None):
+        return "not valid YAML at line %d column %d" % (origin.line_num, origin.col_num or 1)
+    return exc.message
+
+
 def _failure_reason(exc: BaseException) -> str:
     """Why a value could not be decrypted or rendered, by exception class names only (no message text)."""
     chain = []
@@ -314,6 +378,10 @@ class LookupModule(LookupBase):
             return [self._finish(_matching.select_credentials(credentials, device_tags, "priority", None, default_tag), "tags %s" % device_tags)]
 
         per_host_tags = {host: self._host_tags(variables, host) for host in hosts}
+        untagged = [host for host, host_tags in per_host_tags.items() if host_tags is None]
+        if untagged:
+            warn_untagged(untagged, default_tag)
+        per_host_tags = {host: host_tags or [] for host, host_tags in per_host_tags.items()}
         order, learned = self._order(hosts)
         results = []
         for host in hosts:
@@ -331,7 +399,7 @@ class LookupModule(LookupBase):
             items = term if isinstance(term, (list, tuple)) else [term]
             for item in items:
                 if not isinstance(item, str) or not item:
-                    raise AnsibleLookupError("netraven.core.credentials: host names must be non-empty strings, got %s" % type(item).__name__)
+                    raise AnsibleLookupError("netraven.core.credentials: host names must be non-empty strings, got %s" % type_word(item))
                 names.append(str(item))
         return names
 
@@ -343,14 +411,14 @@ class LookupModule(LookupBase):
         except _matching.CredentialError as exc:
             raise AnsibleLookupError("netraven.core.credentials: %s" % exc) from None
 
-    def _host_tags(self, variables, host: str) -> list[str]:
-        """The host's ``netraven_tags`` from hostvars (``[]`` when unset); unknown host is an error."""
+    def _host_tags(self, variables, host: str) -> list[str] | None:
+        """The host's ``netraven_tags`` from hostvars, ``None`` when unset; unknown host is an error."""
         hostvars = variables.get("hostvars")
         if not isinstance(hostvars, Mapping) or host not in hostvars:
             raise AnsibleLookupError("netraven.core.credentials: unknown host %r (not in the inventory's hostvars)" % host)
         host_vars = hostvars[host]
         if "netraven_tags" not in host_vars:
-            return []
+            return None
         tags = self._templar.template(host_vars["netraven_tags"])
         if isinstance(tags, (list, tuple)):
             tags = list(tags)
@@ -373,9 +441,14 @@ class LookupModule(LookupBase):
         if isinstance(raw, (list, tuple)):
             raw = [self._template_fields(item, index, source) for index, item in enumerate(raw)]
         try:
-            return _matching.normalise_credentials(raw, secret_types=(_VaultValue,))
+            credentials = _matching.normalise_credentials(raw, secret_types=(_VaultValue,))
         except _matching.CredentialError as exc:
             raise AnsibleLookupError("netraven.core.credentials: %s: %s" % (source, exc)) from None
+        for cred in credentials:
+            if not cred["tags"]:
+                display.warning("netraven.core.credentials: credential %r has tags: [] and so matches no device; "
+                                "give it [%s] to match every device" % (cred["name"], _matching.DEFAULT_TAG))
+        return credentials
 
     def _render(self, value, where: str):
         """Template ``value``; a failure names ``where`` and the exception classes, never the value."""
@@ -401,11 +474,23 @@ class LookupModule(LookupBase):
                 for key, value in item.items()}
 
     def _find_file(self, variables, path: str) -> str:
-        """Absolute path of the credentials file: ``~`` expanded, relative paths searched as ``file`` does."""
-        path = os.path.expanduser(path)
-        if os.path.isabs(path):
-            return path
-        return self.find_file_in_search_path(variables, "files", path, ignore_missing=True) or self._loader.path_dwim(path)
+        """Absolute path of the credentials file: ``~`` expanded, relative paths searched as ``file`` does.
+
+        The search is Ansible's own (``DataLoader.path_dwim_relative_stack``: ``files/`` and the folder
+        itself of each entry of ``ansible_search_path``, then of the playbook folder).
+        Errors: AnsibleLookupError naming the file and, for a relative path, every place looked at.
+        """
+        expanded = os.path.expanduser(path)
+        if os.path.isabs(expanded):
+            if not os.path.exists(expanded):
+                raise AnsibleLookupError("netraven.core.credentials: credentials_file %s not found" % expanded)
+            return expanded
+        paths = variables.get("ansible_search_path") or [self.get_basedir(variables)]
+        try:
+            return self._loader.path_dwim_relative_stack(paths, "files", expanded, is_role="role_path" in variables)
+        except AnsibleFileNotFound as exc:
+            looked = ", ".join(dict.fromkeys(exc.paths or [])) or "nowhere"
+            raise AnsibleLookupError("netraven.core.credentials: credentials_file %s not found; looked for %s" % (path, looked)) from None
 
     def _load_file(self, found: str, path: str):
         """Parse the credentials file ``found`` (vault-encrypted or not); a list, or a mapping holding one.
@@ -423,7 +508,7 @@ class LookupModule(LookupBase):
                     text = to_text(handle.read(), errors="surrogate_or_strict")
             data = self._loader.load(text, file_name=found, show_content=False)
         except AnsibleError as exc:
-            raise AnsibleLookupError("netraven.core.credentials: cannot read credentials_file %s: %s" % (path, exc.message)) from None
+            raise AnsibleLookupError("netraven.core.credentials: cannot read credentials_file %s: %s" % (path, _load_problem(exc))) from None
         except (OSError, UnicodeError) as exc:
             raise AnsibleLookupError("netraven.core.credentials: cannot read credentials_file %s: %s" % (path, exc.__class__.__name__)) from None
         finally:
@@ -450,7 +535,7 @@ class LookupModule(LookupBase):
         if disabled:
             display.warning("netraven.core.credentials: order=learned but metrics_store is none; using priority order")
             return "priority", {}
-        return order, last_working_names(url or None, hosts)
+        return order, last_working_names(url, hosts)
 
     # -- output ------------------------------------------------------------------------------
 
@@ -473,7 +558,7 @@ class LookupModule(LookupBase):
             where = "credential %r, field %r (for %s)" % (cred["name"], field, what)
             value = self._render(value, where)
             if not isinstance(value, str):
-                raise AnsibleLookupError("netraven.core.credentials: %s: must be a string, got %s" % (where, type(value).__name__))
+                raise AnsibleLookupError("netraven.core.credentials: %s: must be a string, got %s" % (where, type_word(value)))
             if value == "":
                 if field in ("name", "username"):
                     raise AnsibleLookupError("netraven.core.credentials: %s: renders to an empty string" % where)
@@ -484,6 +569,8 @@ class LookupModule(LookupBase):
                     "netraven.core.credentials: %s: still vault-encrypted after decryption (missing !vault tag, or encrypted twice)" % where
                 )
             out[field] = value
+        if out["ssh_key_file"] is not None:
+            check_key_file(out["name"], out["ssh_key_file"])
         if out["password"] is None and out["ssh_key_file"] is None:
             raise AnsibleLookupError(
                 "netraven.core.credentials: credential %r (for %s): password and ssh_key_file both render empty" % (cred["name"], what)

@@ -11,7 +11,8 @@ Read top to bottom:
    at most ``max_attempts`` of them, ``attempt_delay`` seconds apart after a failure, and stops
    at the first outcome that is not in ``MOVE_ON`` (DESIGN.md §3, "Lockout guard").
 3. ``attempt_one`` walks one connection through its phases (connect -> cli -> enable ->
-   commands) and turns what went wrong into one outcome word of ``_outcomes``.
+   commands) and turns what went wrong into one outcome word of ``_outcomes``; in the cli
+   phase ``_login_prompts.converse`` answers banners, pagers and questions by rule.
 4. ``classify_connect_error`` is the pure rule for the connect phase: netmiko wraps paramiko's
    exceptions (refused, DNS, TCP timeout and negotiation failures all become
    NetmikoTimeoutException; BadAuthenticationType hides under NetmikoAuthenticationException),
@@ -39,6 +40,7 @@ except ImportError as exc:  # pragma: no cover - reported by the module with mis
 else:
     IMPORT_ERROR = None
 
+from ansible_collections.netraven.core.plugins.module_utils import _login_prompts
 from ansible_collections.netraven.core.plugins.module_utils import _outcomes as O
 
 SECRET_KEYS = ("password", "enable_secret")
@@ -46,10 +48,6 @@ SECRET_KEYS = ("password", "enable_secret")
 
 # A userauth banner or error text that says the account/device blocks logins (the lab says "locked").
 LOCKED_RE = re.compile(r"\block(?:ed|out)\b|too many (?:failed|authentication|login) ", re.IGNORECASE)
-# What a device prints instead of its CLI prompt when the password must be changed first.
-EXPIRED_RE = re.compile(r"password (?:has )?expired|new password\s*:", re.IGNORECASE)
-# The end of the first thing a device prints after login: a CLI prompt or a question.
-FIRST_PROMPT_RE = r"[>#$%\]:]\s*$"
 
 
 @dataclass(frozen=True)
@@ -69,6 +67,7 @@ class Target:
     ``host_key_checking`` True: the host key must be known (``~/.ssh/known_hosts`` plus
     ``known_hosts_file``) and match; False: any key is accepted and nothing is written.
     ``enable``: enter privileged mode with the credential's ``enable_secret``.
+    ``login_prompts``: the user's ``_login_prompts.Rule`` tuple, tried before the platform's defaults.
     """
 
     host: str
@@ -77,6 +76,7 @@ class Target:
     host_key_checking: bool = True
     known_hosts_file: str | None = None
     enable: bool = False
+    login_prompts: tuple = ()
 
 
 def platforms() -> list[str]:
@@ -269,19 +269,6 @@ def _close(conn: Any, graceful: bool) -> None:
     conn.disconnect()  # always: also removes netmiko's log filter for this connection's secrets
 
 
-def _first_output(conn: Any, read_timeout: float) -> str:
-    """What the device prints after login, up to its first prompt or question.
-
-    Most devices print a prompt unasked; others wait for a newline, which is sent after 3 s of
-    silence. Raises netmiko's ReadTimeout when nothing prompt-like comes in ``read_timeout`` s.
-    """
-    try:
-        return conn.read_until_pattern(pattern=FIRST_PROMPT_RE, read_timeout=min(3.0, read_timeout))
-    except ReadTimeout:
-        conn.write_channel(conn.RETURN)
-        return conn.read_until_pattern(pattern=FIRST_PROMPT_RE, read_timeout=read_timeout)
-
-
 def attempt_one(target: Target, credential: dict, commands: list[str], timeouts: Timeouts) -> dict:
     """Try one credential on one device over a fresh SSH connection; never raises.
 
@@ -307,8 +294,10 @@ def attempt_one(target: Target, credential: dict, commands: list[str], timeouts:
             return dict(result, outcome=outcome, exception=type(exc).__name__, cause=type(root).__name__, detail=str(root))
 
         result["phase"] = "cli"
-        if EXPIRED_RE.search(_first_output(conn, timeouts.read)):
-            return dict(result, outcome=O.PASSWORD_EXPIRED, detail="the device asks for a new password")
+        talk = _login_prompts.converse(_login_prompts.NetmikoIO(conn),
+                                       _login_prompts.rules_for(target.platform, target.login_prompts), timeouts.read)
+        if talk.outcome is not None:  # banners, pagers and questions answered by rule (issue 14)
+            return dict(result, outcome=talk.outcome, detail=talk.detail)
         conn.write_channel(conn.RETURN)  # the prompt read above is gone: ask for a fresh one
         conn.session_preparation()
         graceful = True
@@ -412,6 +401,7 @@ MESSAGES = {
     O.HOSTKEY_MISMATCH: "the device's host key is not the known one; no secret was sent",
     O.PASSWORD_EXPIRED: "logged in, but the device demands a new password",
     O.LOCKED_OUT: "the device blocks logins (locked out)",
+    O.POST_AUTH_INTERACTION_FAILED: "logged in, then the post-login dialogue failed",
     O.COMMAND_FAILED: "logged in, then the session failed",
     O.COMMAND_TIMEOUT: "logged in, then the device did not answer in time",
 }

@@ -9,7 +9,8 @@
   ``$XDG_DATA_HOME`` honoured) and ``postgresql://user@host:port/db``:
   ``_metrics_store_sql.py`` (one SQL dialect layer for both);
 - ``json:///abs/path.json``: ``_metrics_store_json.py``;
-- ``none``: metrics disabled, ``open_store`` returns ``None``.
+- ``none``: metrics disabled, ``open_store`` returns ``None``;
+- unset (``None``): the per-user default; an empty or blank string is an error (``EMPTY_URL_MESSAGE``).
 
 Every store keeps, per credential, the figures of ``FIGURES`` (counters of the *counted*
 outcomes, ``_outcomes.COUNTED``, and the times of the latest ones), per device the credential
@@ -47,6 +48,14 @@ ENV_VAR = "NETRAVEN_METRICS_STORE"
 MAX_MESSAGE_CHARS = 500
 MAX_NAME_CHARS = 255
 DISABLED_WORDS = ("none",)
+# An empty value is refused rather than read as "unset": Ansible takes an empty environment variable
+# as the option's value, so NETRAVEN_METRICS_STORE="" would otherwise hide ansible.cfg's setting and
+# silently switch to the default store (issue 18 item 16).
+EMPTY_URL_MESSAGE = (
+    "metrics store URL is empty (NETRAVEN_METRICS_STORE, netraven_metrics_store or metrics_store set to ''): "
+    "unset it for ansible.cfg's [netraven] metrics_store or the per-user default store, "
+    "give a URL such as sqlite:///abs/path.db, or the word none to record nothing"
+)
 SCHEMES = ("sqlite", "json", "postgresql", "postgres")
 LOGGER = logging.getLogger("netraven.metrics_store")
 
@@ -166,13 +175,16 @@ def parse_store_url(url: str | None) -> tuple[str, str] | None:
     """Parse a store URL into ``(kind, target)``; ``None`` when metrics are disabled.
 
     ``kind`` is ``sqlite``, ``json`` or ``postgresql``; ``target`` is an absolute file path
-    (``~`` expanded) for the file backends and the full URL for PostgreSQL. ``None`` or an
-    empty string means the default SQLite file; the word ``none`` means disabled.
+    (``~`` expanded) for the file backends and the full URL for PostgreSQL. ``None`` means the
+    default SQLite file; the word ``none`` means disabled.
 
-    Raises MetricsStoreError for an unknown scheme, a relative path or a host in a file URL.
+    Raises MetricsStoreError for an empty or blank string (``EMPTY_URL_MESSAGE``), an unknown
+    scheme, a relative path or a host in a file URL.
     """
-    if url is None or not str(url).strip():
+    if url is None:
         url = default_store_url()
+    elif not str(url).strip():
+        raise MetricsStoreError(EMPTY_URL_MESSAGE)
     url = str(url).strip()
     if url.lower() in DISABLED_WORDS:
         return None
@@ -534,8 +546,8 @@ def _elapsed(value) -> int:
 def open_store(url: str | None = None, warn=None):
     """Open the metrics store named by ``url`` and bring its schema up to date.
 
-    ``url``: see ``parse_store_url`` (None/empty = the per-user default SQLite file, whose
-    folder is created 0700; ``none`` = disabled). ``warn``: a callable taking one message
+    ``url``: see ``parse_store_url`` (None = the per-user default SQLite file, whose folder is
+    created 0700; ``none`` = disabled; an empty string is an error). ``warn``: a callable taking one message
     string (e.g. ``AnsibleModule.warn`` or ``Display().warning``) for things the user should
     see that do not stop the store, such as a corrupt JSON file moved aside; default: logging.
 
@@ -589,7 +601,7 @@ def _failure_text(exc: Exception, url: str) -> str:
 def open_store_safely(url: str | None = None, warn: Warn | None = None) -> MetricsStore | None:
     """Open a store like ``open_store``, but never raise: the job goes on without metrics.
 
-    ``url``: as ``open_store`` (None/empty = the per-user default store, ``none`` = disabled).
+    ``url``: as ``open_store`` (None = the per-user default store, ``none`` = disabled, empty = an error, warned).
     ``warn``: receives one line starting with ``NOT_AVAILABLE`` and the reason when the store
     cannot be opened (the URL shown without its password), and ``open_store``'s own notices.
     Returns the open MetricsStore (the caller closes it), or None when metrics are disabled or
@@ -612,7 +624,7 @@ def record_attempt_safely(store: MetricsStore | str | None, device: str, credent
 
     ``store``: an open MetricsStore (usually from ``open_store_safely``; the caller closes it);
     None = no store (metrics disabled or unavailable: nothing recorded, no warning); or a store
-    URL string, opened, written and closed here (empty = the default store, ``none`` = disabled),
+    URL string, opened, written and closed here (as ``open_store``: empty is an error, warned; ``none`` = disabled),
     for a one-off write. ``device``, ``credential``, ``outcome``, ``elapsed_ms`` (milliseconds),
     ``job_id`` (None = ``job_id_from_env()``), ``message`` and ``at`` are those of
     ``MetricsStore.record_attempt``.

@@ -18,18 +18,20 @@ SSH_NEGOTIATION_FAILED = "ssh_negotiation_failed"
 HOSTKEY_MISMATCH = "hostkey_mismatch"
 PASSWORD_EXPIRED = "password_expired"
 LOCKED_OUT = "locked_out"
+POST_AUTH_INTERACTION_FAILED = "post_auth_interaction_failed"
 COMMAND_FAILED = "command_failed"
 COMMAND_TIMEOUT = "command_timeout"
 
 ALL = (
     SUCCESS, AUTH_REJECTED, ENABLE_FAILED, AUTH_METHOD_UNSUPPORTED, AUTH_TIMEOUT, UNREACHABLE,
-    SSH_NEGOTIATION_FAILED, HOSTKEY_MISMATCH, PASSWORD_EXPIRED, LOCKED_OUT, COMMAND_FAILED,
-    COMMAND_TIMEOUT,
+    SSH_NEGOTIATION_FAILED, HOSTKEY_MISMATCH, PASSWORD_EXPIRED, LOCKED_OUT, POST_AUTH_INTERACTION_FAILED,
+    COMMAND_FAILED, COMMAND_TIMEOUT,
 )
 
 # Outcomes after which the next credential may be tried (enable_failed only when the task allows it).
 MOVE_ON = frozenset({AUTH_REJECTED, AUTH_METHOD_UNSUPPORTED})
 # Outcomes in which the credential itself authenticated (the device accepted the login).
-LOGGED_IN = frozenset({SUCCESS, ENABLE_FAILED, COMMAND_FAILED, COMMAND_TIMEOUT})
+# post_auth_interaction_failed: logged in, then a banner or question no rule answers (issue 14).
+LOGGED_IN = frozenset({SUCCESS, ENABLE_FAILED, POST_AUTH_INTERACTION_FAILED, COMMAND_FAILED, COMMAND_TIMEOUT})
 # Outcomes that change a credential's counters in the metrics store; all others go to the log only.
 COUNTED = frozenset({SUCCESS, AUTH_REJECTED, ENABLE_FAILED})

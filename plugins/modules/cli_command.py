@@ -15,18 +15,30 @@ description:
   - Every attempt is classified by what actually happened into one outcome word
     (V(success), V(auth_rejected), V(enable_failed), V(auth_method_unsupported), V(auth_timeout),
     V(unreachable), V(ssh_negotiation_failed), V(hostkey_mismatch), V(password_expired),
-    V(locked_out), V(command_failed), V(command_timeout)) and written to the metrics store.
+    V(locked_out), V(post_auth_interaction_failed), V(command_failed), V(command_timeout)) and
+    written to the metrics store.
   - Only V(auth_rejected) and V(auth_method_unsupported) (and V(enable_failed) with
     O(next_on_enable_failed)) move on to the next credential. A device problem
     (V(unreachable), V(ssh_negotiation_failed), V(auth_timeout), V(password_expired),
-    V(locked_out)) stops at once, and a V(hostkey_mismatch) stops before any secret is sent.
+    V(locked_out), V(post_auth_interaction_failed)) stops at once, and a V(hostkey_mismatch)
+    stops before any secret is sent.
+  - "After authentication, what the device prints before its CLI prompt is answered by rule:
+    O(login_prompts) first, then the defaults shipped for every platform (a pager such as
+    C(--More--) gets a space, C(Press any key to continue) gets Enter, a password-change
+    question such as C(Change now? [Y/N]) gets C(N); a device that insists is V(password_expired))."
+  - A question no rule answers, or the device closing the session after an answer, is
+    V(post_auth_interaction_failed) - the credential logged in, so it is not counted against
+    it, and the loop stops because the next credential would meet the same question. The
+    attempt's message quotes the device's last line (secrets redacted). A newline is sent
+    unasked only when the device has printed nothing a rule or a CLI prompt pattern recognises
+    and has been silent for 3 seconds; never as the answer to a question.
   - "Lockout guard: at most O(max_attempts) connections per device per task, O(attempt_delay)
     seconds after each failed attempt, password credentials never offer SSH agent or
     C(~/.ssh) keys, key credentials offer exactly their key, and a credential that repeats an
     earlier one (same name, or same username and secret) is never offered again."
   - For hosts of the P(netraven.core.devices#inventory) inventory a task needs only O(commands); the action
-    plugin of the same name fills O(host), O(port), O(platform), O(device) and O(credentials) from
-    the host's variables and the P(netraven.core.credentials#lookup) lookup. Options given in the
+    plugin of the same name fills O(host), O(port), O(platform), O(device), O(login_prompts) and
+    O(credentials) from the host's variables and the P(netraven.core.credentials#lookup) lookup. Options given in the
     task always win.
   - The module runs where the task runs (the controller with C(connection=local), or a
     C(delegate_to) jump host); that host needs the Python packages netmiko and paramiko.
@@ -167,6 +179,41 @@ options:
         description: Wait for the first prompt after login and for each command's output.
         type: float
         default: 30
+  login_prompts:
+    description:
+      - Rules answering what the device prints after authentication and before its CLI prompt
+        (post-login banners, pagers, questions), tried in order before the platform's defaults.
+      - Defaults (through the action plugin) to the host variable C(netraven_login_prompts), so a
+        rule can be set per device or per group.
+      - Legal banners are never accepted by default; accepting one (FortiGate
+        C((Press 'a' to accept):)) takes a rule.
+      - Answers are sent as typed and are not secret; never put a password in a rule.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      pattern:
+        description:
+          - Python regular expression, searched case-insensitively in the last line the device
+            printed (the line where it waits).
+        type: str
+        required: true
+      answer:
+        description: Text to send when O(login_prompts[].pattern) matches; empty sends only Enter (with O(login_prompts[].newline)).
+        type: str
+        default: ''
+      newline:
+        description:
+          - Send Enter (the platform's newline) after O(login_prompts[].answer).
+          - V(false) for single-key answers such as a FortiGate's C(a) or a pager's space.
+        type: bool
+        default: true
+      repeat:
+        description:
+          - Answer every time the pattern shows (pagers). By default a rule answers once, and a
+            device that asks the same again ends the attempt with V(post_auth_interaction_failed).
+        type: bool
+        default: false
   host_key_checking:
     description:
       - Require the device's host key to be known (C(~/.ssh/known_hosts) and O(known_hosts_file))
@@ -262,6 +309,17 @@ EXAMPLES = r"""
     metrics_store: postgresql://netraven@db.example.net/netraven
   delegate_to: jump01
 
+# Post-login banners and questions: usually set as the host or group variable
+# netraven_login_prompts; given in the task here. A FortiGate with post-login-banner enabled
+# waits at "(Press 'a' to accept):" for the single key "a" and closes the session on any other.
+- name: Read a FortiGate's configuration past its post-login banner
+  netraven.core.cli_command:
+    commands: [show full-configuration]
+    login_prompts:
+      - pattern: "Press 'a' to accept"
+        answer: a
+        newline: false
+
 # The probe pattern for people who keep ansible.netcommon / cisco.ios modules: find the working
 # credential once, then let network_cli log in with it.
 - name: Find the credential that works (no commands = probe only)
@@ -294,7 +352,9 @@ outcome:
   type: str
   sample: success
 credential:
-  description: The credential that logged in (also for V(enable_failed) and command failures), or null. Never a secret.
+  description:
+    - The credential that logged in (also for V(enable_failed), V(post_auth_interaction_failed) and command failures), or null.
+    - Never a secret.
   returned: always
   type: dict
   contains:
@@ -373,7 +433,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.netraven.core.plugins.module_utils import _attempts
+from ansible_collections.netraven.core.plugins.module_utils import _attempts, _login_prompts
 from ansible_collections.netraven.core.plugins.module_utils import _outcomes as O
 from ansible_collections.netraven.core.plugins.module_utils._metrics_store import open_store
 
@@ -393,6 +453,12 @@ TIMEOUTS_SPEC = dict(
     auth=dict(type="float", default=20.0),
     read=dict(type="float", default=30.0),
 )
+LOGIN_PROMPT_SPEC = dict(
+    pattern=dict(type="str", required=True),
+    answer=dict(type="str", default="", no_log=False),
+    newline=dict(type="bool", default=True),
+    repeat=dict(type="bool", default=False),
+)
 ARGUMENT_SPEC = dict(
     commands=dict(type="list", elements="str", default=[], aliases=["command"]),
     credentials=dict(type="list", elements="dict", options=CREDENTIAL_SPEC),
@@ -404,6 +470,7 @@ ARGUMENT_SPEC = dict(
     attempt_delay=dict(type="float", default=0.0),
     next_on_enable_failed=dict(type="bool", default=False),
     timeouts=dict(type="dict", default={}, options=TIMEOUTS_SPEC),
+    login_prompts=dict(type="list", elements="dict", default=[], options=LOGIN_PROMPT_SPEC),
     host_key_checking=dict(type="bool", default=True, no_log=False),
     known_hosts_file=dict(type="path"),
     enable=dict(type="bool", default=False),
@@ -436,6 +503,10 @@ def validate(module: AnsibleModule) -> None:
     for cred in params["credentials"] or []:
         if not cred.get("password") and not cred.get("ssh_key_file"):
             module.fail_json(msg=f"credential {cred['name']!r} has neither password nor ssh_key_file")
+    try:
+        _login_prompts.parse_rules(params["login_prompts"])
+    except ValueError as exc:
+        module.fail_json(msg=f"{params['device'] or params['host']}: {exc}")
 
 
 def open_metrics(module: AnsibleModule):
@@ -462,7 +533,7 @@ def main() -> None:
     target = _attempts.Target(
         host=params["host"], port=params["port"], platform=params["platform"],
         host_key_checking=params["host_key_checking"], known_hosts_file=params["known_hosts_file"],
-        enable=params["enable"],
+        enable=params["enable"], login_prompts=_login_prompts.parse_rules(params["login_prompts"]),
     )
     store = open_metrics(module)
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import io
 import json
 import os
 import sqlite3
@@ -32,10 +33,12 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import yaml
 
 from ansible_collections.netraven.core.plugins.plugin_utils._devices import DeviceSourceError
+from ansible_collections.netraven.core.plugins.plugin_utils._type_words import a_type_word
 
 _YAML_STR = "tag:yaml.org,2002:str"
 _TEXT_KEYS = ("tags", "name", "hostname")
 _YAML_TYPE_WORDS = {"bool": "boolean", "int": "number", "float": "number", "null": "null", "timestamp": "date"}
+_YAML_SCALAR_WORDS = {"str": "a string", "bool": "a boolean", "int": "a number", "float": "a number", "timestamp": "a date"}
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SQL_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 
@@ -110,8 +113,13 @@ def _keep_text(node: yaml.Node, found: list) -> None:
 
 
 def _device_items(root: yaml.Node | None, label: str, allow_list: bool) -> yaml.SequenceNode | None:
-    """The node holding the device list: the root sequence, or the value of a top-level ``devices`` key."""
-    if root is None:
+    """The node holding the device list: the root sequence, or the value of a top-level ``devices`` key.
+
+    ``None`` for an empty document or ``devices:`` without a value. A device file (``allow_list``)
+    whose top level is anything else (a mapping of hosts, say) is an error naming what was found;
+    a configuration file (not ``allow_list``) without a ``devices`` key simply has no inline devices.
+    """
+    if root is None or (isinstance(root, yaml.ScalarNode) and root.tag.endswith(":null")):
         return None
     if isinstance(root, yaml.SequenceNode) and allow_list:
         return root
@@ -123,15 +131,27 @@ def _device_items(root: yaml.Node | None, label: str, allow_list: bool) -> yaml.
                 if not isinstance(value, yaml.SequenceNode):
                     raise DeviceSourceError(f"{label} line {value.start_mark.line + 1}: devices must be a list")
                 return value
-        return None
-    raise DeviceSourceError(f"{label}: expected a list of devices or a mapping with a devices: list")
+        if not allow_list:
+            return None
+    raise DeviceSourceError(f"{label}: expected a list of devices or a mapping with a devices: list; found {_node_words(root)}")
+
+
+def _node_words(node: yaml.Node) -> str:
+    """What a YAML node is, for messages: ``a mapping with the key(s) hosts, all``, ``a string``, ``a list``."""
+    if isinstance(node, yaml.MappingNode):
+        keys = [str(key.value) for key, _value in node.value if isinstance(key, yaml.ScalarNode)]
+        return f"a mapping with the key(s) {', '.join(keys)}" if keys else "an empty mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    return _YAML_SCALAR_WORDS.get(node.tag.rsplit(":", 1)[-1], "a scalar")
 
 
 def load_yaml_devices(stream, label: str, allow_list: bool = True) -> list[dict]:
-    """Raw rows (kind ``yaml``) from a YAML stream; ``label`` (the path) starts every origin.
+    """Raw rows (kind ``yaml``) from YAML text or a text stream; ``label`` (the path) starts every origin.
 
     ``allow_list`` accepts a top-level list (device files); configs need a ``devices:`` key.
-    Errors (DeviceSourceError): YAML syntax, a device that is not a mapping, a non-list ``devices``.
+    Errors (DeviceSourceError): YAML syntax, a device that is not a mapping, a non-list ``devices``,
+    a device file whose top level is neither a list nor a mapping with ``devices``.
     """
     loader = _Loader(stream)
     try:
@@ -157,15 +177,14 @@ def load_yaml_devices(stream, label: str, allow_list: bool = True) -> list[dict]
     for item, node, found in zip(devices, seq.value, retyped):
         origin = f"{label} line {node.start_mark.line + 1}"
         if not isinstance(item, Mapping):
-            raise DeviceSourceError(f"{origin}: a device must be a mapping, got {type(item).__name__}")
+            raise DeviceSourceError(f"{origin}: a device must be a mapping, got {a_type_word(item)}")
         rows.append({"origin": origin, "kind": "yaml", "fields": item, "retyped": found})
     return rows
 
 
 def read_yaml(path: str) -> list[dict]:
-    """Raw rows from a YAML device file. Errors: unreadable file, bad YAML (path named)."""
-    with _open(path) as stream:
-        return load_yaml_devices(stream, path)
+    """Raw rows from a YAML device file. Errors: unreadable or non-UTF-8 file, bad YAML, wrong top-level shape (path named)."""
+    return load_yaml_devices(read_text(path), path)
 
 
 # --- NetRaven bulk import ----------------------------------------------------------------------
@@ -173,30 +192,42 @@ def read_yaml(path: str) -> list[dict]:
 def read_csv(path: str) -> list[dict]:
     """Raw rows (kind ``netraven``) from a NetRaven bulk-import CSV; origins give the starting line.
 
-    Errors (DeviceSourceError): unreadable file, no header, not UTF-8, a row with more cells than the header.
+    Read as RFC 4180 CSV (Python's ``csv`` module in strict mode): CRLF or LF line ends, a UTF-8
+    byte-order mark is dropped (Excel's "CSV UTF-8"), quoted cells may span lines.
+    Errors (DeviceSourceError, naming the file and line): unreadable or non-UTF-8 file, a quoted
+    cell whose closing quote never comes (it would swallow the rows after it), text after a
+    closing quote, a row with more cells than the header.
     """
-    rows = []
-    with _open(path, newline="") as stream:
-        reader = csv.reader(stream)
+    reader = csv.reader(io.StringIO(read_text(path), newline=""), strict=True)
+    rows: list[dict] = []
+    line = 0
+    try:
         try:
             header = [h.strip() for h in next(reader)]
         except StopIteration:
             return []
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise DeviceSourceError(f"{path}: cannot read CSV: {exc}") from exc
         line = reader.line_num
-        try:
-            for cells in reader:
-                start, line = line + 1, reader.line_num
-                if not any(c.strip() for c in cells):
-                    continue
-                if len(cells) > len(header):
-                    raise DeviceSourceError(f"{path} line {start}: {len(cells)} cells but the header has {len(header)}")
-                rows.append({"origin": f"{path} line {start}", "kind": "netraven",
-                             "fields": {h: c.strip() for h, c in zip(header, cells)}, "retyped": []})
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise DeviceSourceError(f"{path} line {reader.line_num}: cannot read CSV: {exc}") from exc
+        for cells in reader:
+            start, line = line + 1, reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) > len(header):
+                raise DeviceSourceError(f"{path} line {start}: {len(cells)} cells but the header has {len(header)}")
+            rows.append({"origin": f"{path} line {start}", "kind": "netraven",
+                         "fields": {h: c.strip() for h, c in zip(header, cells)}, "retyped": []})
+    except csv.Error as exc:
+        raise DeviceSourceError(f"{path} line {line + 1}: {_csv_problem(exc)}") from None
     return rows
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    """Plain words for the ``csv`` module's strict-mode errors (CPython's ``_csv.c`` messages)."""
+    text = str(exc)
+    if "unexpected end of data" in text:
+        return 'a quoted field is never closed (a " without its closing "); every row after it would be read as part of it'
+    if "expected after" in text:
+        return 'text after a closing quote (write "" for a quote inside a quoted field)'
+    return f"not valid CSV: {text}"
 
 
 def read_json(path: str) -> list[dict]:
@@ -204,29 +235,40 @@ def read_json(path: str) -> list[dict]:
 
     Errors (DeviceSourceError): unreadable file, bad JSON (with its line), not a list of objects.
     """
-    with _open(path) as stream:
-        try:
-            data = json.load(stream)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise DeviceSourceError(f"{path}: not valid JSON: {exc}") from exc
+    try:
+        data = json.loads(read_text(path))
+    except ValueError as exc:
+        raise DeviceSourceError(f"{path}: not valid JSON: {exc}") from None
     if isinstance(data, Mapping) and "devices" in data:
         data = data["devices"]
     if not isinstance(data, list):
-        raise DeviceSourceError(f"{path}: expected a JSON list of devices, got {type(data).__name__}")
+        raise DeviceSourceError(f"{path}: expected a JSON list of devices (or an object with a devices list), got {a_type_word(data)}")
     rows = []
     for index, item in enumerate(data):
         origin = f"{path} item {index}"
         if not isinstance(item, Mapping):
-            raise DeviceSourceError(f"{origin}: a device must be an object, got {type(item).__name__}")
+            raise DeviceSourceError(f"{origin}: a device must be an object, got {a_type_word(item)}")
         rows.append({"origin": origin, "kind": "netraven", "fields": dict(item), "retyped": []})
     return rows
 
 
-def _open(path: str, newline: str | None = None):
+def read_text(path: str) -> str:
+    """The text of a device file: UTF-8, a leading byte-order mark dropped (``utf-8-sig``), line ends kept.
+
+    Errors (DeviceSourceError): the file cannot be read (the OS reason, once); the bytes are not
+    UTF-8 (the line and the first bad byte, with how to fix it).
+    """
     try:
-        return open(path, encoding="utf-8", newline=newline)  # pylint: disable=consider-using-with
+        with open(path, "rb") as stream:
+            data = stream.read()
     except OSError as exc:
-        raise DeviceSourceError(f"cannot read device source {path}: {exc.strerror or exc}") from exc
+        raise DeviceSourceError(f"cannot read device source {path}: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DeviceSourceError(f"{path} line {line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+                                "save it as UTF-8 (Excel: CSV UTF-8; iconv -f latin1 -t utf-8)") from None
 
 
 # --- SQL (NetRaven's schema) ---------------------------------------------------------------------

@@ -33,6 +33,8 @@ import ipaddress
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 
+from ansible_collections.netraven.core.plugins.plugin_utils._type_words import a_type_word, type_word
+
 DEFAULT_PORT = 22
 
 # Canonical field -> the keys accepted for it (our YAML names first, then NetRaven's column names).
@@ -127,7 +129,7 @@ def parse_hostname(value: object, origin: str) -> str:
     if isinstance(value, int):
         value = str(value)
     if not isinstance(value, str):
-        raise DeviceSourceError(f"{origin}: hostname must be text, got {type(value).__name__}")
+        raise DeviceSourceError(f"{origin}: hostname must be text, got {type_word(value)}")
     name = value.strip()
     if _BAD_NAME_CHARS.search(name):
         raise DeviceSourceError(f"{origin}: hostname {name!r} contains whitespace, a control character or ','")
@@ -162,7 +164,7 @@ def parse_address(value: object, origin: str) -> tuple[str, int | None]:
     if value is None or (isinstance(value, str) and not value.strip()):
         raise DeviceSourceError(f"{origin}: missing address (field 'host' or 'ip_address')")
     if not isinstance(value, str):
-        raise DeviceSourceError(f"{origin}: address must be text, got {type(value).__name__}")
+        raise DeviceSourceError(f"{origin}: address must be text, got {type_word(value)}")
     text = value.strip()
     port_text = None
     bracketed = _BRACKETED.match(text)
@@ -207,7 +209,7 @@ def parse_platform(value: object, origin: str) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
         raise DeviceSourceError(f"{origin}: missing device_type (field 'platform' or 'device_type')")
     if not isinstance(value, str):
-        raise DeviceSourceError(f"{origin}: device_type must be text, got {type(value).__name__}")
+        raise DeviceSourceError(f"{origin}: device_type must be text, got {type_word(value)}")
     return value.strip()
 
 
@@ -230,18 +232,22 @@ def normalise_tag_names(mapping: Mapping | None) -> dict[str, str]:
 
 
 def raw_tag_list(value: object, kind: str, origin: str) -> list:
-    """The tag values of one row as a list: YAML/SQL lists as they are, a NetRaven CSV cell split on ``|``.
+    """The tag values of one row as a list: YAML/SQL lists as they are, a NetRaven CSV/JSON cell split on ``|``.
 
-    ``None``/empty -> ``[]``; a single scalar -> ``[scalar]``. Errors: a mapping.
+    ``None``/empty -> ``[]``; a single non-text scalar (``tags: 2024``) -> ``[scalar]``.
+    Errors (DeviceSourceError): a mapping; a string outside NetRaven bulk-import files
+    (``tags: "core, dc1"`` is never guessed into tags, as the credentials lookup rejects a
+    string for a credential's or host's tags; the message shows the list to write instead).
     """
     if value is None or value == "":
         return []
     if isinstance(value, str):
         if kind == "netraven":
             return [part.strip() for part in value.split("|")]
-        return [value]
+        suggestion = ", ".join(part.strip() for part in value.split(",") if part.strip())
+        raise DeviceSourceError(f"{origin}: tags must be a list of tag names, got a string; write tags: [{suggestion}]")
     if isinstance(value, Mapping):
-        raise DeviceSourceError(f"{origin}: tags must be a list, got a mapping")
+        raise DeviceSourceError(f"{origin}: tags must be a list of tag names, got a mapping")
     if isinstance(value, (list, tuple)):
         return list(value)
     return [value]
@@ -269,7 +275,7 @@ def normalise_tags(row: Mapping, tag_names: Mapping[str, str], default_tag: str,
     seen: dict[str, None] = {}
     for tag in raw_tag_list(row["fields"].get("tags"), kind, origin):
         if isinstance(tag, (list, dict)):
-            raise DeviceSourceError(f"{origin}: tag {tag!r} must be text, got a {type(tag).__name__}")
+            raise DeviceSourceError(f"{origin}: tag {tag!r} must be text, got {a_type_word(tag)}")
         if tag is None or (isinstance(tag, str) and not tag.strip()):
             warnings.add("empty tag dropped", origin)
             continue
@@ -282,7 +288,7 @@ def normalise_tags(row: Mapping, tag_names: Mapping[str, str], default_tag: str,
                 tag = tag_id
         elif not isinstance(tag, str):
             text = str(tag).lower() if isinstance(tag, bool) else str(tag)
-            warnings.add(f"tag {tag!r} is not text ({type(tag).__name__}); kept as the text {text!r}", origin)
+            warnings.add(f"tag {tag!r} is not text ({type_word(tag)}); kept as the text {text!r}", origin)
             tag = text
         seen.setdefault(tag, None)
     seen.setdefault(default_tag, None)
@@ -320,7 +326,7 @@ def build_device(row: Mapping, tag_names: Mapping[str, str], default_tag: str, w
     """
     fields, origin = row["fields"], row["origin"]
     if not isinstance(fields, Mapping):
-        raise DeviceSourceError(f"{origin}: a device must be a mapping, got {type(fields).__name__}")
+        raise DeviceSourceError(f"{origin}: a device must be a mapping, got {a_type_word(fields)}")
     name = parse_hostname(_core_value(fields, "name", origin), origin)
     origin = f"{origin} ({name})"
     host, address_port = parse_address(_core_value(fields, "host", origin), origin)

@@ -24,6 +24,8 @@ from __future__ import annotations
 import typing as t
 from collections.abc import Mapping
 
+from ansible_collections.netraven.core.plugins.plugin_utils._type_words import a_type_word, type_word
+
 DEFAULT_TAG = "default"
 DEFAULT_PRIORITY = 100
 ORDERS = ("priority", "learned")
@@ -73,11 +75,11 @@ def normalise_tags(tags: t.Any, what: str, field: str = "tags") -> list[str]:
     (e.g. ``"'cisco_admin'"`` or ``"host 'r1'"``). Raises ``CredentialError`` otherwise.
     """
     if isinstance(tags, (str, bytes)) or not isinstance(tags, (list, tuple)):
-        raise CredentialError(what, field, "must be a list of tag names, got %s" % type(tags).__name__)
+        raise CredentialError(what, field, "must be a list of tag names, got %s" % a_type_word(tags))
     result: list[str] = []
     for pos, tag in enumerate(tags):
         if not isinstance(tag, str) or not tag:
-            raise CredentialError(what, field, "item %d must be a non-empty string, got %s" % (pos, type(tag).__name__))
+            raise CredentialError(what, field, "item %d must be a non-empty string, got %s" % (pos, "an empty string" if tag == "" else type_word(tag)))
         if str(tag) not in result:
             result.append(str(tag))
     return result
@@ -95,7 +97,7 @@ def normalise_credential(item: t.Any, index: int, secret_types: tuple[type, ...]
     Raises ``CredentialError`` naming the credential and field (never the value).
     """
     if not isinstance(item, Mapping):
-        raise CredentialError("#%d" % index, None, "must be a mapping, got %s" % type(item).__name__)
+        raise CredentialError("#%d" % index, None, "must be a mapping, got %s" % type_word(item))
     label = _label(index, item)
     unknown = sorted(str(k) for k in item if k not in ALLOWED_FIELDS)
     if unknown:
@@ -114,7 +116,7 @@ def normalise_credential(item: t.Any, index: int, secret_types: tuple[type, ...]
             cred[field] = value
         else:
             hint = " (quote it in YAML)" if isinstance(value, (int, float)) else ""
-            raise CredentialError(label, field, "must be a string, got %s%s" % (type(value).__name__, hint))
+            raise CredentialError(label, field, "must be a string, got %s%s" % (type_word(value), hint))
     if cred["description"] is None:
         del cred["description"]
     if cred["username"] is None:
@@ -126,7 +128,7 @@ def normalise_credential(item: t.Any, index: int, secret_types: tuple[type, ...]
     if priority is None:
         priority = DEFAULT_PRIORITY
     if isinstance(priority, bool) or not isinstance(priority, int):
-        raise CredentialError(label, "priority", "must be an integer, got %s" % type(priority).__name__)
+        raise CredentialError(label, "priority", "must be an integer, got %s" % type_word(priority))
     cred["priority"] = int(priority)
 
     if "tags" not in item or item["tags"] is None:
@@ -142,7 +144,7 @@ def normalise_credentials(raw: t.Any, secret_types: tuple[type, ...] = ()) -> li
     unique (metrics are keyed by them). Raises ``CredentialError`` on the first problem.
     """
     if isinstance(raw, (str, bytes)) or not isinstance(raw, (list, tuple)):
-        raise CredentialError("list", None, "credentials must be a list of mappings, got %s" % type(raw).__name__)
+        raise CredentialError("list", None, "credentials must be a list of mappings, got %s" % type_word(raw))
     seen: dict[str, int] = {}
     result = []
     for index, item in enumerate(raw):

@@ -35,6 +35,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple, Optional, Pattern, Sequence
 
+from ansible_collections.netraven.core.plugins.plugin_utils._type_words import type_word
+
 REDACTION_MARKER = "<removed>"
 """The fixed text that replaces every secret value."""
 
@@ -189,7 +191,7 @@ def redact_config(text: str) -> str:
     raises TypeError.
     """
     if not isinstance(text, str):
-        raise TypeError("redact_config expects a str, got %s" % type(text).__name__)
+        raise TypeError("redact_config expects a str, got %s" % type_word(text))
     out = []
     cisco_parent = ""
     junos_path: list[str] = []

@@ -22,7 +22,11 @@ Per device:
   is ``auth_rejected``/``enable_failed``/``auth_method_unsupported``, or (when it is not in this
   run) its attempts in the trend window include such rejections, no success, and it has no
   binding;
-- ``failed``: its outcome in this run is anything but ``success`` (unreachable, locked_out...).
+- ``failed``: its outcome in this run is anything but ``success`` (unreachable, locked_out...);
+- ``needs_login_prompt_rule``: its outcome in this run (when it is not in this run: its newest
+  logged attempt in the window) is ``post_auth_interaction_failed``: a credential logged in, then
+  the device asked something no ``netraven_login_prompts`` rule answers, or closed the session
+  after the answer.
 A device without a ``netraven_credential`` fact is "not run in this run" (``in_run`` false),
 never failed.
 """
@@ -35,6 +39,8 @@ from ansible_collections.netraven.core.plugins.module_utils._metrics_store impor
 
 REJECTIONS = frozenset({"auth_rejected", "enable_failed", "auth_method_unsupported"})
 """Outcomes that mean "the credentials were wrong for this device" (see _outcomes)."""
+UNANSWERED = "post_auth_interaction_failed"
+"""The outcome that means "the device needs a login_prompts rule" (see _outcomes)."""
 COUNTED = frozenset({"success", "auth_rejected", "enable_failed"})
 """Outcomes that move a credential's counters in the store (``_outcomes.COUNTED``)."""
 FAILURES = frozenset({"auth_rejected", "enable_failed"})
@@ -47,6 +53,7 @@ GATE_FLAGS = {
     "unused": ("unused", "credential"),
     "never_attempted": ("never_attempted", "credential"),
     "failed_devices": ("failed_devices", "device"),
+    "needs_login_prompt_rule": ("needs_login_prompt_rule", "device"),
     "aaa_budget_exhausted": ("aaa_budget_exhausted", "AAA account"),
 }
 """The flags a run can be failed on (role variable ``credential_report_fail_on``)."""
@@ -188,10 +195,14 @@ def device_rows(
     unchanged_hosts = {str(h) for h in (changes or {}).get("unchanged") or []}
     bound = {str(b["device"]): b for b in bindings}
     logged: dict[str, dict[str, dict[str, int]]] = {}
+    newest: dict[str, tuple[str, str]] = {}  # device -> (time, outcome) of its newest logged attempt
     for item in device_counts:
-        per_credential = logged.setdefault(str(item["device"]), {})
-        counts = per_credential.setdefault(str(item.get("credential")), {})
-        counts[str(item.get("outcome"))] = counts.get(str(item.get("outcome")), 0) + int(item.get("count") or 0)
+        device, outcome = str(item["device"]), str(item.get("outcome"))
+        counts = logged.setdefault(device, {}).setdefault(str(item.get("credential")), {})
+        counts[outcome] = counts.get(outcome, 0) + int(item.get("count") or 0)
+        last = str(item.get("last") or "")
+        if device not in newest or last > newest[device][0]:
+            newest[device] = (last, outcome)
     rows = []
     for name in sorted(set(bound) | set(logged) | set(run)):
         tried = logged.get(name, {})
@@ -220,6 +231,8 @@ def device_rows(
                 flags.append("failed")
         elif not binding and "success" not in outcomes and REJECTIONS.intersection(outcomes):
             flags.append("no_credential_works")
+        if (fact.get("outcome") if in_run else newest.get(name, ("", ""))[1]) == UNANSWERED:
+            flags.append("needs_login_prompt_rule")
         row["flags"] = flags
         rows.append(row)
     return rows
@@ -440,6 +453,7 @@ def build_report(
         "flagged_credentials": [c["name"] for c in creds if c["flags"]],
         "no_credential_works": [d["name"] for d in devices if "no_credential_works" in d["flags"]],
         "failed_devices": [d["name"] for d in devices if "failed" in d["flags"]],
+        "needs_login_prompt_rule": [d["name"] for d in devices if "needs_login_prompt_rule" in d["flags"]],
         "run_attempts": sum(int(d["attempts"] or 0) for d in run_devices) if in_run else None,
         "window_attempts": sum(c["window"]["attempts"] for c in creds),
         "window_success_rate": _rate(sum(c["window"]["successes"] for c in creds),

@@ -109,9 +109,9 @@ footer { color: var(--muted); font-size: 12px; border-top: 1px solid var(--line)
 """
 
 FLAG_CLASS = {"never_successful": "bad", "no_credential_works": "bad", "failed": "bad", "unused": "warn",
-              "never_attempted": "warn"}
+              "never_attempted": "warn", "needs_login_prompt_rule": "warn"}
 FLAG_TEXT = {"never_successful": "never successful", "no_credential_works": "no credential works", "failed": "failed",
-             "unused": "unused", "never_attempted": "never attempted"}
+             "unused": "unused", "never_attempted": "never attempted", "needs_login_prompt_rule": "needs a login prompt rule"}
 
 
 def _e(value: Any) -> str:
@@ -196,6 +196,8 @@ def _attention(report: Mapping[str, Any]) -> str:
         ("bad", "no_credential_works", "Devices where no credential works", s["no_credential_works"]),
         ("bad", "never_successful", "Credentials never successful", s["never_successful"]),
         ("bad", "failed_devices", "Devices that failed in this run", s["failed_devices"]),
+        ("warn", "needs_login_prompt_rule", "Devices that ask something after login no netraven_login_prompts rule answers",
+         s.get("needs_login_prompt_rule") or []),
         ("warn", "unused", "Credentials with no attempt in %d days" % report["unused_days"], s["unused"]),
         ("warn", "never_attempted", "Credentials never attempted (tags match no device, or never decrypted)",
          s["never_attempted"]),

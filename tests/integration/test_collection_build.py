@@ -1,6 +1,7 @@
 """The collection builds, installs from its tarball and documents every plugin it ships."""
 from __future__ import annotations
 
+import re
 import subprocess
 import tarfile
 from pathlib import Path
@@ -47,6 +48,16 @@ def test_build_install_and_doc(repo_root: Path, tmp_path: Path, ansible_env: dic
     roles = sorted(p.name for p in (repo_root / "roles").iterdir() if p.is_dir())
     assert roles and all(f"roles/{role}/README.md" in names for role in roles), roles
     assert not any(n.startswith((".venv", "build/", "tests/output")) for n in names)
+    # The tests need the lab, bench and the root conftest.py, none of which ship: no test code ships (issue 18
+    # item 21; sanity ignore files under tests/sanity would), and nothing shipped imports what is left out.
+    assert not [n for n in names if n.startswith("tests/") and not n.startswith("tests/sanity")
+                and n not in ("tests/unit", "tests/integration")], sorted(n for n in names if n.startswith("tests"))
+    left_out = re.compile(r"^\s*(?:from|import)\s+(?:lab|bench|hack|conftest)\b", re.MULTILINE)
+    with tarfile.open(tarball) as tar:
+        for member in tar.getmembers():
+            if member.isfile() and member.name.endswith(".py"):
+                match = left_out.search(tar.extractfile(member).read().decode("utf-8"))
+                assert match is None, (member.name, match and match.group(0))
 
     # Install into an empty collections path and ask ansible-doc about it from there only.
     install_path = tmp_path / "installed"

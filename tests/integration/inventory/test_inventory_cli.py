@@ -263,3 +263,104 @@ def test_config_name_must_end_in_netraven_yml(tmp_path, ansible_env):
     config = write_config(tmp_path, {"devices": [{"name": "r1", "host": "10.0.0.1", "platform": "cisco_ios"}]}, "plain.yml")
     proc = inventory(config, ansible_env, "--list", expect_ok=False)
     assert proc.returncode != 0 and "r1" not in proc.stdout
+
+
+# --- issue 18: what a new user hit ----------------------------------------------------------------
+
+def test_broken_csv_fails_and_excel_csv_loads(tmp_path, ansible_env):
+    """An unclosed quote used to swallow the next row (exit 0, one host); Excel's CSV UTF-8 (BOM, CRLF) said 'missing hostname'."""
+    (tmp_path / "broken.csv").write_text('hostname,ip_address,device_type,description\nsw1,10.0.0.1,cisco_ios,"broken\n'
+                                         "sw2,10.0.0.2,cisco_ios,fine\n")
+    proc = inventory(write_config(tmp_path, {"source": "broken.csv"}), ansible_env, "--list", expect_ok=False)
+    assert proc.returncode != 0 and "sw1" not in proc.stdout
+    assert f"{tmp_path}/broken.csv line 2: a quoted field is never closed" in " ".join(proc.stderr.split())
+
+    (tmp_path / "excel.csv").write_bytes("hostname,ip_address,device_type\r\nsw1,10.0.0.1,cisco_ios\r\nsw2,10.0.0.2,cisco_ios\r\n"
+                                         .encode("utf-8-sig"))
+    data, stderr = listed(write_config(tmp_path, {"source": "excel.csv"}, "excel.netraven.yml"), ansible_env)
+    assert set(data["_meta"]["hostvars"]) == {"sw1", "sw2"} and "WARNING" not in stderr
+
+
+def test_latin1_file_and_missing_file_name_the_file_once(tmp_path, ansible_env):
+    (tmp_path / "latin.yml").write_bytes("- {name: sw1, host: 10.0.0.1, platform: cisco_ios, site: Zürich}\n".encode("latin-1"))
+    proc = inventory(write_config(tmp_path, {"source": "latin.yml"}), ansible_env, "--list", expect_ok=False)
+    assert proc.returncode != 0
+    assert f"{tmp_path}/latin.yml line 1: not UTF-8 text (byte 0xfc)" in " ".join(proc.stderr.split())
+
+    proc = inventory(write_config(tmp_path, {"source": "missing.yml"}, "missing.netraven.yml"), ansible_env, "--list", expect_ok=False)
+    assert proc.returncode != 0 and f"cannot read device source {tmp_path}/missing.yml: No such file or directory" in proc.stderr
+    for line in proc.stderr.splitlines():  # Ansible repeats the whole message under "caused by"; each line says it once
+        assert line.count("cannot read device source") <= 1 and line.count("No such file or directory") <= 1, line
+    assert "[Errno 2]" not in proc.stderr
+
+
+def test_config_typo_and_wrong_device_file_shape_fail(tmp_path, ansible_env):
+    """Both used to warn 'no devices' and exit 0."""
+    (tmp_path / "devices.yml").write_text("hosts:\n  r1: {host: 10.0.0.1, platform: cisco_ios}\n")
+    proc = inventory(write_config(tmp_path, {"sources": "devices.yml"}), ansible_env, "--list", expect_ok=False)
+    assert proc.returncode != 0
+    err = " ".join(proc.stderr.split())
+    assert f"{tmp_path}/inv.netraven.yml: unknown option 'sources' (did you mean 'source'?)" in err
+
+    proc = inventory(write_config(tmp_path, {"source": "devices.yml"}), ansible_env, "--list", expect_ok=False)
+    assert proc.returncode != 0
+    err = " ".join(proc.stderr.split())
+    assert (f"{tmp_path}/devices.yml: expected a list of devices or a mapping with a devices: list; "
+            "found a mapping with the key(s) hosts") in err
+
+
+def test_inline_and_file_type_errors_use_plain_words(tmp_path, ansible_env):
+    """Ansible-parsed inline devices are _AnsibleTagged* values; messages say int/string (items 8 and 11)."""
+    (tmp_path / "devices.yml").write_text('- {name: sw9, host: 10.0.0.9, platform: cisco_ios, tags: "core, dc1"}\n')
+    config = tmp_path / "inline.netraven.yml"
+    config.write_text("plugin: netraven.core.devices\nsource: devices.yml\ndevices:\n"
+                      "  - {name: r1, host: 10.0.0.1, platform: 5, description: !unsafe '{{ x }}'}\n"
+                      "  - {name: r2, host: 7, platform: cisco_ios}\n  - [r3]\n")
+    proc = inventory(config, ansible_env, "--list", expect_ok=False)
+    assert proc.returncode != 0
+    err = " ".join(proc.stderr.split())
+    assert f"{config} devices[0] (r1): device_type must be text, got int" in err
+    assert f"{config} devices[1] (r2): address must be text, got int" in err
+    assert f"{config} devices[2]: a device must be a mapping, got a list" in err
+    assert f"{tmp_path}/devices.yml line 1 (sw9): tags must be a list of tag names, got a string; write tags: [core, dc1]" in err
+    assert "Tagged" not in proc.stderr
+
+
+def _rst_code_after(text: str, marker: str) -> str:
+    """The first ``.. code-block::`` after ``marker`` in reST ``text``, dedented."""
+    rest = text[text.index(marker):]
+    head, body = rest.split(".. code-block::", 1)
+    indent = len(head.rsplit("\n", 1)[-1]) + 3  # the block's content is indented three more than the directive
+    lines = []
+    for line in body.split("\n")[2:]:  # the directive's own line, then a blank line
+        if line.strip() and not line.startswith(" " * indent):
+            break
+        lines.append(line[indent:])
+    return "\n".join(lines)
+
+
+def test_documented_layouts_keep_the_device_file_out_of_the_inventory_folder(tmp_path, ansible_env, repo_root):
+    """The backup guide's steps, followed literally with `-i inventory/`, give no warning from Ansible's YAML plugin;
+    the README's example agrees (issue 18 item 18: the guide put devices.yml inside inventory/)."""
+    guide = (repo_root / "docs" / "docsite" / "rst" / "backup.rst").read_text(encoding="utf-8")
+    step = guide[guide.index("1. An inventory for ``netraven.core.devices``"):]
+    config_name = step.split("e.g. ``", 1)[1].split("``", 1)[0]
+    config = yaml.safe_load(_rst_code_after(step, "1. An inventory"))
+    inventory_dir = tmp_path / "inventory"
+    (tmp_path / config_name).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / config_name).write_text(yaml.safe_dump(config))
+    device_file = (tmp_path / config_name).parent / config["source"]
+    device_file.parent.mkdir(parents=True, exist_ok=True)
+    device_file.write_text("devices:\n  - {name: r1, host: 10.0.0.1, platform: cisco_ios, tags: [core]}\n")
+    proc = subprocess.run(["ansible-inventory", "-i", "inventory/", "--graph"], env=ansible_env, cwd=tmp_path,
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0 and "|--r1" in proc.stdout, proc.stderr
+    assert "WARNING" not in proc.stderr, proc.stderr
+
+    readme = (repo_root / "README.md").read_text(encoding="utf-8")
+    example = readme[readme.index("# inventory/prod.netraven.yml"):].split("```", 1)[0]
+    for source in yaml.safe_load(example)["source"]:
+        if "://" in source or not source.endswith((".yml", ".yaml")):
+            continue
+        resolved = (inventory_dir / source).resolve()
+        assert inventory_dir.resolve() not in resolved.parents, f"README: {source} lies inside inventory/"

@@ -38,6 +38,12 @@ SPEC = {
         {"name": "cmds", "platform": "cisco_ios", "accept": ["good"],
          "commands": {"show inventory": "NAME: \"Chassis\", DESCR: \"LAB\"", "show tech-support": {"output": "x", "delay": 5}}},
         {"name": "pager", "platform": "arista_eos", "accept": ["good"], "running_config": "configs/arista_eos_veos.cfg"},
+        {"name": "fgt", "platform": "cisco_ios", "accept": ["good"],
+         "behaviours": [{"banner_ack": {"prompt": "(Press 'a' to accept):", "answer": "a", "strict": True}}]},
+        {"name": "motd", "platform": "cisco_asa", "accept": ["good"], "behaviours": [{"paged_banner": 30}]},
+        {"name": "anykey", "platform": "cisco_ios", "accept": ["good"], "behaviours": ["press_any_key"]},
+        {"name": "yn", "platform": "cisco_ios", "accept": ["good"], "behaviours": [{"password_change": {"insist": True}}]},
+        {"name": "v6", "platform": "cisco_ios", "address": "::1", "accept": ["good"]},
     ],
 }
 
@@ -62,7 +68,7 @@ def _transport(lab, device: str) -> paramiko.Transport:
 def _client(lab, device: str, password: str = GOOD, **kw) -> paramiko.SSHClient:
     client = paramiko.SSHClient()
     client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    client.connect("127.0.0.1", port=lab.port(device), username="ops", password=password, look_for_keys=False,
+    client.connect(lab.address(device), port=lab.port(device), username="ops", password=password, look_for_keys=False,
                    allow_agent=False, timeout=5, **kw)
     return client
 
@@ -190,6 +196,69 @@ def test_lab_banner_ack(running):
         assert "not acknowledged" in text and "ack#" not in text
     finally:
         client.close()
+
+
+def test_lab_strict_banner_closes_on_the_first_wrong_byte(running):
+    client = _client(running, "fgt")
+    try:
+        chan = client.invoke_shell()
+        assert _read_until(chan, "accept):").endswith("(Press 'a' to accept):")
+        chan.send("a")  # the key alone, no Enter
+        assert _read_until(chan, "fgt#").endswith("fgt#")
+    finally:
+        client.close()
+    client = _client(running, "fgt")
+    try:
+        chan = client.invoke_shell()
+        _read_until(chan, "accept):")
+        chan.send("\n")
+        assert "not acknowledged" in _read_until(chan, "never-there")  # read until EOF
+        assert chan.eof_received and chan.recv(100) == b""  # closed, no prompt
+    finally:
+        client.close()
+
+
+def test_lab_paged_banner_any_key_and_password_change(running):
+    client = _client(running, "motd")
+    try:
+        chan = client.invoke_shell()
+        first = _read_until(chan, "<--- More --->")  # the ASA pager, after 23 lines
+        assert "Banner line 023 of 30" in first and "Banner line 024" not in first
+        chan.send(" ")
+        assert "Banner line 030 of 30" in _read_until(chan, "motd#")
+    finally:
+        client.close()
+    client = _client(running, "anykey")
+    try:
+        chan = client.invoke_shell()
+        assert _read_until(chan, "continue").endswith("Press any key to continue")
+        chan.send("x")
+        assert _read_until(chan, "anykey#").endswith("anykey#")
+    finally:
+        client.close()
+    client = _client(running, "yn")
+    try:
+        chan = client.invoke_shell()
+        assert _read_until(chan, "[Y/N]:").endswith("Change now? [Y/N]:")
+        chan.send("N\n")  # insist: asked once more, then a second N ends the session
+        assert "Error: The password must be changed." in _read_until(chan, "[Y/N]:")
+        chan.send("N\n")
+        assert "yn#" not in _read_until(chan, "never-there")
+    finally:
+        client.close()
+
+
+def test_lab_ipv6_device(running):
+    entry = running.device("v6")["inventory"]
+    assert entry["host"] == "::1" and running.address("v6") == "::1"
+    assert f"[::1]:{entry['port']} {running.host_key('v6')}" in running.known_hosts.read_text().splitlines()
+    client = _client(running, "v6")
+    try:
+        stdout = client.exec_command("show version")[1]
+        assert "v6 uptime" in stdout.read().decode()
+    finally:
+        client.close()
+    assert running.auth_log("v6")[-1]["peer"].startswith("::1:")
 
 
 def test_lab_unreachable_and_blackhole(running):

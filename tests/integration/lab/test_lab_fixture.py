@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import socket
 import subprocess
 import sys
@@ -68,18 +69,34 @@ def test_lab_cli_up_status_down(tmp_path):
         _login(ports[0], "Canary-lab-fixture-9f3").close()
         status = run("status")
         assert status.returncode == 0 and "d1" in status.stdout and "1/0" in status.stdout
+        # a lab in its own state folder: plain `status` finds it (issue 18 item 17)
+        found = subprocess.run([sys.executable, "-m", "lab", "status"], cwd=REPO, env=env, capture_output=True, text=True,
+                               timeout=60, check=False)
+        assert found.returncode == 0 and f"state {state}" in found.stdout and "d1" in found.stdout, found.stdout
+        named = subprocess.run([sys.executable, "-m", "lab", "status", "mini"], cwd=REPO, env=env, capture_output=True,
+                               text=True, timeout=60, check=False)
+        assert named.returncode == 0 and f"state {state}" in named.stdout, named.stdout + named.stderr
         again = run("up", str(lab_file))
         assert again.returncode == 1 and "already running" in again.stderr
         for text in (up.stdout, up.stderr, status.stdout, (state / "lab.log").read_text(encoding="utf-8"),
                      (state / "auth" / "d1.jsonl").read_text(encoding="utf-8")):
             assert "Canary-lab-fixture-9f3" not in text
+        # the stop command `up` printed works as printed (it names the state folder)
+        stop = up.stderr.split("stop with: ", 1)[-1].strip()
+        assert stop == f"python -m lab down --state-dir {state}", up.stderr
+        down = subprocess.run([sys.executable, *shlex.split(stop)[1:]], cwd=REPO, env=env, capture_output=True, text=True,
+                              timeout=60, check=False)
     finally:
-        down = run("down")
+        if (state / "state.json").exists():
+            down = run("down")
     assert down.returncode == 0, down.stderr
     pid = json.loads((state / "state.stopped.json").read_text(encoding="utf-8"))["pid"]
     assert not pid_alive(pid)
     assert ports_in_use(ports) == []
     assert run("status").returncode == 0
+    after = subprocess.run([sys.executable, "-m", "lab", "status"], cwd=REPO, env=env, capture_output=True, text=True,
+                           timeout=60, check=False)
+    assert str(state) not in after.stdout
 
 
 def test_lab_port_in_use_is_a_clear_error(lab):

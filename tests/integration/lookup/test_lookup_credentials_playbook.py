@@ -303,3 +303,69 @@ def test_learned_order_through_the_real_metrics_store(project: Path, ansible_env
     assert fallback == {"nyc-core-01": "cisco_admin,backup_admin", "nyc-edge-01": "juniper_admin,backup_admin", "lon-fw-01": "backup_admin"}
     assert "cannot read the metrics store" in log and "using priority order" in log
     assert "Canary" not in log
+
+
+# -- issue 18: what a new user hit (items 3, 8, 11, 12, 13) ------------------------------------------
+
+NEW_USER_PLAY = r"""
+- name: Hosts from another inventory (no netraven_tags)
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Which credentials each host gets
+      ansible.builtin.debug:
+        msg: "{{ inventory_hostname }} gets {{ lookup('netraven.core.credentials', inventory_hostname) | map(attribute='name') | join(',') }}"
+
+- name: Mistakes in credentials and credential files
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: A priority written as a word
+      ansible.builtin.debug:
+        msg: "{{ lookup('netraven.core.credentials', 'r1', credentials_var='typed_credentials') }}"
+      ignore_errors: true
+    - name: A relative credentials file that is not there
+      ansible.builtin.debug:
+        msg: "{{ lookup('netraven.core.credentials', 'r1', credentials_file='secret/credentials.yml') }}"
+      ignore_errors: true
+    - name: A credentials file with a YAML mistake
+      ansible.builtin.debug:
+        msg: "{{ lookup('netraven.core.credentials', 'r1', credentials_file='broken.yml') }}"
+      ignore_errors: true
+"""
+
+
+def test_new_user_mistakes_warn_once_and_errors_say_where(tmp_path: Path, ansible_env: dict[str, str]) -> None:
+    """Warnings appear once per run (Ansible's Display deduplicates equal texts across forks); errors use plain type
+    words, say where a relative credentials file was looked for, and give the line of a YAML mistake."""
+    inventory = {"all": {"vars": {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+                         "hosts": {"r1": {"netraven_tags": ["core"]}, "other-1": {}, "other-2": {}, "other-3": {}}}}
+    (tmp_path / "inventory.yml").write_text(yaml.safe_dump(inventory))
+    group_vars = tmp_path / "group_vars" / "all"
+    group_vars.mkdir(parents=True)
+    (group_vars / "credentials.yml").write_text(
+        "netraven_credentials:\n"
+        "  - {name: core_admin, username: c, password: Canary-core-9f3, priority: 10, tags: [core]}\n"
+        "  - {name: forgotten, username: f, password: Canary-forgotten-9f3, tags: []}\n"
+        "  - {name: keyed, username: k, ssh_key_file: ~/.ssh/netraven-no-such-key, tags: [default]}\n"
+        "typed_credentials:\n"
+        "  - {name: typed, username: t, password: Canary-typed-9f3, priority: high, tags: [default]}\n")
+    (tmp_path / "broken.yml").write_text("- name: a\n  username: u\n  password: 'Canary-broken-9f3\n  tags: [default]\n- name: b\n")
+    (tmp_path / "play.yml").write_text(NEW_USER_PLAY)
+    result = subprocess.run(["ansible-playbook", "-i", "inventory.yml", "play.yml"], cwd=tmp_path, env=hermetic(ansible_env),
+                            capture_output=True, text=True, check=False)
+    log = result.stdout + result.stderr
+    flat = " ".join(log.split())
+    assert result.returncode == 0, log[-3000:]
+    assert "other-2 gets keyed" in flat and "r1 gets core_admin,keyed" in flat
+
+    assert flat.count("some hosts have no netraven_tags") == 1, log
+    assert flat.count("credential 'forgotten' has tags: [] and so matches no device") == 1
+    home = Path(ansible_env.get("HOME", str(Path.home())))
+    assert flat.count(f"credential 'keyed': ssh_key_file {home}/.ssh/netraven-no-such-key does not exist on the controller") == 1
+
+    assert "credential 'typed', field 'priority': must be an integer, got string" in flat and "Tagged" not in log
+    assert (f"credentials_file secret/credentials.yml not found; looked for {tmp_path}/files/secret/credentials.yml, "
+            f"{tmp_path}/secret/credentials.yml") in flat
+    assert "cannot read credentials_file broken.yml: not valid YAML at line 6 column 1 (the construct starts at line 3)" in flat
+    assert "Canary" not in log

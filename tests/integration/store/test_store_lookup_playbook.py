@@ -156,3 +156,50 @@ def test_lookup_on_missing_or_disabled_store_returns_nothing(tmp_path: Path, ans
         assert seen["all_stats"] == [] and seen["bindings"] == []
         assert "nothing" in result.stderr + result.stdout
     assert not (tmp_path / "nothing-yet.db").exists()
+
+
+EMPTY_STORE_PLAYBOOK = """
+- name: An empty NETRAVEN_METRICS_STORE, seen by the module and both lookups
+  hosts: r1
+  connection: local
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+  tasks:
+    - name: Try a closed port (records an unreachable attempt when a store is open)
+      netraven.core.cli_command:
+        host: 127.0.0.1
+        port: %(port)d
+        platform: cisco_ios
+        commands: [show version]
+      ignore_errors: true
+    - name: Read the figures
+      ansible.builtin.debug:
+        msg: "{{ query('netraven.core.credential_metrics') }}"
+      ignore_errors: true
+"""
+
+
+def test_empty_metrics_store_env_is_reported_by_module_and_lookups(tmp_path: Path, ansible_env: dict) -> None:
+    """NETRAVEN_METRICS_STORE="" used to mean the default store, silently, even over ansible.cfg (issue 18 item 16).
+
+    Now every reader and writer treats it as a bad store URL: cli_command and the credentials lookup warn and go
+    on without the store (as for any store they cannot open), credential_metrics fails; the default store is untouched.
+    """
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    playbook = tmp_path / "empty.yml"
+    playbook.write_text(EMPTY_STORE_PLAYBOOK % {"port": port})
+    (tmp_path / "creds.yml").write_text("netraven_credentials: [{name: local, username: u, password: Canary-EmptyStore-9f3, tags: [default]}]\n")
+    env = dict(ansible_env, NETRAVEN_METRICS_STORE="", XDG_DATA_HOME=str(tmp_path / "xdg"))
+    result = subprocess.run(["ansible-playbook", "-i", "r1,", "-e", "@creds.yml", str(playbook)], env=env, capture_output=True, text=True,
+                            cwd=tmp_path, timeout=180, check=False)
+    out = " ".join((result.stdout + result.stderr).split())
+    assert "metrics store not available, attempts are not recorded: metrics store URL is empty" in out, out
+    assert "netraven.core.credentials: cannot read the metrics store (metrics store URL is empty" in out
+    assert "netraven.core.credential_metrics: metrics store URL is empty" in out
+    assert "unreachable" in out and "Canary-EmptyStore-9f3" not in out
+    assert not (tmp_path / "xdg").exists(), "the default store was opened"

@@ -90,6 +90,20 @@ def test_run_facts_decide_the_device_flags():
     assert report["summary"]["failed_devices"] == ["r2", "r4", "r5"]
 
 
+def test_devices_that_need_a_login_prompt_rule():
+    attempts = ATTEMPTS + [
+        {"device": "fgt", "credential": "tacacs", "outcome": "post_auth_interaction_failed", "time": "2026-11-29T11:00:00Z"},
+        {"device": "fixed", "credential": "tacacs", "outcome": "post_auth_interaction_failed", "time": "2026-11-29T10:00:00Z"},
+        {"device": "fixed", "credential": "tacacs", "outcome": "success", "time": "2026-11-29T11:00:00Z"},
+    ]
+    alone = build_report(STATS, BINDINGS, attempts, now=NOW)
+    assert alone["summary"]["needs_login_prompt_rule"] == ["fgt"]  # "fixed" worked after its rule was added
+    assert alone["summary"]["no_credential_works"] == ["r2"]  # it logged in: not a credential problem
+    run = {"fgt": {"name": "tacacs", "username": "netops", "outcome": "post_auth_interaction_failed", "attempts": 1, "time": "t"}}
+    devices = {d["name"]: d for d in build_report(STATS, BINDINGS, attempts, run=run, now=NOW)["devices"]}
+    assert devices["fgt"]["flags"] == ["failed", "needs_login_prompt_rule"]
+
+
 def test_table_is_aligned():
     lines = table([{"name": "a", "n": 1, "flags": []}, {"name": "long-name", "n": None, "flags": ["x", "y"]}],
                   ["name", "n", "flags"])

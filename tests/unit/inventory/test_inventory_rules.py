@@ -314,3 +314,35 @@ def test_any_ipv4_with_or_without_port(address, port):
     text = str(address)
     assert parse_address(text, "o") == (text, None)
     assert parse_address(f"{text}:{port}", "o") == (text, port)
+
+
+# --- issue 18: tags written as one string, Ansible's tagged types in messages -------------------
+
+@pytest.mark.parametrize("text, suggestion", [("core, dc1", "[core, dc1]"), ("core", "[core]")])
+def test_yaml_tags_written_as_one_string_are_an_error(text, suggestion):
+    """A string is never guessed into tags (credentials and host netraven_tags reject it too); the message says what to write."""
+    with pytest.raises(DeviceSourceError, match="devs.yml line 3: tags must be a list of tag names, got a string") as err:
+        normalise_tags(row(tags=text), {}, "default", Warnings())
+    assert f"write tags: {suggestion}" in str(err.value)
+    # NetRaven bulk-import cells keep their own separator, |
+    assert normalise_tags(row(kind="netraven", tags="core|dc1"), {}, "default", Warnings()) == ["core", "dc1", "default"]
+
+
+def test_messages_name_plain_types_not_ansible_tagged_classes():
+    """Values Ansible parsed (inline devices in the config) are _AnsibleTagged* subclasses (issue 18 item 8)."""
+    from ansible.parsing.dataloader import DataLoader
+
+    parsed = DataLoader().load("{name: r1, host: 7, port: 22, platform: 5, tags: [2024]}", file_name="/inv/c.netraven.yml")
+    assert type(parsed["platform"]).__name__ != "int"  # the premise: a tagged int
+    cases = [
+        (dict(parsed, host="10.0.0.1"), "device_type must be text, got int"),
+        (dict(parsed, platform="cisco_ios"), "address must be text, got int"),
+        (dict(parsed, name=parsed["tags"], host="10.0.0.1", platform="cisco_ios"), "hostname must be text, got list"),
+    ]
+    for fields, words in cases:
+        with pytest.raises(DeviceSourceError) as err:
+            build_device(row(**fields), {}, "default", Warnings())
+        assert words in str(err.value) and "Tagged" not in str(err.value)
+    warnings = Warnings()
+    normalise_tags(row(tags=parsed["tags"]), {}, "default", warnings)
+    assert "tag 2024 is not text (int)" in warnings.render()[0]

@@ -98,6 +98,68 @@ def test_json_errors(tmp_path):
         sources.read_json(str(path))
 
 
+# --- issue 18: broken CSV, Excel CSV, non-UTF-8 files, one message per problem, file shapes ----
+
+def test_csv_unterminated_quote_is_an_error_naming_file_and_line(tmp_path):
+    """An unclosed quote would swallow every following row into one cell (issue 18 item 2)."""
+    path = tmp_path / "d.csv"
+    path.write_text('hostname,ip_address,device_type,description\nr1,10.0.0.1,cisco_ios,"broken\n'
+                    'r2,10.0.0.2,cisco_ios,fine\n')
+    with pytest.raises(DeviceSourceError, match=rf"{path} line 2: .*quote.* never closed") as err:
+        sources.read_csv(str(path))
+    assert str(err.value).count(str(path)) == 1
+    path.write_text('hostname,ip_address,device_type,description\nr1,10.0.0.1,cisco_ios,"quoted"text\n')
+    with pytest.raises(DeviceSourceError, match=rf"{path} line 2: .*after a closing quote"):
+        sources.read_csv(str(path))
+
+
+def test_excel_csv_utf8_with_bom_and_crlf_loads(tmp_path):
+    """Excel's "CSV UTF-8" starts with a byte-order mark and ends lines with CRLF."""
+    path = tmp_path / "excel.csv"
+    path.write_bytes("hostname,ip_address,device_type,description\r\nr1,10.0.0.1,cisco_ios,Zürich\r\n"
+                     "r2,10.0.0.2,cisco_ios,\"two\r\nlines\"\r\n".encode("utf-8-sig"))
+    rows = sources.read_csv(str(path))
+    devices = build_devices(rows)
+    assert [(d["name"], d["host"]) for d in devices] == [("r1", "10.0.0.1"), ("r2", "10.0.0.2")]
+    assert devices[0]["fields"]["description"] == "Zürich" and rows[1]["origin"] == f"{path} line 3"
+    json_path = tmp_path / "bom.json"
+    json_path.write_bytes('[{"hostname": "r3", "ip_address": "10.0.0.3", "device_type": "cisco_ios"}]'.encode("utf-8-sig"))
+    assert sources.read_json(str(json_path))[0]["fields"]["hostname"] == "r3"
+
+
+@pytest.mark.parametrize("name, text", [
+    ("latin.csv", "hostname,ip_address,device_type,description\nr1,10.0.0.1,cisco_ios,ok\nr2,10.0.0.2,cisco_ios,Zürich\n"),
+    ("latin.yml", "# devices\n- {name: r1, host: 10.0.0.1, platform: cisco_ios}\n- {name: r2, host: 10.0.0.2, platform: cisco_ios, site: Zürich}\n"),
+    ("latin.json", '[{"hostname": "r1"},\n {"hostname": "r2"},\n {"hostname": "Zürich"}]'),
+])
+def test_non_utf8_file_names_the_file_and_line(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_bytes(text.encode("latin-1"))
+    with pytest.raises(DeviceSourceError, match=rf"{path} line 3: not UTF-8 .*byte 0xfc") as err:
+        sources.read_source(name, str(tmp_path))
+    assert "save it as UTF-8" in str(err.value)
+
+
+def test_missing_file_is_named_once(tmp_path):
+    """The reason is given once, without Python's errno repeat (issue 18 item 9)."""
+    with pytest.raises(DeviceSourceError) as err:
+        sources.read_source("nope.yml", str(tmp_path))
+    assert str(err.value) == f"cannot read device source {tmp_path / 'nope.yml'}: No such file or directory"
+    assert err.value.__suppress_context__ and err.value.__cause__ is None
+
+
+@pytest.mark.parametrize("text, words", [
+    ("hosts:\n  r1: {host: 10.0.0.1, platform: cisco_ios}\n", "found a mapping with the key(s) hosts"),
+    ("just text\n", "found a string"),
+    ("{}\n", "found an empty mapping"),
+])
+def test_yaml_device_file_with_the_wrong_top_level_shape_is_an_error(text, words):
+    """A mapping without a devices key used to give "no devices" and exit 0 (issue 18 item 10)."""
+    with pytest.raises(DeviceSourceError, match="d.yml: expected a list of devices or a mapping with a devices: list") as err:
+        sources.load_yaml_devices(io.StringIO(text), "d.yml")
+    assert words in str(err.value)
+
+
 # --- SQL --------------------------------------------------------------------------------------
 
 def make_sqlite(path: Path) -> None:

@@ -37,6 +37,13 @@ def test_lab_behaviours_are_normalised():
     assert (beh.banner_prompt, beh.banner_answer, beh.max_auth_tries) == ("OK? ", "y", 4)
     assert beh.names() == ["disconnect_after_failed_auth", "banner_ack", "slow_auth=2s", "max_auth_tries=4", "lockout=3x/9s"]
     assert load_lab(_spec(behaviours=["normal"])).devices[0].behaviours.names() == ["normal"]
+    talk = load_lab(_spec(address="::1", behaviours=[{"banner_ack": {"prompt": "(Press 'a' to accept):", "answer": "a", "strict": True}},
+                                                     {"paged_banner": 60}, "press_any_key",
+                                                     {"password_change": {"insist": True}}])).devices[0]
+    beh = talk.behaviours
+    assert talk.address == "::1" and (beh.banner_answer, beh.banner_strict, beh.paged_banner) == ("a", True, 60)
+    assert beh.any_key_prompt.endswith("Press any key to continue") and beh.password_change_prompt.endswith("[Y/N]:")
+    assert beh.names() == ["banner_ack(strict)", "press_any_key", "password_change(insist)", "paged_banner=60"]
     assert load_lab(_spec(behaviours={"slow_auth": 1})).devices[0].behaviours.slow_auth == 1.0
 
 
@@ -53,6 +60,9 @@ def test_lab_behaviours_are_normalised():
     ({"commands": {"show x": {"output": "y", "delay": -1}}}, "device r1.commands.show x.delay: must be >= 0"),
     ({"commands": ["show x"]}, "device r1.commands: must map command strings"),
     ({"behaviours": ["publickey_only", "keyboard_interactive_only"]}, "exclude each other"),
+    ({"address": "0.0.0.0"}, "device r1.address: must be one of 127.0.0.1, ::1"),
+    ({"behaviours": [{"paged_banner": 0}]}, "device r1.behaviours.paged_banner: must be >= 1"),
+    ({"behaviours": [{"password_change": {"insist": "yes"}}]}, "device r1.behaviours.password_change: must be true or a mapping"),
 ])
 def test_lab_bad_device_names_device_and_field(device, message):
     with pytest.raises(LabSpecError) as err:

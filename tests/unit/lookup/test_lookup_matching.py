@@ -43,7 +43,7 @@ def test_key_only_password_only_and_both_are_valid() -> None:
     ({"name": "a", "username": "u", "tags": ["default"]}, "password", "password or an ssh_key_file"),
     ({"name": "a", "username": "u", "password": "", "ssh_key_file": None, "tags": ["default"]}, "password", "ssh_key_file"),
     ({"name": "a", "username": "u", "password": CANARY, "priority": True, "tags": ["default"]}, "priority", "integer, got bool"),
-    ({"name": "a", "username": "u", "password": CANARY, "priority": "10", "tags": ["default"]}, "priority", "integer, got str"),
+    ({"name": "a", "username": "u", "password": CANARY, "priority": "10", "tags": ["default"]}, "priority", "integer, got string"),
     ({"name": "a", "username": "u", "password": CANARY, "priority": 1.5, "tags": ["default"]}, "priority", "integer, got float"),
     ({"name": "a", "username": "u", "password": CANARY, "tags": "default"}, "tags", "list of tag names"),
     ({"name": "a", "username": "u", "password": CANARY, "tags": ["ok", 3]}, "tags", "item 1"),
@@ -179,3 +179,21 @@ def test_netraven_example_learned_and_site_tags(netraven_devices, netraven_crede
     # juniper_admin is bound in the store but does not match a Cisco box: not offered
     out = m.select_credentials(creds, netraven_devices["nyc-core-01"], "learned", "juniper_admin")
     assert [c["name"] for c in out] == ["cisco_admin", "backup_admin"]
+
+
+def test_type_words_for_plain_and_ansible_tagged_values() -> None:
+    """The words error messages use for types (plugin_utils._type_words), never an _AnsibleTagged* class name."""
+    import datetime
+    import enum
+
+    from ansible.parsing.dataloader import DataLoader
+
+    from ansible_collections.netraven.core.plugins.plugin_utils._type_words import a_type_word, type_word
+
+    parsed = DataLoader().load("{i: 5, s: x, d: {}, l: [], b: true, f: 1.5, n: null}", file_name="/v.yml")
+    assert {k: type_word(v) for k, v in parsed.items()} == {
+        "i": "int", "s": "string", "d": "mapping", "l": "list", "b": "bool", "f": "float", "n": "null"}
+    assert [type_word(v) for v in ((1,), {1}, b"x", datetime.date(2026, 1, 1), datetime.datetime(2026, 1, 1))] == [
+        "list", "set", "bytes", "date", "date and time"]
+    assert type_word(enum.IntEnum("E", "A").A) == "int" and type_word(object()) == "object"
+    assert [a_type_word(v) for v in ("x", 5, {}, None)] == ["a string", "an int", "a mapping", "null"]

@@ -51,10 +51,17 @@ def warnings(monkeypatch) -> list[str]:
 
 
 @pytest.fixture
-def world(netraven_devices, netraven_credentials) -> dict:
-    """Task variables as a play would pass them: the credential list and every host's hostvars."""
+def world(netraven_devices, netraven_credentials, tmp_path: Path) -> dict:
+    """Task variables as a play would pass them: the credential list and every host's hostvars.
+
+    backup_admin's key file exists (a missing one is warned about); ``bare`` has no netraven_tags.
+    """
     hostvars = {name: {"netraven_tags": tags + ["default"]} for name, tags in netraven_devices.items()}
     hostvars["bare"] = {}
+    key = tmp_path / "keys" / "backup"
+    key.parent.mkdir()
+    key.write_text("not a real key, only its presence is checked\n")
+    netraven_credentials[0]["ssh_key_file"] = str(key)
     return {"netraven_credentials": netraven_credentials, "hostvars": hostvars}
 
 
@@ -67,7 +74,7 @@ def test_one_host_returns_its_ordered_list(lookup, world, warnings) -> None:
     assert names(result) == ["cisco_admin", "backup_admin"]
     assert result[0] == {"name": "cisco_admin", "username": "cadmin", "password": "Canary-cisco-9f3", "ssh_key_file": None,
                          "enable_secret": "Canary-enable-9f3", "priority": 10, "tags": ["cisco"], "matched_tags": ["cisco"]}
-    assert result[1]["password"] is None and result[1]["ssh_key_file"] == "/keys/backup"
+    assert result[1]["password"] is None and result[1]["ssh_key_file"].endswith("/keys/backup")
     assert warnings == []
 
 
@@ -198,7 +205,7 @@ def test_bad_credentials_files(lookup, world, warnings, tmp_path: Path, content:
 
 
 def test_missing_credentials_file(lookup, world, warnings, tmp_path: Path) -> None:
-    with pytest.raises(AnsibleLookupError, match="cannot read credentials_file .*absent.yml"):
+    with pytest.raises(AnsibleLookupError, match="credentials_file .*absent.yml not found"):
         lookup.run(["nyc-core-01"], variables=world, credentials_file=str(tmp_path / "absent.yml"))
 
 
@@ -286,3 +293,95 @@ def test_store_from_the_netraven_metrics_store_variable(lookup, world, warnings,
     world["netraven_metrics_store"] = "json://%s" % (tmp_path / "metrics.json")
     assert names(lookup.run(["nyc-core-01"], variables=world)[0]) == ["cisco_admin", "backup_admin"]
     assert len(warnings) == 1 and "using priority order" in warnings[0]
+
+
+# -- issue 18: warnings for hosts without tags, tag-less credentials, missing keys; clearer errors ----
+
+def test_hosts_without_netraven_tags_warn_with_one_text_per_run(lookup, world, warnings) -> None:
+    """Hosts from another inventory get only the default-tag credentials: say so, in one message
+    whose text does not vary per host, so Ansible's Display shows it once per run (item 3)."""
+    world["hostvars"]["bare2"] = {}
+    assert [names(r) for r in lookup.run(["bare", "bare2"], variables=world)] == [["backup_admin"], ["backup_admin"]]
+    lookup.run(["bare2"], variables=world)
+    assert len(set(warnings)) == 1 and len(warnings) >= 1
+    assert "have no netraven_tags" in warnings[0] and "only the credentials tagged 'default'" in warnings[0]
+    assert "bare" not in warnings[0]
+    warnings.clear()
+    lookup.run(["nyc-core-01"], variables=world)
+    assert warnings == []
+
+
+def test_credential_with_empty_tags_warns(lookup, world, warnings) -> None:
+    world["netraven_credentials"].append({"name": "forgotten", "username": "u", "password": CANARY, "tags": []})
+    assert names(lookup.run(["nyc-core-01"], variables=world)[0]) == ["cisco_admin", "backup_admin"]
+    assert warnings == ["netraven.core.credentials: credential 'forgotten' has tags: [] and so matches no device; "
+                        "give it [default] to match every device"]
+
+
+def test_missing_or_unreadable_ssh_key_file_warns_naming_credential_and_path(lookup, world, warnings, tmp_path: Path) -> None:
+    missing = tmp_path / "keys" / "gone"
+    world["netraven_credentials"][0]["ssh_key_file"] = str(missing)
+    world["netraven_credentials"][2]["ssh_key_file"] = str(tmp_path)  # a folder: unreadable as a key
+    result = lookup.run(["nyc-core-01"], variables=world)[0]
+    assert names(result) == ["cisco_admin", "backup_admin"]  # still returned: the password, if any, may work
+    assert sorted(warnings) == sorted([
+        "netraven.core.credentials: credential 'backup_admin': ssh_key_file %s does not exist on the controller" % missing,
+        "netraven.core.credentials: credential 'cisco_admin': ssh_key_file %s is not a readable file on the controller" % tmp_path,
+    ])
+    assert not any(CANARY in w or "Canary" in w for w in warnings)
+
+
+def test_type_errors_say_int_string_mapping(lookup, world, warnings, loader: DataLoader, tmp_path: Path) -> None:
+    """Variables Ansible parsed are _AnsibleTagged* values; errors name plain types (item 8)."""
+    parsed = loader.load("netraven_credentials:\n  - {name: a, username: u, password: p, priority: high, tags: [default]}\n"
+                         "  - {name: b, username: 5, password: p, tags: [default]}\n  - {name: c, username: u, password: p, tags: 'core, dc1'}\n"
+                         "other: {name: a}\n", file_name=str(tmp_path / "group_vars.yml"))
+    for creds, words in ((parsed["netraven_credentials"][:1], "field 'priority': must be an integer, got string"),
+                         (parsed["netraven_credentials"][1:2], "field 'username': must be a string, got int"),
+                         (parsed["netraven_credentials"][2:], "field 'tags': must be a list of tag names, got a string"),
+                         (parsed["other"], "credentials must be a list of mappings, got mapping")):
+        world["netraven_credentials"] = creds
+        with pytest.raises(AnsibleLookupError) as info:
+            lookup.run(["nyc-core-01"], variables=world)
+        assert words in str(info.value) and "Tagged" not in str(info.value)
+    with pytest.raises(AnsibleLookupError, match="host names must be non-empty strings, got int$"):
+        lookup.run([parsed["netraven_credentials"][1]["username"]], variables=world)
+
+
+def test_missing_relative_credentials_file_says_where_it_looked(lookup, world, warnings, tmp_path: Path) -> None:
+    with pytest.raises(AnsibleLookupError) as info:
+        lookup.run(["nyc-core-01"], variables=world, credentials_file="secret/creds.yml")
+    text = str(info.value)
+    assert "credentials_file secret/creds.yml not found; looked for %s, %s" % (
+        tmp_path / "files" / "secret" / "creds.yml", tmp_path / "secret" / "creds.yml") in text
+    assert "remote_src" not in text and "Unable to retrieve" not in text
+    with pytest.raises(AnsibleLookupError, match="credentials_file %s not found$" % (tmp_path / "absent.yml")):
+        lookup.run(["nyc-core-01"], variables=world, credentials_file=str(tmp_path / "absent.yml"))
+
+
+def test_credentials_file_yaml_error_gives_the_line(lookup, world, warnings, tmp_path: Path) -> None:
+    (tmp_path / "bad.yml").write_text("- name: a\n  username: u\n  password: '%s\n  tags: [default]\n- name: b\n" % CANARY)
+    with pytest.raises(AnsibleLookupError) as info:
+        lookup.run(["nyc-core-01"], variables=world, credentials_file=str(tmp_path / "bad.yml"))
+    text = str(info.value)
+    assert "cannot read credentials_file %s: not valid YAML at line 6 column 1" % (tmp_path / "bad.yml") in text
+    assert "(the construct starts at line 3)" in text and CANARY not in text
+    (tmp_path / "bad.yml").write_text('- name: a\n  username: u\n  password: "Canary\\q-9f3"\n  tags: [default]\n')
+    with pytest.raises(AnsibleLookupError) as info:
+        lookup.run(["nyc-core-01"], variables=world, credentials_file=str(tmp_path / "bad.yml"))
+    assert "not valid YAML at line 3 column" in str(info.value) and "'q'" not in str(info.value), str(info.value)
+
+
+@pytest.mark.parametrize("source", ["option", "env"])
+def test_empty_metrics_store_is_an_error_not_the_default_store(lookup, world, warnings, monkeypatch, source: str) -> None:
+    """NETRAVEN_METRICS_STORE="" used to mean the default store silently (item 16); now it is reported and
+    the lookup falls back to priority order, as for any store it cannot read."""
+    from ansible_collections.netraven.core.plugins.module_utils._metrics_store import open_store
+
+    with open_store(None) as store:  # the default store knows a binding that an empty value must not pick up
+        store.record_attempt("nyc-core-01", "backup_admin", "success", 12)
+    kwargs = {"metrics_store": ""} if source == "option" else {}
+    if source == "env":
+        monkeypatch.setenv("NETRAVEN_METRICS_STORE", "")
+    assert names(lookup.run(["nyc-core-01"], variables=world, **kwargs)[0]) == ["cisco_admin", "backup_admin"]
+    assert len(warnings) == 1 and "metrics store URL is empty" in warnings[0] and "using priority order" in warnings[0]

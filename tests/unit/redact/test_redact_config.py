@@ -219,3 +219,17 @@ def test_non_text_input_is_an_error():
     with pytest.raises(AnsibleFilterError, match="expects the configuration as a string"):
         flt(["enable secret x"])
     assert flt(b"enable password Canary-x-9f3\n") == "enable password " + M + "\n"
+
+
+def test_non_text_input_names_a_plain_type():
+    """Values from Ansible's YAML are _AnsibleTagged* classes; the message says mapping/list (issue 18 item 8)."""
+    from ansible.parsing.dataloader import DataLoader
+
+    parsed = DataLoader().load("{config: {a: 1}, lines: [x]}", file_name="/vars.yml")
+    flt = FilterModule().filters()["redact_config"]
+    for value, word in ((parsed["config"], "got mapping"), (parsed["lines"], "got list")):
+        with pytest.raises(AnsibleFilterError) as err:
+            flt(value)
+        assert str(err.value).endswith(word)
+    with pytest.raises(TypeError, match="expects a str, got mapping$"):
+        redact_config(parsed["config"])  # type: ignore[arg-type]

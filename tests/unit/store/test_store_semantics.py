@@ -28,7 +28,8 @@ def test_counters_follow_the_outcome_table(store) -> None:
     store.record_attempt("r1", "local", "success", 300, at=at(1))
     store.record_attempt("r2", "local", "enable_failed", 250, at=at(2))
     for outcome in ("unreachable", "auth_timeout", "hostkey_mismatch", "locked_out", "command_failed",
-                    "auth_method_unsupported", "password_expired", "ssh_negotiation_failed", "command_timeout"):
+                    "auth_method_unsupported", "password_expired", "ssh_negotiation_failed", "command_timeout",
+                    "post_auth_interaction_failed"):
         store.record_attempt("r3", "tacacs", outcome, 5, at=at(3))
     stats = {s["name"]: s for s in store.credential_stats()}
     assert stats["tacacs"] == {
@@ -43,7 +44,7 @@ def test_counters_follow_the_outcome_table(store) -> None:
     assert store.bindings() == [{"device": "r1", "credential": "local", "last_success": "2026-11-01T10:01:00.000000Z"}]
     assert store.last_working("r1") == "local"
     assert store.last_working("r2") is None  # enable failed: the credential is not "working" there
-    assert len(store.attempts(limit=None)) == 12
+    assert len(store.attempts(limit=None)) == 13
 
 
 def test_named_stats_include_unused_credentials(store) -> None:

@@ -153,3 +153,18 @@ def test_every_schema_version_has_its_migration() -> None:
 
     assert sorted(sql.MIGRATIONS) == list(range(1, ms.SCHEMA_VERSION + 1))
     assert sorted(js.MIGRATIONS) == list(range(1, ms.SCHEMA_VERSION + 1))
+
+
+@pytest.mark.parametrize("url", ["", "  "])
+def test_empty_url_is_an_error_not_the_default_store(url: str, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty NETRAVEN_METRICS_STORE (or option) would hide an ansible.cfg setting and silently pick the
+    default store (issue 18 item 16): it is an error saying how to get the default or no store.
+    Unset (None) is still the per-user default."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    for call in (ms.parse_store_url, ms.open_store):
+        with pytest.raises(ms.MetricsStoreError, match="metrics store URL is empty") as err:
+            call(url)
+        assert "unset it" in str(err.value) and "none" in str(err.value)
+    assert ms.parse_store_url(None) == ("sqlite", f"{tmp_path}/netraven/metrics.db")
+    assert not (tmp_path / "netraven").exists()
+    assert ms.record_attempt_safely(url, "r1", "c1", "success", 5, warn=lambda text: None) is False
