@@ -105,6 +105,11 @@ footer { color: var(--muted); font-size: 12px; border-top: 1px solid var(--line)
   .summary { grid-template-columns: repeat(4, 1fr); }
   tr { break-inside: avoid; page-break-inside: avoid; }
   .scroll { overflow: visible; }
+  table { font-size: 9.5px; }
+  th, td { padding: 3px 5px; }
+  td.time, td.name { white-space: normal; }
+  table.matrix td.rate { min-width: 0; }
+  .metric .value { font-size: 22px; }
 }
 """
 
