@@ -18,8 +18,9 @@ description:
     before, but no attempt of any outcome in the last O(unused_days) days) and C(never_attempted) (no
     attempt recorded at all: its tags match no device, or it could never be decrypted). Per device:
     C(no_credential_works) (every credential tried was rejected), C(failed) (this run's outcome was
-    not C(success)) and C(needs_login_prompt_rule) (a credential logged in, then the device asked something no
-    C(netraven_login_prompts) rule answers: outcome C(post_auth_interaction_failed)). A device without a C(netraven_credential) fact is not in this run, never failed."
+    not C(success)) and C(needs_login_prompt_rule) (a credential logged in, then the device asked
+    something no C(netraven_login_prompts) rule answers: outcome C(post_auth_interaction_failed)).
+    A device without a C(netraven_credential) fact is not in this run, never failed."
   - The input holds names, counters, outcome words and times; the report holds nothing else.
 options:
   _input:
