@@ -240,7 +240,7 @@ from ansible.errors import AnsibleError, AnsibleFileNotFound, AnsibleLookupError
 from ansible.module_utils.common.text.converters import to_text  # noqa: E402
 from ansible.plugins.lookup import LookupBase  # noqa: E402
 from ansible.utils.display import Display  # noqa: E402
-from ansible.utils.unsafe_proxy import wrap_var  # noqa: E402
+from ansible.utils.unsafe_proxy import AnsibleUnsafe, wrap_var  # noqa: E402
 
 from ansible_collections.netraven.core.plugins.plugin_utils import _matching  # noqa: E402
 from ansible_collections.netraven.core.plugins.plugin_utils._type_words import type_word  # noqa: E402
@@ -250,8 +250,10 @@ from ansible_collections.netraven.core.plugins.module_utils._metrics_store impor
 
 try:  # ansible-core >= 2.19
     from ansible.parsing.vault import EncryptedString as _VaultValue
+    _DATA_TAGGING = True  # a string is data unless trusted as a template
 except ImportError:  # pragma: no cover - older ansible-core
     from ansible.parsing.yaml.objects import AnsibleVaultEncryptedUnicode as _VaultValue
+    _DATA_TAGGING = False  # every string is a template unless marked unsafe
 
 display = Display()
 
@@ -341,6 +343,24 @@ def _load_problem(exc: AnsibleError) -> str:
     if "YAML" in exc.message and getattr(origin, "line_num", None):
         return "not valid YAML at line %d column %d" % (origin.line_num, origin.col_num or 1)
     return exc.message
+
+
+def _as_data(value):
+    """``value`` with every string in it marked unsafe, so no template in it is ever rendered.
+
+    For the content of a credentials file before ansible-core 2.19, where a loaded string is a
+    template (2.19 loads it as data already). Recurses into mappings and lists; vault-encrypted
+    values stay as they are, to be decrypted only when their credential is returned.
+    """
+    if isinstance(value, (_VaultValue, AnsibleUnsafe)):
+        return value
+    if isinstance(value, Mapping):
+        return {key: _as_data(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_data(item) for item in value]
+    if isinstance(value, str):
+        return wrap_var(value)
+    return value
 
 
 def _failure_reason(exc: BaseException) -> str:
@@ -514,6 +534,8 @@ class LookupModule(LookupBase):
         finally:
             if real is not None:
                 self._loader.cleanup_tmp_file(real)
+        if not _DATA_TAGGING:
+            data = _as_data(data)  # values in the file are data, never templates (as on 2.19)
         if isinstance(data, Mapping):
             key = self.get_option("credentials_var")
             if key not in data:

@@ -138,7 +138,6 @@ def _later(column: str) -> str:
     ).format(c=column)
 
 
-_LATER_STAMPS = ", ".join(_later(col) for col in ("last_used", "last_success", "last_failure"))
 UPSERT_CREDENTIAL = (
     "INSERT INTO netraven_credential_counters AS c (credential, shard, %s) VALUES (?, ?, %s)"
     " ON CONFLICT (credential, shard) DO UPDATE SET %s" % (
@@ -231,8 +230,8 @@ class SqlStore(MetricsStore):
         """The statements of one attempt, in lock order: ``[(sql, params)]`` (log row, counter, binding)."""
         statements = [(INSERT_ATTEMPT, tuple(row[k] for k in ATTEMPT_FIELDS[1:]))]
         if effect is not None:
-            statements.append((UPSERT_CREDENTIAL, (row["credential"], self._pid % COUNTER_SHARDS)
-                               + tuple(effect[name] for name in FIGURE_NAMES)))
+            counters = (row["credential"], self._pid % COUNTER_SHARDS) + tuple(effect[name] for name in FIGURE_NAMES)
+            statements.append((UPSERT_CREDENTIAL, counters))
             if effect["bind"]:
                 statements.append((UPSERT_BINDING, (row["device"], row["credential"], row["time"])))
         return statements

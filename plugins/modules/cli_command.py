@@ -44,8 +44,8 @@ description:
     C(delegate_to) jump host); that host needs the Python packages netmiko and paramiko.
 author: netraven.core contributors (@netraven)
 requirements:
-  - netmiko >= 4.3.0
-  - paramiko >= 3.4.0
+  - netmiko >= 4.7.0
+  - paramiko >= 3.5.0
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.

@@ -26,7 +26,7 @@ def test_galaxy_metadata(repo_root: Path) -> None:
     meta = yaml.safe_load((repo_root / "galaxy.yml").read_text())
     assert (meta["namespace"], meta["name"]) == ("netraven", "core")
     runtime = yaml.safe_load((repo_root / "meta" / "runtime.yml").read_text())
-    assert runtime["requires_ansible"] == ">=2.16.0"
+    assert runtime["requires_ansible"] == ">=2.16.0,<2.20.0"
 
 
 def test_build_install_and_doc(repo_root: Path, tmp_path: Path, ansible_env: dict[str, str]) -> None:

@@ -11,8 +11,8 @@ import pytest
 from ansible_collections.netraven.core.plugins.plugin_utils import _device_sources as sources
 from ansible_collections.netraven.core.plugins.plugin_utils._devices import DeviceSourceError, Warnings, build_devices
 
-SAMPLES = Path(__file__).resolve().parents[2] / "integration" / "inventory" / "files"
-SCHEMA_SQL = Path(__file__).resolve().parents[2] / "integration" / "inventory" / "netraven_schema.sql"
+SAMPLES = Path(__file__).resolve().parents[2] / "integration" / "targets" / "inventory_devices" / "files"
+SCHEMA_SQL = Path(__file__).resolve().parents[2] / "integration" / "inventory_plugin" / "netraven_schema.sql"
 
 
 # --- YAML -------------------------------------------------------------------------------------

@@ -16,7 +16,28 @@ from ansible.errors import AnsibleLookupError
 from ansible.parsing.dataloader import DataLoader
 from ansible.parsing.vault import VaultSecret
 from ansible.plugins.loader import lookup_loader
-from ansible.template import Templar, is_trusted_as_template, trust_as_template
+from ansible.template import Templar
+from ansible.utils.unsafe_proxy import AnsibleUnsafe, wrap_var
+
+try:  # ansible-core >= 2.19 (data tagging): a string is data unless trusted as a template
+    from ansible.template import is_trusted_as_template, trust_as_template
+    DATA_TAGGING = True
+except ImportError:  # ansible-core < 2.19: every string is a template unless marked unsafe
+    DATA_TAGGING = False
+
+    def trust_as_template(value: str) -> str:
+        """Before 2.19 a plain string already is a template."""
+        return value
+
+    def is_trusted_as_template(value) -> bool:
+        """Before 2.19 a string is a template unless it is marked unsafe."""
+        return not isinstance(value, AnsibleUnsafe)
+
+
+def as_data(value: str) -> str:
+    """``value`` as a play holds a string that is not a template (plain on 2.19, marked unsafe before)."""
+    return value if DATA_TAGGING else wrap_var(value)
+
 
 CANARY = "Canary-lookup-9f3"
 LOOKUP_DIR = Path(__file__).resolve().parents[3] / "plugins" / "lookup"
@@ -124,8 +145,8 @@ def test_credentials_var_renamed_templated_and_undefined(lookup, world, warnings
 
 def test_returned_strings_are_unsafe_and_byte_exact(lookup, world, warnings) -> None:
     tricky = "{{ lookup('pipe','id') }} p{{x}} a{%b {# c #} $HOME 100% 'q' \"d\" ünï"
-    world["netraven_credentials"] = [{"name": trust_as_template("weird"), "username": "u", "password": tricky, "enable_secret": tricky,
-                                      "tags": ["default"]}]
+    world["netraven_credentials"] = [{"name": trust_as_template("weird"), "username": "u", "password": as_data(tricky),
+                                      "enable_secret": as_data(tricky), "tags": ["default"]}]
     (result,) = lookup.run(["bare"], variables=world)
     assert result[0]["password"] == tricky and result[0]["enable_secret"] == tricky
     for value in (result[0]["name"], result[0]["password"], result[0]["username"], *result[0]["tags"]):
@@ -169,6 +190,15 @@ def test_credentials_file_shapes(lookup, world, warnings, tmp_path: Path, shape:
     write(tmp_path / "creds.yml", creds if shape == "list" else {"netraven_credentials": creds, "other": 1})
     # relative to the playbook directory (the loader's basedir)
     assert names(lookup.run(["nyc-edge-01"], variables=world, credentials_file="creds.yml")[0]) == ["juniper_admin", "backup_admin"]
+
+
+def test_credentials_file_values_are_never_templates(lookup, world, warnings, tmp_path: Path) -> None:
+    """On every ansible-core: before 2.19 a loaded string is a template unless marked unsafe."""
+    tricky = "p{{x}}%$ {{ lookup('pipe','id') }} {% if %}"
+    write(tmp_path / "creds.yml", [{"name": "n{{x}}", "username": "u{{x}}", "password": tricky, "tags": ["default"]}])
+    (result,) = lookup.run(["bare"], variables=world, credentials_file=str(tmp_path / "creds.yml"))
+    assert (result[0]["name"], result[0]["username"], result[0]["password"]) == ("n{{x}}", "u{{x}}", tricky)
+    assert not any(is_trusted_as_template(result[0][key]) for key in ("name", "username", "password"))
 
 
 def test_credentials_file_from_environment_wins_over_the_variable(lookup, world, warnings, tmp_path: Path, monkeypatch) -> None:

@@ -1,7 +1,8 @@
 """netraven.core.devices through real `ansible-inventory` / `ansible-playbook` subprocesses.
 
-Sources: the NetRaven bulk-import samples (CSV, JSON), a generated 1,000-device YAML, SQLite and the
-real PostgreSQL (NetRaven schema created here), plus the inventory cache and unsafe strings.
+Sources: a generated 1,000-device YAML, SQLite and the real PostgreSQL (NetRaven schema created here),
+plus the inventory cache and unsafe strings. The NetRaven bulk-import samples (CSV, JSON) and bad input
+in two sources are checked by the ansible-test target ``tests/integration/targets/inventory_devices``.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import pytest
 import yaml
 
 HERE = Path(__file__).resolve().parent
-FILES = HERE / "files"
+FILES = HERE.parent / "targets" / "inventory_devices" / "files"  # shared with the ansible-test target
 SCHEMA_SQL = (HERE / "netraven_schema.sql").read_text()
 GENERATOR = HERE.parents[2] / "bench" / "inventory" / "generate_devices.py"
 
@@ -68,37 +69,8 @@ def members(data: dict, group: str) -> set[str]:
     return set(data.get(group, {}).get("hosts", []))
 
 
-# --- NetRaven samples ---------------------------------------------------------------------------
-
-def test_netraven_csv_sample_list_and_graph(tmp_path, ansible_env):
-    shutil.copytree(FILES, tmp_path / "data")
-    config = write_config(tmp_path, {"source": "data/bulk_device_import_sample.csv", "tag_names": {1: "core"},
-                                     "set_network_os": True})
-    data, stderr = listed(config, ansible_env)
-    hostvars = data["_meta"]["hostvars"]
-    assert set(hostvars) == {"core-sw-01", "edge-ap-17"}
-    core = hostvars["core-sw-01"]
-    assert core["ansible_host"] == "10.0.0.2" and core["ansible_port"] == 22
-    assert core["netraven_platform"] == "cisco_ios" and core["ansible_network_os"] == "cisco.ios.ios"
-    assert core["netraven_tags"] == ["core", "2", "default"]
-    assert core["netraven_serial_number"] == "FTX1234A1B2" and core["netraven_notes"] == "Main rack"
-    assert hostvars["edge-ap-17"]["ansible_network_os"] == "arista.eos.eos" and "netraven_notes" not in hostvars["edge-ap-17"]
-    assert members(data, "tag_core") == {"core-sw-01"} and members(data, "tag_2") == {"core-sw-01", "edge-ap-17"}
-    assert members(data, "platform_arista_eos") == {"edge-ap-17"}
-    assert "tag id 2 has no name" in stderr and "bulk_device_import_sample.csv line 2 (core-sw-01)" in stderr
-
-    graph = inventory(config, ansible_env, "--graph").stdout
-    assert "@tag_core:" in graph and "|--core-sw-01" in graph and "@platform_cisco_ios:" in graph
-
-
-def test_netraven_json_sample_with_tag_names(tmp_path, ansible_env):
-    shutil.copytree(FILES, tmp_path / "data")
-    config = write_config(tmp_path, {"source": ["data/bulk_device_import_sample.json"], "tag_names": {1: "core", 2: "edge"},
-                                     "default_tag": "all-devices"})
-    data, stderr = listed(config, ansible_env)
-    assert data["_meta"]["hostvars"]["edge-ap-17"]["netraven_tags"] == ["edge", "all-devices"]
-    assert members(data, "tag_all_devices") == {"core-sw-01", "edge-ap-17"}
-    assert "WARNING" not in stderr
+# The NetRaven bulk-import samples (CSV, JSON: hosts, hostvars, groups, --graph, the tag-id warning)
+# are the ansible-test target tests/integration/targets/inventory_devices.
 
 
 # --- 1,000 generated devices ----------------------------------------------------------------------
@@ -239,17 +211,6 @@ def test_inline_devices_fall_back_to_ansible_parsing(tmp_path, ansible_env):
 
 
 # --- errors ---------------------------------------------------------------------------------------
-
-def test_bad_input_fails_the_run_naming_file_and_lines(tmp_path, ansible_env):
-    (tmp_path / "a.csv").write_text("hostname,ip_address,device_type\nsw1,10.0.0.1,cisco_ios\nsw2,10.0.0.2,\n")
-    (tmp_path / "b.yml").write_text("- {name: sw1, host: 10.0.0.3, platform: cisco_ios, port: 70000}\n")
-    config = write_config(tmp_path, {"source": ["a.csv", "b.yml"]})
-    proc = inventory(config, ansible_env, "--list", expect_ok=False)
-    assert proc.returncode != 0
-    err = " ".join(proc.stderr.split())
-    assert f"{tmp_path}/a.csv line 3 (sw2): missing device_type" in err
-    assert f"{tmp_path}/b.yml line 1 (sw1): port 70000 is outside 1-65535" in err
-
 
 def test_unreachable_database_error_hides_password(tmp_path, ansible_env):
     config = write_config(tmp_path, {"source": "postgresql://netraven:Canary-inv-9f3@127.0.0.1:1/netraven", "connect_timeout": 2})
