@@ -22,7 +22,7 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 PYTEST_ARGS ?=
 
-.PHONY: help setup pytest test test-2.16 unit units integration integration-targets sanity lint docs-lint build importer clean demo bench bench-quick
+.PHONY: help setup pytest test test-2.16 unit units integration integration-targets sanity lint docs-lint build importer clean demo bench bench-quick browser
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -102,7 +102,15 @@ importer: build ## galaxy-importer (as Galaxy runs it on upload) on the built ta
 pytest: setup ## unit + integration tests in one pytest run
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: setup $(BENCH_STAMP) ## everything CI runs: unit tests (ansible-test units), ansible-test integration targets, pytest integration (with the bench deps, for the network_cli probe test), the ansible-core 2.16 run, sanity, lint, docs-lint, build + galaxy-importer, bench-quick
+browser: ## headless Chromium for the report page test: Debian's chromium, installed when missing and root
+	@if [ -n "$$NETRAVEN_TEST_CHROMIUM" ] || command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Debian's chromium (headless browser for the report page test)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; \
+	else echo "chromium not found and not root: the report page test will skip (and fail under CI=true)"; fi
+
+test: setup $(BENCH_STAMP) browser ## everything CI runs: unit tests (ansible-test units), ansible-test integration targets, pytest integration (with the bench deps, for the network_cli probe test; Chromium for the report page), the ansible-core 2.16 run, sanity, lint, docs-lint, build + galaxy-importer, bench-quick
 	$(MAKE) --no-print-directory units integration-targets integration test-2.16 sanity lint docs-lint importer bench-quick
 
 demo: setup ## run the nightly backup on the built-in lab (twice), print the credential report

@@ -7,7 +7,8 @@
 3. run ``ansible-playbook netraven.core.backup`` with the SQLite store ``demo/metrics.db``,
    then once more: the second run tries the learned credential first (one attempt per device
    that worked in the first run);
-4. print a summary and stop the lab, also on Ctrl-C or SIGTERM.
+4. print a summary with the paths of the backups and of the report (report.md, report.json and
+   the page report.html), and stop the lab, also on Ctrl-C or SIGTERM.
 
 Exit status: 0 when every device that failed failed the way the lab file says it should (no
 working credential, unreachable, locked out...), 1 otherwise, 130 when interrupted.
@@ -186,9 +187,11 @@ def summarise(spec, runs: list[tuple[int, dict, float]]) -> int:
         if len(one) != len(worked):
             status = 1
     report = DEMO / "report-run2"
+    written = all((report / name).exists() for name in ("report.json", "report.md", "report.html"))
     print(f"\nbackups: {DEMO / 'backups'} (a git repository, one commit per run)")
-    print(f"report:  {report / 'report.md'} and report.json" + ("" if (report / "report.json").exists() else " (NOT WRITTEN)"))
-    if not (report / "report.json").exists():
+    print(f"report:  {report / 'report.md'} and report.json" + ("" if written else " (NOT WRITTEN)"))
+    print(f"page:    {report / 'report.html'} (open it in a browser; self-contained, prints on A4)")
+    if not written:
         status = 1
     print("make demo: " + ("OK (every failure above is one the lab is built to show)" if status == 0 else "FAILED"))
     return status

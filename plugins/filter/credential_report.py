@@ -10,56 +10,156 @@ author: netraven.core contributors (@netraven)
 version_added: "0.1.0"
 short_description: Build the credential report from metrics-store figures
 description:
-  - Takes the per-credential figures, device bindings and attempt log (as the lookup
-    C(netraven.core.credential_metrics) returns them) and returns the report the role
-    C(netraven.core.credential_report) writes as C(report.json) and C(report.md).
-  - "Flags per credential: C(never_successful) (attempted, never a success) and C(unused)
-    (no attempt in the last O(unused_days) days). Per device: C(no_credential_works) (every
-    credential tried was rejected), C(failed) (this run's outcome was not C(success)) and
-    C(needs_login_prompt_rule) (a credential logged in, then the device asked something no
-    C(netraven_login_prompts) rule answers: outcome C(post_auth_interaction_failed))."
+  - Takes the per-credential figures, device bindings and attempt counts (as the lookup
+    C(netraven.core.credential_metrics) returns them) and returns the report's data model, which the
+    role C(netraven.core.credential_report) writes as C(report.json) and renders as C(report.md) and
+    C(report.html) (filter C(netraven.core.credential_report_html)).
+  - "Flags per credential: C(never_successful) (counted attempts, never a success), C(unused) (attempted
+    before, but no attempt of any outcome in the last O(unused_days) days) and C(never_attempted) (no
+    attempt recorded at all: its tags match no device, or it could never be decrypted). Per device:
+    C(no_credential_works) (every credential tried was rejected), C(failed) (this run's outcome was
+    not C(success)) and C(needs_login_prompt_rule) (a credential logged in, then the device asked
+    something no C(netraven_login_prompts) rule answers: outcome C(post_auth_interaction_failed)).
+    A device without a C(netraven_credential) fact is not in this run, never failed."
   - The input holds names, counters, outcome words and times; the report holds nothing else.
 options:
   _input:
-    description: A dict with the keys C(stats), C(bindings) and C(attempts) (lists of dicts).
+    description:
+      - "A dict with the keys C(stats) and C(bindings) (lists of dicts, as the lookup
+        C(netraven.core.credential_metrics) returns them with
+        O(netraven.core.credential_metrics#lookup:kind=stats) and
+        O(netraven.core.credential_metrics#lookup:kind=bindings)), and the attempts as C(daily)
+        (O(netraven.core.credential_metrics#lookup:kind=counts) with
+        O(netraven.core.credential_metrics#lookup:group_by=[day, credential, outcome]) over at least
+        O(window_days) and O(unused_days) days) and C(device_counts)
+        (O(netraven.core.credential_metrics#lookup:kind=counts) with
+        O(netraven.core.credential_metrics#lookup:group_by=[device, credential, outcome]) over
+        O(window_days) days), or as C(attempts) (the attempt log,
+        O(netraven.core.credential_metrics#lookup:kind=attempts)), from which both are counted."
+      - "Optional C(aaa_accounts): a list of shared AAA accounts (C(name), C(credentials), C(lockout_threshold),
+        C(streak), C(highest_streak), C(last_success), C(budget_exhausted), C(skipped_on)), reserved for the
+        fleet-wide AAA lockout guard; the report shows them when the list is not empty."
     type: dict
     required: true
   run:
     description:
       - "Per inventory host of the current run, its C(netraven_credential) fact
-        (C(name), C(username), C(outcome), C(attempts), C(time))."
+        (C(name), C(username), C(outcome), C(attempts), C(time)). Hosts without a fact are not in this run."
     type: dict
     default: {}
   known:
-    description: Names of the configured credentials; those the store has never seen are listed as unused.
+    description: Names of the configured credentials; those the store has never seen are listed as never attempted.
     type: list
     elements: str
     default: []
   unused_days:
-    description: Days without an attempt after which a credential is flagged C(unused).
+    description: Days without an attempt of any outcome after which a credential is flagged C(unused).
     type: int
     default: 30
+  window_days:
+    description: Days (ending today, UTC) of the per-credential trend and the coverage matrix.
+    type: int
+    default: 30
+  labels:
+    description: Per inventory host, the tags (or groups) that make the rows of the coverage matrix.
+    type: dict
+    default: {}
+  coverage_by:
+    description: What O(labels) holds, shown as the matrix's title.
+    type: str
+    default: tags
+  changes:
+    description:
+      - "C(changed) and C(unchanged): lists of the hosts whose backup file this run changed, or left as it was
+        (for the change counts; hosts in neither list wrote no backup)."
+    type: dict
+    default: {}
+  fail_on:
+    description:
+      - Flags that raise the report's gate (RV(_value.gate)); the role fails the play on them.
+    type: list
+    elements: str
+    choices: [no_credential_works, never_successful, unused, never_attempted, failed_devices, needs_login_prompt_rule,
+              aaa_budget_exhausted]
+    default: []
 """
 
 EXAMPLES = r"""
-- name: Build the report
+- name: Build the report over the last 14 days
   ansible.builtin.set_fact:
     report: >-
       {{ {'stats': query('netraven.core.credential_metrics', kind='stats'),
           'bindings': query('netraven.core.credential_metrics', kind='bindings'),
-          'attempts': query('netraven.core.credential_metrics', kind='attempts', limit=1000)}
-         | netraven.core.credential_report(unused_days=14) }}
+          'daily': query('netraven.core.credential_metrics', kind='counts', since='14d'),
+          'device_counts': query('netraven.core.credential_metrics', kind='counts', since='14d',
+                                 group_by=['device', 'credential', 'outcome'])}
+         | netraven.core.credential_report(unused_days=14, window_days=14) }}
+
+- name: From the attempt log of a small store
+  ansible.builtin.debug:
+    msg: >-
+      {{ ({'stats': query('netraven.core.credential_metrics'), 'bindings': [],
+           'attempts': query('netraven.core.credential_metrics', kind='attempts', limit=0)}
+          | netraven.core.credential_report).summary }}
 """
 
 RETURN = r"""
 _value:
-  description:
-    - "Keys: C(generated), C(unused_days), C(credentials) (name, attempts, successes, failures,
-      enable_failures, success_rate, last_used, last_success, last_failure, flags), C(devices)
-      (name, credential, last_success, outcome, attempts, logged_attempts, flags), C(summary)
-      (never_successful, unused, no_credential_works, failed_devices, needs_login_prompt_rule, run_attempts, counts),
-      C(credential_table) and C(device_table) (text lines)."
+  description: The report's data model (the content of C(report.json)).
   type: dict
+  contains:
+    generated:
+      description: When the report was built, UTC ISO-8601.
+      type: str
+    unused_days:
+      description: O(unused_days).
+      type: int
+    window_days:
+      description: O(window_days).
+      type: int
+    credentials:
+      description:
+        - "Per credential: C(name), cumulative counted C(attempts), C(successes), C(failures), C(enable_failures),
+          C(success_rate), C(last_used), C(last_success), C(last_failure), C(last_attempt) (any outcome),
+          C(window) (C(attempts), C(successes), C(failures), C(other) in the window) and C(flags)."
+      type: list
+      elements: dict
+    devices:
+      description:
+        - "Per device: C(name), C(tags), bound C(credential), C(last_success), C(in_run), this run's C(outcome),
+          C(attempts) and C(changed), C(logged_attempts) and C(rejected_by) (in the window), C(flags)."
+      type: list
+      elements: dict
+    coverage:
+      description:
+        - "C(by), C(credentials) and C(rows): per tag C(name), C(devices) and C(cells) (per credential C(attempts),
+          C(successes), C(success_rate), C(devices) tried on, C(works_on))."
+      type: dict
+    trend:
+      description: C(days) and, per credential, daily C(attempts), C(successes) and C(failures).
+      type: dict
+    aaa_accounts:
+      description: The shared AAA accounts given in the input, normalised (empty list when none).
+      type: list
+      elements: dict
+    summary:
+      description:
+        - "Counts (C(credentials), C(devices), C(devices_in_run), C(not_in_run), C(run_attempts), C(window_attempts))
+          and lists of names (C(backed_up), C(changed), C(unchanged), C(never_successful), C(unused),
+          C(never_attempted), C(flagged_credentials), C(no_credential_works), C(failed_devices),
+          C(needs_login_prompt_rule), C(aaa_budget_exhausted))."
+      type: dict
+    gate:
+      description: C(fail_on), C(raised) (flag to names) and C(message) (one line, or null when no flag is raised).
+      type: dict
+    credential_table:
+      description: The credential table as text lines (the role prints it).
+      type: list
+      elements: str
+    device_table:
+      description: The device table as text lines.
+      type: list
+      elements: str
 """
 
 from ansible.errors import AnsibleFilterError
@@ -67,21 +167,34 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.netraven.core.plugins.plugin_utils._report import build_report
 
 
-def _credential_report(metrics, run=None, known=None, unused_days=30):
-    """Jinja entry point; AnsibleFilterError names the missing or malformed key."""
+def _list_of_dicts(metrics: dict, key: str) -> list | None:
+    value = metrics.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise AnsibleFilterError("netraven.core.credential_report: '%s' must be a list of dicts" % key)
+    return value
+
+
+def _credential_report(metrics, run=None, known=None, unused_days=30, window_days=30, labels=None,
+                       coverage_by="tags", changes=None, fail_on=None):
+    """Jinja entry point (see DOCUMENTATION); AnsibleFilterError names the missing or malformed key."""
     if not isinstance(metrics, dict):
-        raise AnsibleFilterError("netraven.core.credential_report expects a dict with stats, bindings and attempts")
-    parts = {}
-    for key in ("stats", "bindings", "attempts"):
-        value = metrics.get(key) or []
-        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-            raise AnsibleFilterError("netraven.core.credential_report: '%s' must be a list of dicts" % key)
-        parts[key] = value
+        raise AnsibleFilterError("netraven.core.credential_report expects a dict with stats, bindings and attempts or counts")
+    parts = {key: _list_of_dicts(metrics, key) for key in ("stats", "bindings", "attempts", "daily", "device_counts", "aaa_accounts")}
+    if int(window_days) < 1 or int(unused_days) < 1:
+        raise AnsibleFilterError("netraven.core.credential_report: window_days and unused_days must be >= 1")
     run = {str(k): v for k, v in (run or {}).items() if isinstance(v, dict)}
+    labels = {str(k): [str(t) for t in v] for k, v in (labels or {}).items() if isinstance(v, (list, tuple))}
     try:
-        return build_report(parts["stats"], parts["bindings"], parts["attempts"], run=run,
-                            known_names=[str(n) for n in known or []], unused_days=int(unused_days))
-    except (KeyError, TypeError, ValueError) as exc:
+        return build_report(parts["stats"] or [], parts["bindings"] or [], parts["attempts"] or [], run=run,
+                            known_names=[str(n) for n in known or []], unused_days=int(unused_days),
+                            daily=parts["daily"], device_counts=parts["device_counts"], window_days=int(window_days),
+                            labels=labels or None, coverage_by=str(coverage_by), changes=dict(changes or {}),
+                            aaa_accounts=parts["aaa_accounts"] or [], fail_on=list(fail_on or []))
+    except ValueError as exc:
+        raise AnsibleFilterError("netraven.core.credential_report: %s" % exc) from exc
+    except (KeyError, TypeError) as exc:
         raise AnsibleFilterError("netraven.core.credential_report: malformed metrics: %s" % exc) from exc
 
 

@@ -11,7 +11,9 @@ short_description: Read credential figures, device bindings and the attempt log 
 description:
   - Reads what M(netraven.core.cli_command) recorded about its credential attempts, from the store named by
     O(metrics_store). It returns per-credential figures (O(kind=stats)), which credential last worked on each device
-    (O(kind=bindings)), or the attempt log, newest first (O(kind=attempts)).
+    (O(kind=bindings)), the attempt log, newest first (O(kind=attempts)), or the attempt log counted per day,
+    device, credential or outcome (O(kind=counts)), which reports use so that a month of attempts on a large fleet is
+    read as a few hundred rows.
   - Returns a list of dictionaries; call it with the C(query) function, or with C(lookup) and C(wantlist=true).
   - Figures are counted as described in the guide R(Credential metrics store,ansible_collections.netraven.core.docsite.metrics)
     (C(docs/docsite/rst/metrics.rst) in the collection). Only V(success), V(auth_rejected) and V(enable_failed)
@@ -26,7 +28,8 @@ options:
     description:
       - Names to restrict the answer to. With O(kind=stats), credential names (a named credential never tried is
         returned with zero counters and RV(_raw[].success_rate=null)); with O(kind=bindings), device names
-        (devices without a binding are left out). Not allowed with O(kind=attempts); use O(device) and O(credential).
+        (devices without a binding are left out). Not allowed with O(kind=attempts) and O(kind=counts); use O(device)
+        and O(credential).
     type: list
     elements: str
     required: false
@@ -34,8 +37,15 @@ options:
     description:
       - What to read.
     type: str
-    choices: [stats, bindings, attempts]
+    choices: [stats, bindings, attempts, counts]
     default: stats
+  group_by:
+    description:
+      - With O(kind=counts), the attempt-log columns to count by. V(day) is the UTC date (C(YYYY-MM-DD)) of the attempt.
+    type: list
+    elements: str
+    choices: [day, device, credential, outcome, job_id]
+    default: [day, credential, outcome]
   device:
     description:
       - With O(kind=attempts), only attempts on this device (inventory hostname).
@@ -53,7 +63,7 @@ options:
               post_auth_interaction_failed, command_failed, command_timeout, command_rejected]
   since:
     description:
-      - With O(kind=attempts), only attempts at or after this time. An ISO-8601 time (V(2026-11-01T10:00:00Z); no zone
+      - With O(kind=attempts) and O(kind=counts), only attempts at or after this time. An ISO-8601 time (V(2026-11-01T10:00:00Z); no zone
         means UTC) or an age, a number followed by V(s), V(m), V(h), V(d) or V(w) (V(24h), V(7d)).
     type: str
   limit:
@@ -91,6 +101,11 @@ EXAMPLES = r"""
     rejections: "{{ query('netraven.core.credential_metrics', kind='attempts', device=inventory_hostname,
                           outcome='auth_rejected', since='24h', limit=20) }}"
 
+- name: Attempts per day and credential over the last 30 days (one row per day, credential and outcome)
+  ansible.builtin.debug:
+    msg: "{{ item.day }} {{ item.credential }} {{ item.outcome }}: {{ item.count }}"
+  loop: "{{ query('netraven.core.credential_metrics', kind='counts', group_by=['day', 'credential', 'outcome'], since='30d') }}"
+
 - name: Fail when a credential stopped working anywhere (success rate below 50 % over at least 10 attempts)
   ansible.builtin.assert:
     that: item.attempts < 10 or item.success_rate >= 0.5
@@ -102,7 +117,8 @@ RETURN = r"""
 _raw:
   description:
     - One dictionary per credential (O(kind=stats), sorted by name), per bound device (O(kind=bindings), sorted by
-      device) or per attempt (O(kind=attempts), newest first). Timestamps are UTC ISO-8601 strings
+      device), per attempt (O(kind=attempts), newest first) or per group of attempts (O(kind=counts), sorted by the
+      O(group_by) columns). Timestamps are UTC ISO-8601 strings
       (C(2026-11-29T08:52:28.123456Z)) or null for never.
   type: list
   elements: dict
@@ -158,6 +174,15 @@ _raw:
     message:
       description: Redacted detail (at most 500 characters), or null (O(kind=attempts)).
       type: str
+    day:
+      description: UTC date C(YYYY-MM-DD) of the counted attempts (O(kind=counts) with V(day) in O(group_by)).
+      type: str
+    count:
+      description: Number of attempts in the group (O(kind=counts)).
+      type: int
+    last:
+      description: Time of the newest attempt in the group (O(kind=counts)).
+      type: str
 """
 
 from ansible.errors import AnsibleError
@@ -185,9 +210,9 @@ class LookupModule(LookupBase):
         self.set_options(var_options=variables, direct=kwargs)
         kind = self.get_option("kind")
         names = [to_text(t) for t in (terms or [])]
-        if kind == "attempts" and names:
-            raise AnsibleError("netraven.core.credential_metrics: kind=attempts takes no terms (got %s); "
-                               "use device=... and credential=..." % ", ".join(names))
+        if kind in ("attempts", "counts") and names:
+            raise AnsibleError("netraven.core.credential_metrics: kind=%s takes no terms (got %s); "
+                               "use device=... and credential=..." % (kind, ", ".join(names)))
         url = self.get_option("metrics_store")
         try:
             if is_disabled(url):
@@ -218,6 +243,8 @@ class LookupModule(LookupBase):
             for device in names:
                 found.extend(store.bindings(device))
             return found
+        if kind == "counts":
+            return store.attempt_counts(self.get_option("group_by"), since=self.get_option("since"))
         limit = self.get_option("limit")
         if limit is not None and limit < 0:
             raise AnsibleError("netraven.core.credential_metrics: limit must be >= 0 (0 = all), got %d" % limit)

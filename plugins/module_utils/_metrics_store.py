@@ -59,6 +59,9 @@ EMPTY_URL_MESSAGE = (
 SCHEMES = ("sqlite", "json", "postgresql", "postgres")
 LOGGER = logging.getLogger("netraven.metrics_store")
 
+# Columns the attempt log can be counted by (``attempt_counts``); ``day`` is the UTC date of the attempt.
+COUNT_COLUMNS = ("day", "device", "credential", "outcome", "job_id")
+
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _DURATION_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -424,6 +427,22 @@ class MetricsStore:
         }
         return self._guard("read attempts", self._attempts, filters, limit)
 
+    def attempt_counts(self, group_by=("day", "credential", "outcome"), since=None) -> list:
+        """The attempt log counted per group, for reports over many attempts.
+
+        ``group_by``: a non-empty sequence of ``COUNT_COLUMNS`` names (``day`` is the UTC date
+        ``YYYY-MM-DD`` of the attempt); ``since`` takes what ``parse_when`` takes (None = the whole
+        log). Returns ``[{<each group_by column>: value, "count": int, "last": ts}]``, where
+        ``last`` is the time of the group's newest attempt, sorted by the group columns (None
+        first). Pruned attempts are not counted. Raises MetricsStoreError on an unknown column.
+        """
+        columns = tuple(group_by or ())
+        unknown = [c for c in columns if c not in COUNT_COLUMNS]
+        if not columns or unknown or len(set(columns)) != len(columns):
+            raise MetricsStoreError("group_by must be distinct names from %s, got %r" % (", ".join(COUNT_COLUMNS), list(columns)))
+        rows = self._guard("count attempts", self._attempt_counts, columns, parse_when(since, "since"))
+        return sorted(rows, key=lambda r: [(r[c] is not None, r[c] or "") for c in columns])
+
     def prune(self, older_than) -> int:
         """Delete attempt-log rows older than ``older_than`` (see ``parse_when``); return how many.
 
@@ -483,6 +502,9 @@ class MetricsStore:
         raise NotImplementedError
 
     def _attempts(self, filters: dict, limit) -> list:
+        raise NotImplementedError
+
+    def _attempt_counts(self, columns: tuple, since: str | None) -> list:
         raise NotImplementedError
 
     def _prune(self, cutoff: str) -> int:

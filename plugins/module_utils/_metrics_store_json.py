@@ -220,6 +220,17 @@ class JsonStore(MetricsStore):
         rows.sort(key=lambda a: (a["time"], a["id"]), reverse=True)
         return rows if limit is None else rows[:limit]
 
+    def _attempt_counts(self, columns: tuple, since) -> list:
+        groups: dict = {}
+        with self._document(write=False) as doc:
+            for item in doc["attempts"]:
+                if since is not None and item["time"] < since:
+                    continue
+                key = tuple(item["time"][:10] if c == "day" else item.get(c) for c in columns)
+                count, last = groups.get(key, (0, None))
+                groups[key] = (count + 1, item["time"] if last is None or item["time"] > last else last)
+        return [dict(zip(columns + ("count", "last"), key + value)) for key, value in groups.items()]
+
     def _prune(self, cutoff: str) -> int:
         with self._document(write=True) as doc:
             kept = [a for a in doc["attempts"] if a["time"] >= cutoff]

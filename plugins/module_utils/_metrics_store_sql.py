@@ -156,6 +156,9 @@ SELECT_BINDINGS = "SELECT device, credential, last_success FROM netraven_binding
 SELECT_ATTEMPTS = "SELECT id, time, job_id, device, credential, outcome, elapsed_ms, message FROM netraven_attempts"
 ATTEMPT_FIELDS = ("id", "time", "job_id", "device", "credential", "outcome", "elapsed_ms", "message")
 DELETE_OLD = "DELETE FROM netraven_attempts WHERE time < ?"
+# attempt_counts(): the SQL expression of each column it can group by (time is fixed-width UTC text).
+COUNT_EXPRESSIONS = {"day": "substr(time, 1, 10)", "device": "device", "credential": "credential",
+                     "outcome": "outcome", "job_id": "job_id"}
 
 
 class SqlStore(MetricsStore):
@@ -273,6 +276,17 @@ class SqlStore(MetricsStore):
         with self._read_cursor() as cur:
             cur.execute(self._sql(statement), tuple(params))
             return [dict(zip(ATTEMPT_FIELDS, r)) for r in cur.fetchall()]
+
+    def _attempt_counts(self, columns: tuple, since) -> list:
+        positions = ", ".join(str(i + 1) for i in range(len(columns)))
+        statement = "SELECT %s, COUNT(*), MAX(time) FROM netraven_attempts" % ", ".join(COUNT_EXPRESSIONS[c] for c in columns)
+        params: tuple = ()
+        if since is not None:
+            statement, params = statement + " WHERE time >= ?", (since,)
+        statement += " GROUP BY %s" % positions
+        with self._read_cursor() as cur:
+            cur.execute(self._sql(statement), params)
+            return [dict(zip(columns + ("count", "last"), r[:-2] + (int(r[-2]), r[-1]))) for r in cur.fetchall()]
 
     def _prune(self, cutoff: str) -> int:
         with self._write_tx() as cur:

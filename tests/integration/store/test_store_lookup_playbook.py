@@ -30,10 +30,14 @@ PLAYBOOK = """
         rejections: "{{ query('netraven.core.credential_metrics', kind='attempts', device='r1', outcome='auth_rejected' %(store)s) }}"
         recent: "{{ query('netraven.core.credential_metrics', kind='attempts', since='2026-11-01T10:01:30Z', limit=0 %(store)s) }}"
         last_two: "{{ query('netraven.core.credential_metrics', kind='attempts', limit=2 %(store)s) }}"
+        daily: "{{ query('netraven.core.credential_metrics', kind='counts' %(store)s) }}"
+        per_device: "{{ query('netraven.core.credential_metrics', kind='counts', group_by=['device', 'job_id'],
+                              since='2026-11-01T10:01:00Z' %(store)s) }}"
     - name: Save what the playbook saw
       ansible.builtin.copy:
         content: "{{ {'all_stats': all_stats, 'named_stats': named_stats, 'bindings': bindings, 'r1_binding': r1_binding,
-                      'rejections': rejections, 'recent': recent, 'last_two': last_two} | to_nice_json }}"
+                      'rejections': rejections, 'recent': recent, 'last_two': last_two,
+                      'daily': daily, 'per_device': per_device} | to_nice_json }}"
         dest: "%(out)s"
         mode: "0600"
 """
@@ -76,6 +80,15 @@ def check_seen(tmp_path: Path) -> None:
     # strings from the store are unsafe: never templated
     assert seen["recent"][0]["device"] == "{{ lookup('pipe', 'id') }}" and seen["recent"][0]["message"] == "{{ 7 * 7 }}"
     assert len(seen["last_two"]) == 2
+    # kind=counts: the log counted per group, sorted by the group columns, None first
+    assert seen["daily"] == [
+        {"day": "2026-11-01", "credential": "local", "outcome": "enable_failed", "count": 1, "last": "2026-11-01T10:02:00.000000Z"},
+        {"day": "2026-11-01", "credential": "local", "outcome": "success", "count": 1, "last": "2026-11-01T10:01:00.000000Z"},
+        {"day": "2026-11-01", "credential": "local", "outcome": "unreachable", "count": 1, "last": "2026-11-01T10:03:00.000000Z"},
+        {"day": "2026-11-01", "credential": "tacacs", "outcome": "auth_rejected", "count": 1, "last": "2026-11-01T10:00:00.000000Z"},
+    ]
+    assert [(c["device"], c["job_id"], c["count"]) for c in seen["per_device"]] == [
+        ("r1", "77", 1), ("r2", "77", 1), ("{{ lookup('pipe', 'id') }}", None, 1)]
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "json"])

@@ -45,13 +45,31 @@ def test_flags_without_run_facts():
     assert list(creds) == ["legacy", "old-local", "spare", "tacacs"]
     assert creds["old-local"]["flags"] == ["never_successful"]
     assert creds["legacy"]["flags"] == ["unused"]  # last used 89 days ago
-    assert creds["spare"]["flags"] == ["unused"] and creds["spare"]["success_rate"] is None
+    assert creds["spare"]["flags"] == ["never_attempted"] and creds["spare"]["success_rate"] is None
     assert creds["tacacs"]["flags"] == [] and creds["tacacs"]["success_rate"] == 0.8
     assert report["summary"]["no_credential_works"] == ["r2"]  # r4 is unreachable, not a credential problem
     assert report["summary"]["failed_devices"] == []
     assert report["summary"]["run_attempts"] is None
     assert report["generated"] == "2026-11-29T12:00:00Z"
     json.dumps(report)  # JSON-ready
+
+
+def test_unused_means_no_attempt_of_any_outcome():
+    """Issue 18 item 5: a credential tried today is not unused, whatever the outcome (only success,
+    auth_rejected and enable_failed move the store's counters and stamps); a configured credential
+    that was never attempted (never matched, or never decrypted) is flagged never_attempted."""
+    today = [
+        {"device": "r5", "credential": "probe", "outcome": "command_timeout", "time": "2026-11-29T10:00:00Z"},
+        {"device": "r6", "credential": "probe", "outcome": "password_expired", "time": "2026-11-29T10:01:00Z"},
+        {"device": "r7", "credential": "legacy", "outcome": "unreachable", "time": "2026-11-29T10:02:00Z"},
+    ]
+    report = build_report(STATS, BINDINGS, ATTEMPTS + today, known_names=["probe", "vaulted"], unused_days=30, now=NOW)
+    creds = {c["name"]: c for c in report["credentials"]}
+    assert creds["probe"]["flags"] == [] and creds["probe"]["last_attempt"] == "2026-11-29T10:01:00Z"
+    assert creds["legacy"]["flags"] == []  # last counted use 89 days ago, but tried today (unreachable)
+    assert creds["vaulted"]["flags"] == ["never_attempted"] and creds["vaulted"]["last_attempt"] is None
+    assert report["summary"]["unused"] == []
+    assert report["summary"]["never_attempted"] == ["vaulted"]
 
 
 def test_run_facts_decide_the_device_flags():
@@ -120,3 +138,58 @@ def test_end_markers_accept_complete_and_refuse_truncated_configs(path):
     cut = text[: len(text) // 2]
     cut = cut[: cut.rfind("\n") + 1] + "interf"  # cut mid-line
     assert not re.search(marker, cut), path.name
+
+
+def test_gate_names_each_raised_flag_on_one_line():
+    report = build_report(STATS, BINDINGS, ATTEMPTS, known_names=["spare"], now=NOW,
+                          fail_on=["no_credential_works", "never_successful", "aaa_budget_exhausted"])
+    gate = report["gate"]
+    assert gate["raised"] == {"no_credential_works": ["r2"], "never_successful": ["old-local"]}
+    assert gate["message"] == ("credential report: no_credential_works (1 device: r2); "
+                               "never_successful (1 credential: old-local)")
+    assert build_report(STATS, BINDINGS, ATTEMPTS, now=NOW, fail_on=["aaa_budget_exhausted"])["gate"]["message"] is None
+    with pytest.raises(ValueError, match="unknown fail_on flag nope"):
+        build_report(STATS, BINDINGS, ATTEMPTS, now=NOW, fail_on=["nope"])
+    flt = FilterModule().filters()["credential_report"]
+    with pytest.raises(AnsibleFilterError, match="unknown fail_on flag"):
+        flt({"stats": STATS}, fail_on=["nope"])
+
+
+def test_counts_from_the_store_give_the_same_report_as_the_log():
+    """The role passes the store's attempt counts; a plain attempt list must give the same report."""
+    from ansible_collections.netraven.core.plugins.plugin_utils._report import count_attempts
+
+    daily = count_attempts(ATTEMPTS, ("day", "credential", "outcome"))
+    per_device = count_attempts(ATTEMPTS, ("device", "credential", "outcome"))
+    labels = {"r1": ["core"], "r2": ["core", "edge"], "r4": []}
+    from_log = build_report(STATS, BINDINGS, ATTEMPTS, now=NOW, labels=labels)
+    from_counts = build_report(STATS, BINDINGS, [], now=NOW, daily=daily, device_counts=per_device, labels=labels)
+    assert from_log == from_counts
+    rows = {r["name"]: r for r in from_log["coverage"]["rows"]}
+    assert list(rows) == ["core", "edge", "(none)", "(not in inventory)"]  # r4 untagged, r3 only in the store
+    assert from_log["coverage"]["credentials"] == ["tacacs", "old-local"]  # tried in the window, most first
+    tacacs = rows["core"]["cells"][0]
+    assert (tacacs["attempts"], tacacs["successes"], tacacs["works_on"], tacacs["devices"]) == (2, 1, 1, 2)
+    assert rows["(none)"]["cells"][0]["attempts"] == 0  # r4 was unreachable: not a counted login
+    trend = from_log["trend"]
+    assert trend["days"][-1] == "2026-11-29" and len(trend["days"]) == 30
+    assert trend["credentials"]["tacacs"]["attempts"][-1] == 3 and trend["credentials"]["tacacs"]["failures"][-1] == 1
+
+
+def test_html_escapes_names_and_shows_aaa_only_when_present():
+    from ansible_collections.netraven.core.plugins.filter.credential_report_html import FilterModule as HtmlFilters
+
+    render = HtmlFilters().filters()["credential_report_html"]
+    odd = [{"device": '<img src=x onerror="alert(1)">', "credential": "tacacs", "outcome": "success",
+            "time": "2026-11-29T11:00:00Z"}]
+    plain = build_report(STATS, BINDINGS, ATTEMPTS + odd, now=NOW)
+    page = render(plain, title="Site <A>")
+    assert "<img" not in page and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
+    assert "<title>Site &lt;A&gt;" in page and 'id="aaa"' not in page and "<script" not in page
+    with_aaa = build_report(STATS, BINDINGS, ATTEMPTS, now=NOW, aaa_accounts=[
+        {"name": "tacacs-prod", "credentials": ["tacacs"], "lockout_threshold": 3, "streak": 2, "budget_exhausted": 1,
+         "skipped_on": ["r2"]}])
+    assert with_aaa["summary"]["aaa_budget_exhausted"] == ["tacacs-prod"]
+    assert 'id="aaa"' in render(with_aaa) and 'data-account="tacacs-prod"' in render(with_aaa)
+    with pytest.raises(AnsibleFilterError, match="not a credential report"):
+        render({"summary": {}})

@@ -38,6 +38,16 @@ def model(attempts: list) -> tuple[dict, dict]:
     return stats, bindings
 
 
+def want_counts(attempts: list) -> list:
+    """The log counted per (day, credential, outcome), with the newest time, sorted: what attempt_counts() returns."""
+    groups: dict = {}
+    for _device, credential, outcome, minute in attempts:
+        ts = ms.format_ts(T0 + datetime.timedelta(minutes=minute))
+        count, last = groups.get((ts[:10], credential, outcome), (0, ts))
+        groups[(ts[:10], credential, outcome)] = (count + 1, max(last, ts))
+    return [{"day": d, "credential": c, "outcome": o, "count": n, "last": t} for (d, c, o), (n, t) in sorted(groups.items())]
+
+
 @settings(max_examples=25, deadline=None)
 @given(st.lists(attempt, max_size=30))
 def test_backends_match_the_model(attempts: list) -> None:
@@ -55,3 +65,13 @@ def test_backends_match_the_model(attempts: list) -> None:
                 bound = {b["device"]: (b["credential"], b["last_success"]) for b in store.bindings()}
                 assert bound == want_bindings, url  # on a tie in time, the later arrival wins everywhere
                 assert len(store.attempts(limit=None)) == len(attempts)
+                assert store.attempt_counts() == want_counts(attempts), url
+
+
+def test_attempt_counts_rejects_unknown_columns(tmp_path) -> None:
+    import pytest
+
+    with ms.open_store(f"sqlite://{tmp_path}/m.db") as store:
+        for bad in ([], ["time"], ["day", "day"]):
+            with pytest.raises(ms.MetricsStoreError, match="group_by must be distinct names from day, device"):
+                store.attempt_counts(bad)

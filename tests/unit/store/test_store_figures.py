@@ -53,7 +53,10 @@ def test_stats_row_has_every_figure_and_refuses_others() -> None:
 def test_report_rows_have_the_store_shape() -> None:
     stored = ms.stats_row("a", attempts=2, successes=1, failures=1, last_failure="2026-11-29T11:00:00.000000Z")
     report = build_report([stored], [], [], known_names=["spare"], now=NOW)
-    assert report["credentials"] == [{**stored, "flags": []}, {**ms.stats_row("spare"), "flags": ["unused"]}]
+    rows = report["credentials"]  # the store's row, plus the report's last_attempt, window and flags
+    assert [{key: row[key] for key in stored} for row in rows] == [stored, ms.stats_row("spare")]
+    assert set(rows[0]) - set(stored) == {"last_attempt", "window", "flags"}
+    assert [row["flags"] for row in rows] == [[], ["never_attempted"]]
 
 
 def test_record_attempt_safely_without_a_store_records_nothing(_isolated_default_store: Path) -> None:
