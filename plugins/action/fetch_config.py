@@ -79,12 +79,14 @@ def back_up_one(device: str, loop: dict[str, Any], save: dict[str, Any], read: C
     """Read one device's configuration with ``read(loop_params)`` and save it; the task's result.
 
     ``loop``: validated credential-loop options without ``commands``; ``save``: validated save
-    options. The result: ``changed``, ``outcome``, ``credential``, ``attempts``, ``not_tried``,
-    ``path``, ``size`` and ``ansible_facts.netraven_credential``; a failed one has ``failed``, a
-    ``msg`` that starts with the failure word (an outcome, ``no_credentials``, ``no_command``,
-    ``partial_output``, ``write_failed``) and the fact as ``netraven_credential`` (Ansible does
-    not set the facts of a failed task; the role's rescue publishes it). Never the configuration,
-    unless ``save['return_content']``. Raises nothing for device problems.
+    options. The result is short, so that a failed device prints one line: ``changed``,
+    ``outcome``, ``credential`` (public view or None), ``attempts`` (how many credentials were
+    tried), ``path``, ``size`` and ``ansible_facts.netraven_credential``; a failed one has
+    ``failed`` and a ``msg`` that starts with the failure word (an outcome, ``no_credentials``,
+    ``no_command``, ``partial_output``, ``write_failed``) and names each credential tried with its
+    outcome, and no facts (Ansible sets none for a failed task; the role's rescue publishes the
+    fact from ``credential``, ``outcome`` and ``attempts``). Never the configuration, unless
+    ``save['return_content']``. Raises nothing for device problems.
     """
     command = _backup.command_for(loop["platform"], save["command"], save["platform_commands"])
     path = _fetch_config.backup_path(save, device)
@@ -117,9 +119,10 @@ def back_up_one(device: str, loop: dict[str, Any], save: dict[str, Any], read: C
             result.update(failed=True, outcome="write_failed", msg=f"write_failed: {device}: cannot write {path}: {exc.strerror}")
         if save["return_content"] and not result.get("failed"):
             result["content"] = redact_config(text) if save["redact"] else text
-    if result.get("failed"):
-        result["netraven_credential"] = fact
-    else:
+    result["attempts"] = fact["attempts"]  # a count: each credential's outcome is in msg, each attempt in the store
+    result.pop("not_tried", None)
+    result.pop("device", None)
+    if not result.get("failed"):
         result["ansible_facts"] = {"netraven_credential": fact}
     return result
 

@@ -23,6 +23,7 @@ description:
   - The result holds metadata only, never the configuration (unless O(return_content)), and sets
     the cacheable fact C(netraven_credential) (C(name), C(username), C(outcome), C(attempts),
     C(time)) on success. The role P(netraven.core.config_backup#role) also sets it for failed hosts.
+  - A failed result is short (one line on the console): its message names each credential tried with its outcome.
   - Where it runs. With C(connection=local) the whole task runs in the controller's worker process
     (netmiko is imported once per playbook run, before the forks). Delegated to a jump host, the
     module reads the configuration there and returns it to the action plugin, which checks, redacts
@@ -174,15 +175,17 @@ credential:
   type: dict
   sample: {name: cisco_admin, username: admin, priority: 10}
 attempts:
-  description: One item per connection made, as M(netraven.core.cli_command) returns them.
+  description:
+    - How many credentials were tried. A failure's RV(msg) names each with its outcome; the metrics store's
+      attempt log (P(netraven.core.credential_metrics#lookup)) keeps every attempt with its message and duration.
   returned: when the loop ran
-  type: list
-  elements: dict
-not_tried:
-  description: Credentials not tried, with the reason.
-  returned: when the loop ran
-  type: list
-  elements: dict
+  type: int
+  sample: 2
+msg:
+  description: Why the backup failed, starting with the failure word (an outcome, C(command_rejected), C(partial_output)...).
+  returned: on failure
+  type: str
+  sample: "auth_rejected: r2: no credential worked (attempts: tacacs=auth_rejected, local=auth_rejected)"
 path:
   description: The backup file on the controller.
   returned: per-host tasks

@@ -11,8 +11,8 @@ configuration (in the worker, or through the module on a jump host). Read top to
 2. ``check_output``: is the answer a truncated configuration (``partial_output``)? Pure;
    returns the failure word and message, or None (a CLI error instead of a configuration is
    found by the credential loop itself: ``command_rejected``, see ``module_utils._cli_errors``);
-3. ``save``: redact, compare with the previous file, write atomically (temporary file in the
-   target folder, fsync, ``os.replace``, mode), and say whether it changed, with a diff.
+3. ``backup``: redact, then ``_files.save``: compare with the previous file, write atomically
+   (temporary file in the target folder, fsync, ``os.replace``, mode), say whether it changed.
 
 Failure words and their messages are the ones the config_backup role has always used, so
 playbooks that match on them keep working.
@@ -21,11 +21,9 @@ from __future__ import annotations
 
 import os
 import re
-import stat
-import tempfile
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from ansible_collections.netraven.core.plugins.plugin_utils._files import save
 from ansible_collections.netraven.core.plugins.plugin_utils._redact import redact_config
 
 COMMAND_REJECTED = "command_rejected"
@@ -111,61 +109,6 @@ def previous_size(path: str) -> int | None:
         return os.stat(path).st_size
     except FileNotFoundError:
         return None
-
-
-@dataclass
-class Saved:
-    """What ``save`` did: ``changed`` (the file's content changed or it is new), ``size`` (bytes
-    written or kept), ``diff`` (Ansible's ``before``/``after`` diff dict, or None)."""
-
-    changed: bool
-    size: int
-    diff: dict[str, str] | None = None
-
-
-def save(path: str, content: str, *, mode: int = 0o640, dir_mode: int = 0o750, check_mode: bool = False,
-         want_diff: bool = False) -> Saved:
-    """Write ``content`` to ``path`` unless it already holds exactly that.
-
-    The folder is created (``dir_mode``) when missing. The write is atomic: a temporary file in
-    the same folder, flushed and fsynced, gets ``mode`` and replaces ``path`` with
-    ``os.replace``, so a crash never leaves a half-written backup. An unchanged file is left as
-    it is (its mode is still set to ``mode``). ``check_mode``: compare only, write nothing.
-    ``want_diff``: include a ``before``/``after`` diff when the content changed.
-    Raises OSError (with the path) when the folder or the file cannot be written.
-    """
-    data = content.encode("utf-8", "surrogateescape")
-    try:
-        with open(path, "rb") as handle:
-            before: bytes | None = handle.read()
-    except FileNotFoundError:
-        before = None
-    changed = before != data
-    diff = None
-    if changed and want_diff:
-        diff = {"before_header": path, "after_header": path,
-                "before": (before or b"").decode("utf-8", "replace"), "after": content}
-    if check_mode:
-        return Saved(changed, len(data), diff)
-    folder = os.path.dirname(path) or "."
-    if not os.path.isdir(folder):
-        os.makedirs(folder, mode=dir_mode, exist_ok=True)
-    if changed:
-        fd, tmp = tempfile.mkstemp(prefix=".netraven-", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, mode)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-    elif stat.S_IMODE(os.stat(path).st_mode) != mode:
-        os.chmod(path, mode)
-    return Saved(changed, len(data), diff)
 
 
 def backup(device: str, text: str, path: str, *, redact: bool = True, end_marker: str = "",
