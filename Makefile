@@ -22,7 +22,7 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 PYTEST_ARGS ?=
 
-.PHONY: help setup pytest test test-2.16 unit units integration integration-targets sanity lint docs-lint build importer clean demo bench bench-quick browser
+.PHONY: help setup typecheck pytest test test-2.16 unit units integration integration-targets sanity lint docs-lint build importer clean demo bench bench-quick browser
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -99,6 +99,9 @@ importer: build ## galaxy-importer (as Galaxy runs it on upload) on the built ta
 	    cat importer.log; echo "importer: galaxy-importer reported problems (rc $$rc; log: $(BUILD)/importer/importer.log)"; exit 1; fi; \
 	  echo "importer: galaxy-importer on $$(basename $$tarball): 0 errors, 0 warnings (ansible-doc, ansible-lint, flake8)"
 
+typecheck: setup ## mypy on plugins/ (the type hints are checked)
+	cd $(BUILD)/collections && MYPYPATH=. $(BIN)/mypy --config-file $(ROOT)/hack/mypy.ini -p ansible_collections.netraven.core.plugins
+
 pytest: setup ## unit + integration tests in one pytest run
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -110,8 +113,8 @@ browser: ## headless Chromium for the report page test: Debian's chromium, insta
 	  apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; \
 	else echo "chromium not found and not root: the report page test will skip (and fail under CI=true)"; fi
 
-test: setup $(BENCH_STAMP) browser ## everything CI runs: unit tests (ansible-test units), ansible-test integration targets, pytest integration (with the bench deps, for the network_cli probe test; Chromium for the report page), the ansible-core 2.16 run, sanity, lint, docs-lint, build + galaxy-importer, bench-quick
-	$(MAKE) --no-print-directory units integration-targets integration test-2.16 sanity lint docs-lint importer bench-quick
+test: setup $(BENCH_STAMP) browser ## everything CI runs: mypy on plugins/, unit tests (ansible-test units), ansible-test integration targets, pytest integration (with the bench deps, for the network_cli probe test; Chromium for the report page), the ansible-core 2.16 run, sanity, lint, docs-lint, build + galaxy-importer, bench-quick
+	$(MAKE) --no-print-directory typecheck units integration-targets integration test-2.16 sanity lint docs-lint importer bench-quick
 
 demo: setup ## run the nightly backup on the built-in lab (twice), print the credential report
 	$(BIN)/python hack/demo.py

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime
+import functools
 import logging
 import queue
 import time
@@ -157,17 +158,15 @@ class ActionModule(ActionBase):
             return result
         name = task_vars.get("inventory_hostname", "")
         loop_args = _device_task.loop_options(self, args, name, task_vars, store)
+        warnings: list[str] = []
+        read: Callable[[dict[str, Any]], dict[str, Any]]
         if _device_task.runs_on_controller(self._connection):
             loop, no_log = _validate(loop_args, LOOP_SPEC, MODULE)
             self._check(loop)
-            warnings: list[str] = []
             check_mode = bool(self._play_context.check_mode)
-
-            def read(params: dict[str, Any]) -> dict[str, Any]:
-                return _cli_command.run_recorded(params, check_mode=check_mode, warn=warnings.append)
+            read = functools.partial(_cli_command.run_recorded, check_mode=check_mode, warn=warnings.append)
         else:
             no_log = set()
-            warnings = []
             loop = loop_args
             read = self._read_remotely(task_vars)
         outcome = back_up_one(name, loop, save, read, check_mode=bool(self._play_context.check_mode),

@@ -314,8 +314,9 @@ def _load_problem(exc: AnsibleError) -> str:
             words = re.sub(r"'[^']*'|\"[^\"]*\"", "(...)", words)
             return "not valid YAML at %s%s" % (where, ": " + words if words else "")
     origin = getattr(exc, "obj", None)
-    if "YAML" in exc.message and getattr(origin, "line_num", None):
-        return "not valid YAML at line %d column %d" % (origin.line_num, origin.col_num or 1)
+    line = getattr(origin, "line_num", None)
+    if "YAML" in exc.message and line:
+        return "not valid YAML at line %d column %d" % (line, getattr(origin, "col_num", None) or 1)
     return exc.message
 
 
@@ -376,7 +377,7 @@ class LookupModule(LookupBase):
         order, learned = self._order(hosts)
         results = []
         for host in hosts:
-            selected = _matching.select_credentials(credentials, per_host_tags[host], order, learned.get(host), default_tag)
+            selected = _matching.select_credentials(credentials, per_host_tags[host] or [], order, learned.get(host), default_tag)
             results.append(self._finish(selected, "host %r" % host, per_host_tags[host]))
         return results
 

@@ -35,8 +35,8 @@ try:
     from netmiko.exceptions import ReadTimeout
 except ImportError as exc:  # pragma: no cover - reported by the module with missing_required_lib
     paramiko = None
-    ConnectHandler = None
-    ReadTimeout = None
+    ConnectHandler = None  # type: ignore[assignment]
+    ReadTimeout = None  # type: ignore[assignment,misc]
     IMPORT_ERROR: ImportError | None = exc
 else:
     IMPORT_ERROR = None
@@ -250,14 +250,16 @@ def attempt_one(target: Target, credential: dict, commands: list[str], timeouts:
     the exception netmiko raised and of its root cause (None on success), the unredacted
     exception text (the caller redacts it) and the outputs of ``commands`` (list of str).
     """
-    result = {"outcome": _outcomes.SUCCESS, "phase": "connect", "exception": None, "cause": None, "detail": "", "stdout": []}
+    stdout: list[str] = []
+    result: dict[str, Any] = {"outcome": _outcomes.SUCCESS, "phase": "connect", "exception": None, "cause": None,
+                              "detail": "", "stdout": stdout}
     key_file = credential.get("ssh_key_file")
     if key_file and not os.access(os.path.expanduser(key_file), os.R_OK):
         # paramiko would raise an OSError that netmiko reports as a TCP failure; say what it is.
         return dict(result, outcome=_outcomes.AUTH_METHOD_UNSUPPORTED, detail=f"ssh_key_file {key_file} is not readable here")
     client = _banner_recording_client()
     conn = ConnectHandler(**connect_params(target, credential, timeouts))
-    conn._get_ssh_client_instance = lambda: client  # netmiko's hook for the SSHClient it uses
+    conn._get_ssh_client_instance = lambda: client  # type: ignore[method-assign]  # netmiko's hook for the SSHClient it uses
     graceful = False
     try:
         try:
@@ -282,8 +284,8 @@ def attempt_one(target: Target, credential: dict, commands: list[str], timeouts:
         result["phase"] = "commands"
         rules = _cli_errors.rules_for(target.platform, target.command_errors)
         for command in commands:
-            output = conn.send_command(command, read_timeout=timeouts.read)
-            result["stdout"].append(output)
+            output = str(conn.send_command(command, read_timeout=timeouts.read))  # text: no TextFSM parsing asked
+            stdout.append(output)
             error = _cli_errors.first_error(output, rules)
             if error is not None:
                 return dict(result, outcome=_outcomes.COMMAND_REJECTED, detail=f"{command!r}: {error}")

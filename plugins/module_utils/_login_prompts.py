@@ -144,13 +144,13 @@ def parse_rules(raw: Iterable[dict] | None, where: str = "login_prompts") -> tup
         answer = "" if answer is None else answer
         if not isinstance(answer, str):
             raise ValueError(f"{at}.answer: must be a string")
-        flags = {}
+        flags: dict[str, bool] = {}
         for key, default in (("newline", True), ("repeat", False)):
             value = item.get(key)
             if value is not None and not isinstance(value, bool):
                 raise ValueError(f"{at}.{key}: must be true or false")
             flags[key] = default if value is None else value
-        rules.append(Rule(name=at, pattern=pattern, answer=answer, **flags))
+        rules.append(Rule(name=at, pattern=pattern, answer=answer, newline=flags["newline"], repeat=flags["repeat"]))
     return tuple(rules)
 
 
@@ -336,7 +336,7 @@ def converse(io: DeviceIO, rules: Iterable[Rule], read_timeout: float, *,
         after = f" after the answer to {answers[-1]}" if answers else ""
         if step.kind == PROMPT:
             return end(None)
-        if step.kind == ANSWER and not closed:
+        if step.kind == ANSWER and step.rule is not None and not closed:
             if len(answers) >= MAX_ANSWERS:
                 return end(_outcomes.POST_AUTH_INTERACTION_FAILED, f"more than {MAX_ANSWERS} answers; last line {quote(step.line)}")
             io.write(step.rule.answer + (io.newline if step.rule.newline else ""))
@@ -344,7 +344,7 @@ def converse(io: DeviceIO, rules: Iterable[Rule], read_timeout: float, *,
             pending, last_data = "", now
             deadline = max(deadline, now + read_timeout)
             continue
-        if step.kind == INSISTED:
+        if step.kind == INSISTED and step.rule is not None:
             return end(step.rule.insists, f"the device asked again{after}: {quote(step.line)}")
         if step.kind == EXPIRED:
             return end(_outcomes.PASSWORD_EXPIRED, f"the device asks for a new password: {quote(step.line)}")

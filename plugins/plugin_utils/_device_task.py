@@ -64,7 +64,8 @@ def variables_of(task_vars: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     """Host ``name``'s variables with ``hostvars`` added: what a lookup run for that host needs."""
     if task_vars.get("inventory_hostname") == name:
         return task_vars
-    return ChainMap({"hostvars": task_vars.get("hostvars"), "inventory_hostname": name}, host_variables(task_vars, name))
+    return ChainMap({"hostvars": task_vars.get("hostvars"), "inventory_hostname": name},
+                    host_variables(task_vars, name))  # type: ignore[arg-type]  # read-only use: lookups only read it
 
 
 def metrics_store_setting(loader: Any, templar: Any, variables: Mapping[str, Any]) -> str | None:

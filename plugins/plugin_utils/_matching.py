@@ -193,7 +193,7 @@ def priority_key(cred: t.Mapping[str, t.Any]) -> tuple[int, str]:
 
 
 def order_credentials(
-    credentials: t.Iterable[t.Mapping[str, t.Any]], order: str = "priority", last_working: str | None = None
+    credentials: t.Iterable[dict[str, t.Any]], order: str = "priority", last_working: str | None = None
 ) -> list[dict[str, t.Any]]:
     """Return the credentials in the requested order (a new list; the dicts are not copied).
 
