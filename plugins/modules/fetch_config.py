@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: fetch_config
 short_description: Back up a network device's configuration with credential fallback, in one task
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Logs in with the first credential that works (the credential loop of M(netraven.core.cli_command)),
     runs the platform's configuration command (for example C(show running-config)), checks the
@@ -23,7 +23,7 @@ description:
   - The result holds metadata only, never the configuration (unless O(return_content)), and sets
     the cacheable fact C(netraven_credential) (C(name), C(username), C(outcome), C(attempts),
     C(time)) on success. The role P(netraven.core.config_backup#role) also sets it for failed hosts.
-  - A failed result is short (one line on the console): its message names each credential tried with its outcome.
+  - A failed result is short (one line on the console); its message names each credential tried with its outcome.
   - Where it runs. With C(connection=local) the whole task runs in the controller's worker process
     (netmiko is imported once per playbook run, before the forks). Delegated to a jump host, the
     module reads the configuration there and returns it to the action plugin, which checks, redacts

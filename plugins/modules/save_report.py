@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: save_report
 short_description: Write the credential report's files (JSON, Markdown, HTML) on the controller
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Writes C(report.json), C(report.md) and C(report.html) (each only when given) into O(dir) on the
     controller, atomically (a temporary file in the same folder, fsync, rename), creating the folder
