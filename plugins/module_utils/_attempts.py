@@ -242,8 +242,12 @@ def _close(conn: Any, graceful: bool) -> None:
     conn.disconnect()  # always: also removes netmiko's log filter for this connection's secrets
 
 
-def attempt_one(target: Target, credential: dict, commands: list[str], timeouts: Timeouts) -> dict:
+def attempt_one(target: Target, credential: dict, commands: list[str], timeouts: Timeouts,
+                on_login: Callable[[], None] | None = None) -> dict:
     """Try one credential on one device over a fresh SSH connection; never raises.
+
+    ``on_login`` is called once the device has accepted the login (the AAA guard settles there,
+    before the commands run).
 
     Returns ``{"outcome", "phase", "exception", "cause", "detail", "stdout"}``: the outcome word,
     the phase that ended the attempt (connect, cli, enable, commands, done), the class names of
@@ -267,6 +271,8 @@ def attempt_one(target: Target, credential: dict, commands: list[str], timeouts:
         except Exception as exc:  # noqa: BLE001 - every failure is classified, none escapes
             outcome, root = classify_connect_error(exc, client.userauth_banner, credential)
             return dict(result, outcome=outcome, exception=type(exc).__name__, cause=type(root).__name__, detail=str(root))
+        if on_login is not None:
+            on_login()
 
         result["phase"] = "cli"
         talk = _login_prompts.converse(_login_prompts.NetmikoIO(conn),
@@ -317,8 +323,10 @@ def run_attempts(
     next_on_enable_failed: bool = False,
     timeouts: Timeouts = Timeouts(),
     on_attempt: Callable[[dict], None] | None = None,
-    attempt: Callable[[Target, dict, list[str], Timeouts], dict] = attempt_one,
+    attempt: Callable[..., dict] = attempt_one,
     sleep: Callable[[float], None] = time.sleep,
+    guard: Any = None,
+    device: str | None = None,
 ) -> dict:
     """Try ``credentials`` in order on ``target`` until one works or the guard says stop.
 
@@ -327,7 +335,10 @@ def run_attempts(
     authenticate only). ``max_attempts``: connections at most; ``attempt_delay``: seconds slept
     after a failed attempt before the next. ``on_attempt`` is called with each attempt record as
     soon as it is known (the module writes it to the metrics store); ``attempt``/``sleep`` are
-    seams for unit tests.
+    seams for unit tests. ``guard``: an ``_aaa_guard.Guard``; a credential naming an AAA server
+    (``aaa``) is tried only when the guard admits it on ``device`` (default ``target.host``), else
+    it is recorded as ``aaa_budget_exhausted`` (nothing sent, no connection, not one of the
+    ``max_attempts``) and the next credential is tried; ``attempt`` then gets ``on_login``.
 
     Returns ``{"outcome", "credential", "attempts", "not_tried", "stdout"}``: the last attempt's
     outcome (``None`` when no credential could be tried), the public view of the credential that
@@ -340,14 +351,32 @@ def run_attempts(
     keep_going = _outcomes.MOVE_ON | ({_outcomes.ENABLE_FAILED} if next_on_enable_failed else set())
     summary: dict = {"outcome": None, "credential": None, "attempts": [], "not_tried": not_tried, "stdout": []}
 
+    made = 0  # connections made (skipped credentials send nothing and do not count)
     for index, cred in enumerate(candidates):
-        if index >= max_attempts:
+        if made >= max_attempts:
             not_tried.extend({"credential": c.get("name"), "reason": f"max_attempts ({max_attempts}) reached"} for c in candidates[index:])
             break
-        if index and attempt_delay > 0:
+        ticket = guard.admit(cred, device or target.host) if guard is not None else None
+        if ticket is not None and not ticket.admitted:
+            record = _skipped(cred, ticket)
+            summary["attempts"].append(record)
+            summary["outcome"] = record["outcome"]
+            if on_attempt is not None:
+                on_attempt(record)
+            continue
+        if made and attempt_delay > 0:
             sleep(attempt_delay)
+        made += 1
         started = time.monotonic()
-        raw = attempt(target, cred, commands, timeouts)
+        if ticket is None:
+            raw = attempt(target, cred, commands, timeouts)
+        else:
+            try:
+                raw = attempt(target, cred, commands, timeouts, on_login=ticket.logged_in)
+            except BaseException:
+                ticket.settle(None)  # nothing known: the reservation goes, the streak stays
+                raise
+            ticket.settle(raw["outcome"])
         record = {
             "credential": cred.get("name"),
             "username": cred.get("username"),
@@ -371,6 +400,27 @@ def run_attempts(
                                  for c in candidates[index + 1:])
             break
     return summary
+
+
+def _skipped(cred: dict, ticket: Any) -> dict:
+    """The attempt record of a credential the AAA guard did not admit (nothing was sent)."""
+    decision = ticket.decision
+    if decision.get("error"):
+        why = "the metrics store did not answer"
+    else:
+        why = (f"streak {decision.get('streak')}, {decision.get('in_flight')} in flight, "
+               f"budget {decision.get('budget')} of lockout_threshold {ticket.policy.lockout_threshold}")
+    return {
+        "credential": cred.get("name"),
+        "username": cred.get("username"),
+        "outcome": _outcomes.AAA_BUDGET_EXHAUSTED,
+        "elapsed_ms": 0,
+        "message": f"{_outcomes.MESSAGES[_outcomes.AAA_BUDGET_EXHAUSTED]} ({ticket.account}: {why})",
+        "phase": "connect",
+        "exception": None,
+        "cause": None,
+        "aaa_account": ticket.account,
+    }
 
 
 DETAIL_CHARS = 300

@@ -106,8 +106,11 @@ BINDS = frozenset({_outcomes.SUCCESS})
 COUNTERS = tuple(f.name for f in FIGURES if f.kind == COUNT)
 STAMPS = tuple(f.name for f in FIGURES if f.kind == STAMP)
 FIGURE_NAMES = COUNTERS + STAMPS  # the order of SQL columns and of ``stats_row`` keys
-# Version 2 added the attempt-log indexes; a figure added later raises the version to its ``since``.
-SCHEMA_VERSION = max(2, *(f.since for f in FIGURES))
+# Version 2 added the attempt-log indexes, version 3 the AAA guard's accounts and reservations; a
+# figure added later raises the version to its ``since``.
+SCHEMA_VERSION = max(3, *(f.since for f in FIGURES))
+AAA_ACCOUNT_FIELDS = ("account", "streak", "last_outcome", "last_success", "last_failure", "max_streak")
+"""The columns of one shared AAA account's state (``aaa_accounts``; see ``_aaa_guard``)."""
 
 
 class MetricsStoreError(Exception):
@@ -453,6 +456,32 @@ class MetricsStore:
             raise MetricsStoreError("older_than is required")
         return self._guard("prune attempts", self._prune, cutoff)
 
+    # -- the AAA guard (module_utils/_aaa_guard.py) ------------------------------------------
+
+    def aaa_admit(self, account: str, policy: Any, holder: dict, device: str, credential: str) -> dict:
+        """Decide and reserve one attempt of shared AAA ``account`` in one transaction.
+
+        Drops the account's dead reservations first (lease run out, or holder process gone on
+        this host), then applies ``_aaa_guard.decide`` to the account's state and its live
+        reservations; when admitted, inserts a reservation held by ``holder`` (``{"host", "pid"}``)
+        for ``device``/``credential`` that expires after ``_aaa_guard.LEASE_S`` seconds.
+        Returns ``decide``'s dict plus ``"id"`` (the reservation's id, None when not admitted).
+        Atomic against every other process sharing the store (SQLite: ``BEGIN IMMEDIATE``;
+        PostgreSQL: the account's row locked ``FOR UPDATE``; JSON: the file lock).
+        """
+        return self._guard("reserve an AAA attempt", self._aaa_admit, _name(account, "account"), policy, holder,
+                           _name(device, "device"), _name(credential, "credential"))
+
+    def aaa_settle(self, reservation: Any, account: str, kind: str | None, window: float) -> dict:
+        """Remove reservation ``reservation`` (None: none) and apply one attempt of ``kind`` (``success``,
+        ``failure`` or None, ``_aaa_guard.kind_of``) to ``account``'s state; returns the new state
+        (the fields of ``AAA_ACCOUNT_FIELDS`` without ``account``). One transaction."""
+        return self._guard("settle an AAA attempt", self._aaa_settle, reservation, _name(account, "account"), kind, window)
+
+    def aaa_accounts(self) -> list:
+        """Every shared AAA account the guard has seen, sorted by name: ``[{AAA_ACCOUNT_FIELDS..., "in_flight"}]``."""
+        return sorted(self._guard("read AAA accounts", self._aaa_accounts), key=lambda r: r["account"])
+
     def schema_version(self) -> int:
         """The schema version stored in this store (equal to SCHEMA_VERSION once opened)."""
         return self._guard("read the schema version", self._schema_version)
@@ -511,6 +540,15 @@ class MetricsStore:
         raise NotImplementedError
 
     def _schema_version(self) -> int:
+        raise NotImplementedError
+
+    def _aaa_admit(self, account: str, policy: Any, holder: dict, device: str, credential: str) -> dict:
+        raise NotImplementedError
+
+    def _aaa_settle(self, reservation: Any, account: str, kind: str | None, window: float) -> dict:
+        raise NotImplementedError
+
+    def _aaa_accounts(self) -> list:
         raise NotImplementedError
 
 

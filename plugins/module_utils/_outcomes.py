@@ -22,6 +22,10 @@ class Outcome(NamedTuple):
     allows it). ``logged_in``: the device accepted the login. ``counted``: it changes the
     credential's counters in the metrics store (all others go to the attempt log only).
     ``credential_fault``: the credentials, not the device, were wrong (the report's rejections).
+    ``aaa_failure``: a central AAA server (TACACS+/RADIUS) counts it as a failed login of the
+    account (what ``_aaa_guard`` adds to a shared account's streak; every ``logged_in`` outcome
+    ends a streak). ``nothing_sent``: no secret left the controller (the attempt log keeps it,
+    the credential's counters do not).
     """
 
     word: str
@@ -30,6 +34,8 @@ class Outcome(NamedTuple):
     logged_in: bool = False
     counted: bool = False
     credential_fault: bool = False
+    aaa_failure: bool = False
+    nothing_sent: bool = False
 
 
 SUCCESS = "success"
@@ -47,10 +53,12 @@ POST_AUTH_INTERACTION_FAILED = "post_auth_interaction_failed"
 COMMAND_FAILED = "command_failed"
 COMMAND_TIMEOUT = "command_timeout"
 COMMAND_REJECTED = "command_rejected"
+AAA_BUDGET_EXHAUSTED = "aaa_budget_exhausted"
 
 TABLE: tuple[Outcome, ...] = (
     Outcome(SUCCESS, "logged in", logged_in=True, counted=True),
-    Outcome(AUTH_REJECTED, "the device rejected this credential", moves_on=True, counted=True, credential_fault=True),
+    Outcome(AUTH_REJECTED, "the device rejected this credential", moves_on=True, counted=True, credential_fault=True,
+            aaa_failure=True),
     Outcome(ENABLE_FAILED, "logged in, but the enable secret was refused", logged_in=True, counted=True, credential_fault=True),
     Outcome(AUTH_METHOD_UNSUPPORTED, "the device offers no authentication method this credential has", moves_on=True,
             credential_fault=True),
@@ -62,11 +70,13 @@ TABLE: tuple[Outcome, ...] = (
                              "(host variable netraven_known_hosts_file)"),
     Outcome(HOSTKEY_MISMATCH, "the device's host key differs from the known one; no secret was sent"),
     Outcome(PASSWORD_EXPIRED, "logged in, but the device demands a new password"),
-    Outcome(LOCKED_OUT, "the device blocks logins (locked out)"),
+    Outcome(LOCKED_OUT, "the device blocks logins (locked out)", aaa_failure=True),
     Outcome(POST_AUTH_INTERACTION_FAILED, "logged in, then the post-login dialogue failed", logged_in=True),
     Outcome(COMMAND_FAILED, "logged in, then the session failed", logged_in=True),
     Outcome(COMMAND_TIMEOUT, "logged in, then the device did not answer in time", logged_in=True),
     Outcome(COMMAND_REJECTED, "logged in, but the device answered a command with a CLI error", logged_in=True),
+    Outcome(AAA_BUDGET_EXHAUSTED, "the shared AAA account's fleet-wide failure budget is spent, so nothing was sent "
+                                  "(see netraven_aaa)", moves_on=True, nothing_sent=True),
 )
 
 BY_WORD: dict[str, Outcome] = {row.word: row for row in TABLE}
@@ -80,3 +90,7 @@ LOGGED_IN = frozenset(row.word for row in TABLE if row.logged_in)
 COUNTED = frozenset(row.word for row in TABLE if row.counted)
 # Outcomes that mean "the credentials were wrong for this device" (the report's rejections).
 CREDENTIAL_FAULT = frozenset(row.word for row in TABLE if row.credential_fault)
+# Outcomes a central AAA server counts as a failed login of the account (a shared account's streak grows).
+AAA_FAILURE = frozenset(row.word for row in TABLE if row.aaa_failure)
+# Outcomes of an attempt that sent nothing to the device (no connection, no secret).
+NOTHING_SENT = frozenset(row.word for row in TABLE if row.nothing_sent)

@@ -15,9 +15,9 @@ description:
   - Every attempt is classified by what actually happened into one outcome word
     (V(success), V(auth_rejected), V(enable_failed), V(auth_method_unsupported), V(auth_timeout),
     V(unreachable), V(ssh_negotiation_failed), V(hostkey_unknown), V(hostkey_mismatch), V(password_expired),
-    V(locked_out), V(post_auth_interaction_failed), V(command_failed), V(command_timeout), V(command_rejected))
-    and written to the metrics store.
-  - Only V(auth_rejected) and V(auth_method_unsupported) (and V(enable_failed) with
+    V(locked_out), V(post_auth_interaction_failed), V(command_failed), V(command_timeout), V(command_rejected),
+    V(aaa_budget_exhausted)) and written to the metrics store.
+  - Only V(auth_rejected), V(auth_method_unsupported) and V(aaa_budget_exhausted) (and V(enable_failed) with
     O(next_on_enable_failed)) move on to the next credential. A device problem
     (V(unreachable), V(ssh_negotiation_failed), V(auth_timeout), V(password_expired),
     V(locked_out), V(post_auth_interaction_failed)) stops at once, and V(hostkey_unknown) and

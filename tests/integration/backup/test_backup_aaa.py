@@ -1,0 +1,173 @@
+"""The fleet-wide AAA guard (issue 17) against the lab's simulated TACACS server, through real
+ansible-playbook and ansible-runner runs.
+
+One lab of 30 devices for the whole module; they all use the lab AAA server ``tacacs-prod``
+(lockout after 3 consecutive failures of one account, on every device). Every scenario uses its
+own account (username), so one scenario's lockout cannot leak into another:
+
+- ``netops-a``: the first credential has a wrong password and no ``aaa``: the lab locks the account
+  (the danger is real);
+- ``netops-b``: the same with ``aaa: tacacs-prod``: never locked, streak below 3, every device
+  backed up with the next credential;
+- ``netops-c``: the right password, accepted on 27 devices and rejected by the AAA server on 3:
+  never locked, every device backed up;
+- ``netops-d``: the wrong password again, two concurrent ansible-runner jobs sharing one
+  PostgreSQL store: never locked.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+
+from backup_helpers import playbook_env, run_playbook
+from lab.control import start
+
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
+
+DEVICES = 30
+REJECTING = {"d07", "d17", "d27"}  # the AAA server refuses netops-c here (spread out: not one wave)
+THRESHOLD = 3
+LOCAL_PASSWORD = "Local-aaa-7c1"
+WRONG = "Rotated-away-aaa-7c1"
+
+
+def lab_spec() -> dict:
+    """30 IOS devices on AAA server tacacs-prod; a local account works everywhere."""
+    creds = [{"name": "local", "username": "localadm", "password": LOCAL_PASSWORD, "tags": ["default"]}]
+    for user in ("netops-a", "netops-b", "netops-c", "netops-d"):
+        creds.append({"name": f"tacacs-{user}", "username": user, "password": f"Right-{user}-7c1", "tags": ["default"],
+                      "aaa": "tacacs-prod"})
+    devices = []
+    for i in range(1, DEVICES + 1):
+        name = f"d{i:02d}"
+        accept = ["local"] + [f"tacacs-{u}" for u in ("netops-a", "netops-b", "netops-d")]
+        if name not in REJECTING:
+            accept.append("tacacs-netops-c")
+        devices.append({"name": name, "platform": "cisco_ios", "port": "auto", "tags": ["ios"], "accept": accept,
+                        "aaa": "tacacs-prod", "running_config_text": f"!\nhostname {name}\n!\nend\n"})
+    return {"name": "aaa-it", "credentials": creds, "devices": devices,
+            "aaa": {"tacacs-prod": {"lockout": {"after": THRESHOLD, "for": 600}}}}
+
+
+@pytest.fixture(scope="module")
+def aaa_lab(tmp_path_factory):
+    """The module's one lab (30 devices), stopped at the end."""
+    import os
+
+    folder = tmp_path_factory.mktemp("aaa-lab")
+    running = start(lab_spec(), state_dir=folder / "lab", watch_pid=os.getpid())
+    yield running
+    running.stop()
+
+
+def write_inventory(folder: Path, running, credentials: list[dict], store_url: str, aaa: dict | None) -> Path:
+    """An inventory folder for the 30 devices with ``credentials`` (and ``netraven_aaa``) in group_vars."""
+    inv = folder / "inventory"
+    (inv / "group_vars").mkdir(parents=True)
+    devices = [{"name": d["name"], "host": "127.0.0.1", "port": d["port"], "platform": "cisco_ios", "tags": ["ios"]}
+               for d in running.devices]
+    (folder / "devices.yml").write_text(yaml.safe_dump({"devices": devices}))
+    (inv / "lab.netraven.yml").write_text(f"plugin: netraven.core.devices\nsource: {folder / 'devices.yml'}\n")
+    group_vars = {
+        "netraven_credentials": credentials,
+        "netraven_metrics_store": store_url,
+        "config_backup_command_options": {"known_hosts_file": str(running.known_hosts)},
+    }
+    if aaa is not None:
+        group_vars["netraven_aaa"] = aaa
+    (inv / "group_vars" / "all.yml").write_text(yaml.safe_dump(group_vars))
+    return inv
+
+
+def credentials(user: str, password: str, guarded: bool) -> list[dict]:
+    """The shared account first (priority 10), the local account second."""
+    tacacs = {"name": f"tacacs-{user}", "username": user, "password": password, "priority": 10, "tags": ["default"]}
+    if guarded:
+        tacacs["aaa"] = "tacacs-prod"
+    return [tacacs, {"name": "local", "username": "localadm", "password": LOCAL_PASSWORD, "priority": 20, "tags": ["default"]}]
+
+
+GUARD = {"tacacs-prod": {"lockout_threshold": THRESHOLD, "window": 900}}
+
+
+def account(running, user: str) -> dict:
+    return running.aaa()["accounts"].get(f"{user}@tacacs-prod", {})
+
+
+def backed_up(folder: Path) -> set[str]:
+    return {p.stem for p in (folder / "backups").glob("*.cfg")}
+
+
+def test_without_the_guard_the_shared_account_locks(aaa_lab, tmp_path, ansible_env):
+    inv = write_inventory(tmp_path, aaa_lab, credentials("netops-a", WRONG, guarded=False),
+                          f"sqlite:///{tmp_path / 'metrics.db'}", None)
+    run = run_playbook(playbook_env(ansible_env, tmp_path), inv, tmp_path, "-f", "20", "-e", "config_backup_git=false")
+    seen = account(aaa_lab, "netops-a")
+    assert seen["locks"] >= 1 and seen["max_streak"] >= THRESHOLD, (seen, run.stdout[-3000:])
+
+
+def test_with_the_guard_a_wrong_password_never_locks(aaa_lab, tmp_path, ansible_env):
+    store = tmp_path / "metrics.db"
+    inv = write_inventory(tmp_path, aaa_lab, credentials("netops-b", WRONG, guarded=True), f"sqlite:///{store}", GUARD)
+    run = run_playbook(playbook_env(ansible_env, tmp_path), inv, tmp_path, "-f", "20", "-e", "config_backup_git=false")
+    assert run.returncode == 0, run.stdout[-4000:]
+    seen = account(aaa_lab, "netops-b")
+    assert seen.get("locks", 0) == 0 and seen["max_streak"] < THRESHOLD, seen
+    assert seen["max_streak"] <= THRESHOLD - 2  # the headroom: one failed login left for the humans
+    assert backed_up(tmp_path) == {d["name"] for d in aaa_lab.devices}
+    from ansible_collections.netraven.core.plugins.module_utils._metrics_store import open_store
+    with open_store(f"sqlite:///{store}") as opened:
+        skipped = opened.attempts(outcome="aaa_budget_exhausted", limit=None)
+        rejected = opened.attempts(outcome="auth_rejected", limit=None)
+        stats = {row["name"]: row for row in opened.credential_stats()}
+        (state,) = opened.aaa_accounts()
+    assert len(rejected) == seen["failures"] and len(skipped) == DEVICES - len(rejected)
+    assert stats["tacacs-netops-b"]["attempts"] == len(rejected)  # a skip is not counted against the credential
+    assert state["account"] == "netops-b@tacacs-prod" and state["streak"] == len(rejected) and state["in_flight"] == 0
+    report = (tmp_path / "report" / "report.md").read_text()
+    assert "netops-b@tacacs-prod" in report and "budget exhausted" in report
+
+
+def test_a_right_password_rejected_on_three_devices_never_locks(aaa_lab, tmp_path, ansible_env):
+    inv = write_inventory(tmp_path, aaa_lab, credentials("netops-c", "Right-netops-c-7c1", guarded=True),
+                          f"sqlite:///{tmp_path / 'metrics.db'}", GUARD)
+    run = run_playbook(playbook_env(ansible_env, tmp_path), inv, tmp_path, "-f", "20", "-e", "config_backup_git=false")
+    assert run.returncode == 0, run.stdout[-4000:]
+    seen = account(aaa_lab, "netops-c")
+    assert seen.get("locks", 0) == 0 and seen["max_streak"] < THRESHOLD, seen
+    assert seen["successes"] >= 1
+    assert backed_up(tmp_path) == {d["name"] for d in aaa_lab.devices}
+
+
+@pytest.mark.postgres
+def test_two_runner_jobs_sharing_postgresql_never_lock(aaa_lab, tmp_path, ansible_env, pg_dsn, monkeypatch):
+    ansible_runner = pytest.importorskip("ansible_runner")
+    monkeypatch.setenv("PATH", ansible_env["PATH"])  # ansible-runner starts ansible-playbook from PATH
+    env = playbook_env(ansible_env, tmp_path)
+    inv = write_inventory(tmp_path, aaa_lab, credentials("netops-d", WRONG, guarded=True), pg_dsn, GUARD)
+    results: dict[int, object] = {}
+
+    def job(n: int) -> None:
+        private = tmp_path / f"runner{n}"
+        private.mkdir()
+        results[n] = ansible_runner.run(
+            private_data_dir=str(private), playbook="netraven.core.backup", inventory=str(inv), forks=20,
+            envvars={k: env[k] for k in ("ANSIBLE_CONFIG", "ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_LOCAL_TEMP")},
+            extravars={"config_backup_dir": str(tmp_path / f"backups{n}"), "credential_report_dir": str(tmp_path / f"report{n}"),
+                       "config_backup_git": False},
+            quiet=True,
+        )
+
+    threads = [threading.Thread(target=job, args=(n,)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for n in (1, 2):
+        assert results[n].rc == 0, results[n].stdout.read()[-4000:]
+        assert {p.stem for p in (tmp_path / f"backups{n}").glob("*.cfg")} == {d["name"] for d in aaa_lab.devices}
+    seen = account(aaa_lab, "netops-d")
+    assert seen.get("locks", 0) == 0 and seen["max_streak"] < THRESHOLD, seen
