@@ -32,6 +32,7 @@ from typing import Any, Callable
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
@@ -241,7 +242,7 @@ class ActionModule(ActionBase):
                                         guard=guard)
             return remove_values(back_up_one(name, loop, save, read, check_mode=check_mode, want_diff=want_diff), no_log)
 
-        with _cli_command.Recorder(store_url, args.get("job_id"), warnings.append) as recorder:
+        with _cli_command.Recorder(store_url, args.get("job_id"), warnings.append, learn=boolean(args.get("learn", True), strict=False)) as recorder:
             def drain() -> None:
                 while True:
                     try:

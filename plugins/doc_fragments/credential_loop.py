@@ -78,6 +78,13 @@ options:
         logons in 15 minutes).
       - Defaults (through the action plugin) to the host variable C(netraven_aaa).
     type: dict
+  learn:
+    description:
+      - Record which credential worked on the device (the learned binding that O(order=learned) tries first).
+      - V(false) still records every attempt and the credential's counters but leaves the device's binding as
+        it is, as the playbook C(netraven.core.credential_audit) does.
+    type: bool
+    default: true
   host:
     description:
       - IP address or DNS name of the device.

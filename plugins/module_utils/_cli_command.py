@@ -63,6 +63,7 @@ def argument_spec() -> dict[str, dict[str, Any]]:
         credentials_file=dict(type="path"),
         order=dict(type="str", choices=["priority", "learned"]),
         aaa=dict(type="dict"),
+        learn=dict(type="bool", default=True),
     )
 
 
@@ -119,20 +120,21 @@ class Recorder:
     ``url``: the ``metrics_store`` option (None = the default store, ``none`` = off). ``job_id``:
     stored with every attempt; None = AWX's ``JOB_ID``/``AWX_JOB_ID`` where this runs.
     ``warn(text)``: receives one line when the store cannot be opened or written (the URL shown
-    without its password). Use as a context manager (``close`` is idempotent). Not thread-safe:
+    without its password). ``learn`` False: a success does not bind the device (option ``learn``). Use as a context manager (``close`` is idempotent). Not thread-safe:
     fleet mode records from its main thread.
     """
 
-    def __init__(self, url: str | None, job_id: str | None, warn: Callable[[str], None]) -> None:
+    def __init__(self, url: str | None, job_id: str | None, warn: Callable[[str], None], learn: bool = True) -> None:
         self.job_id = job_id or _metrics_store.job_id_from_env()
         self.warn = warn
+        self.learn = learn
         self.store = _metrics_store.open_store_safely(url, warn=warn)
 
     def record(self, device: str, attempt: dict[str, Any]) -> None:
         """Write one attempt record (as ``_attempts.run_attempts`` makes it) for ``device``."""
         _metrics_store.record_attempt_safely(
             self.store, device, attempt["credential"], attempt["outcome"], attempt["elapsed_ms"],
-            job_id=self.job_id, message=attempt["message"], warn=self.warn,
+            job_id=self.job_id, message=attempt["message"], warn=self.warn, bind=self.learn,
         )
 
     def close(self) -> None:
@@ -154,7 +156,7 @@ class Recorder:
 def run_recorded(params: dict[str, Any], *, check_mode: bool, warn: Callable[[str], None]) -> dict[str, Any]:
     """``run`` with the task's own metrics store (``params['metrics_store']``, ``params['job_id']``)
     and, when a credential names an AAA server, the AAA guard on that store (``guard_store``)."""
-    with Recorder(params.get("metrics_store"), params.get("job_id"), warn) as recorder:
+    with Recorder(params.get("metrics_store"), params.get("job_id"), warn, learn=params.get("learn", True)) as recorder:
         device = device_name(params)
         scratch = None
         guard = None

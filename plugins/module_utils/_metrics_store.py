@@ -366,13 +366,14 @@ class MetricsStore:
 
     def record_attempt(self, device: str, credential: str, outcome: str, elapsed_ms,
                        job_id: str | None = None, message: str | None = None,
-                       at: datetime.datetime | None = None) -> None:
+                       at: datetime.datetime | None = None, bind: bool = True) -> None:
         """Record one attempt of ``credential`` on ``device`` in one transaction.
 
         ``outcome`` is an ``_outcomes`` word; ``elapsed_ms`` a number of milliseconds >= 0
         (stored rounded to an integer); ``job_id`` defaults to ``job_id_from_env()``;
         ``message`` must already be redacted (capped at MAX_MESSAGE_CHARS); ``at`` (UTC, default
-        now) exists for imports and tests. Counters follow ``outcome_effect``.
+        now) exists for imports and tests. Counters follow ``outcome_effect``; ``bind`` False
+        leaves the device's binding as it is (a credential audit).
         """
         row: dict[str, Any] = {
             "time": format_ts(at) if at is not None else format_ts(utc_now()),
@@ -385,7 +386,10 @@ class MetricsStore:
         }
         if outcome not in _outcomes.ALL:
             raise MetricsStoreError("outcome %r is not one of %s" % (outcome, ", ".join(_outcomes.ALL)))
-        self._guard("record an attempt", self._record, row, outcome_effect(outcome, row["time"]))
+        effect = outcome_effect(outcome, row["time"])
+        if effect is not None and not bind:
+            effect["bind"] = False
+        self._guard("record an attempt", self._record, row, effect)
 
     def credential_stats(self, names=None) -> list:
         """Per-credential figures, sorted by name: list of ``stats_row`` dicts.
@@ -640,7 +644,7 @@ def open_store_safely(url: str | None = None, warn: Warn | None = None) -> Metri
 
 def record_attempt_safely(store: MetricsStore | str | None, device: str, credential: str, outcome: str,
                           elapsed_ms: float, job_id: str | None = None, message: str | None = None,
-                          warn: Warn | None = None, at: datetime.datetime | None = None) -> bool:
+                          warn: Warn | None = None, at: datetime.datetime | None = None, bind: bool = True) -> bool:
     """Record one attempt and never raise: a metrics failure must not fail the device's job.
 
     This is THE "never fail on a store error" wrapper: modules and action plugins record every
@@ -650,7 +654,7 @@ def record_attempt_safely(store: MetricsStore | str | None, device: str, credent
     None = no store (metrics disabled or unavailable: nothing recorded, no warning); or a store
     URL string, opened, written and closed here (as ``open_store``: empty is an error, warned; ``none`` = disabled),
     for a one-off write. ``device``, ``credential``, ``outcome``, ``elapsed_ms`` (milliseconds),
-    ``job_id`` (None = ``job_id_from_env()``), ``message`` and ``at`` are those of
+    ``job_id`` (None = ``job_id_from_env()``), ``message``, ``at`` and ``bind`` are those of
     ``MetricsStore.record_attempt``.
 
     Nothing is redacted here: ``message`` must come already redacted (it is stored as given).
@@ -672,7 +676,7 @@ def record_attempt_safely(store: MetricsStore | str | None, device: str, credent
             opened = target = open_store(store, warn=warn)
             if target is None:
                 return False
-        target.record_attempt(device, credential, outcome, elapsed_ms, job_id=job_id, message=message, at=at)
+        target.record_attempt(device, credential, outcome, elapsed_ms, job_id=job_id, message=message, at=at, bind=bind)
         return True
     except Exception as exc:  # noqa: BLE001 - last line of defence for the device's job
         shown = store.url if isinstance(store, MetricsStore) else (redact_url(store) or default_store_url())

@@ -12,7 +12,9 @@ own account (username), so one scenario's lockout cannot leak into another:
 - ``netops-c``: the right password, accepted on 27 devices and rejected by the AAA server on 3:
   never locked, every device backed up;
 - ``netops-d``: the wrong password again, two concurrent ansible-runner jobs sharing one
-  PostgreSQL store: never locked.
+  PostgreSQL store: never locked;
+- ``netops-e``: the wrong password in fleet mode (20 threads in one worker), metrics off (the
+  per-run scratch store): never locked.
 """
 from __future__ import annotations
 
@@ -32,20 +34,25 @@ REJECTING = {"d07", "d17", "d27"}  # the AAA server refuses netops-c here (sprea
 THRESHOLD = 3
 LOCAL_PASSWORD = "Local-aaa-7c1"
 WRONG = "Rotated-away-aaa-7c1"
+RETIRED_PASSWORD = "Retired-aaa-7c1"
+STILL_RETIRED = {"d01", "d05", "d09"}  # the retired credential still works here
 
 
 def lab_spec() -> dict:
     """30 IOS devices on AAA server tacacs-prod; a local account works everywhere."""
-    creds = [{"name": "local", "username": "localadm", "password": LOCAL_PASSWORD, "tags": ["default"]}]
-    for user in ("netops-a", "netops-b", "netops-c", "netops-d"):
+    creds = [{"name": "local", "username": "localadm", "password": LOCAL_PASSWORD, "tags": ["default"]},
+             {"name": "retired", "username": "retired", "password": RETIRED_PASSWORD, "tags": ["default"]}]
+    for user in ("netops-a", "netops-b", "netops-c", "netops-d", "netops-e"):
         creds.append({"name": f"tacacs-{user}", "username": user, "password": f"Right-{user}-7c1", "tags": ["default"],
                       "aaa": "tacacs-prod"})
     devices = []
     for i in range(1, DEVICES + 1):
         name = f"d{i:02d}"
-        accept = ["local"] + [f"tacacs-{u}" for u in ("netops-a", "netops-b", "netops-d")]
+        accept = ["local"] + [f"tacacs-{u}" for u in ("netops-a", "netops-b", "netops-d", "netops-e")]
         if name not in REJECTING:
             accept.append("tacacs-netops-c")
+        if name in STILL_RETIRED:
+            accept.append("retired")
         devices.append({"name": name, "platform": "cisco_ios", "port": "auto", "tags": ["ios"], "accept": accept,
                         "aaa": "tacacs-prod", "running_config_text": f"!\nhostname {name}\n!\nend\n"})
     return {"name": "aaa-it", "credentials": creds, "devices": devices,
@@ -63,18 +70,20 @@ def aaa_lab(tmp_path_factory):
     running.stop()
 
 
-def write_inventory(folder: Path, running, credentials: list[dict], store_url: str, aaa: dict | None) -> Path:
-    """An inventory folder for the 30 devices with ``credentials`` (and ``netraven_aaa``) in group_vars."""
+def write_inventory(folder: Path, running, credentials: list[dict], store_url: str, aaa: dict | None,
+                    devices: int = DEVICES) -> Path:
+    """An inventory folder for the first ``devices`` devices with ``credentials`` (and ``netraven_aaa``) in group_vars."""
     inv = folder / "inventory"
     (inv / "group_vars").mkdir(parents=True)
     devices = [{"name": d["name"], "host": "127.0.0.1", "port": d["port"], "platform": "cisco_ios", "tags": ["ios"]}
-               for d in running.devices]
+               for d in running.devices[:devices]]
     (folder / "devices.yml").write_text(yaml.safe_dump({"devices": devices}))
     (inv / "lab.netraven.yml").write_text(f"plugin: netraven.core.devices\nsource: {folder / 'devices.yml'}\n")
     group_vars = {
         "netraven_credentials": credentials,
         "netraven_metrics_store": store_url,
         "config_backup_command_options": {"known_hosts_file": str(running.known_hosts)},
+        "netraven_known_hosts_file": str(running.known_hosts),
     }
     if aaa is not None:
         group_vars["netraven_aaa"] = aaa
@@ -131,6 +140,16 @@ def test_with_the_guard_a_wrong_password_never_locks(aaa_lab, tmp_path, ansible_
     assert "netops-b@tacacs-prod" in report and "budget exhausted" in report
 
 
+def test_fleet_mode_without_a_metrics_store_never_locks(aaa_lab, tmp_path, ansible_env):
+    inv = write_inventory(tmp_path, aaa_lab, credentials("netops-e", WRONG, guarded=True), "none", GUARD)
+    run = run_playbook(playbook_env(ansible_env, tmp_path), inv, tmp_path, "-e", "config_backup_git=false",
+                       "-e", "config_backup_fleet=true", "-e", "config_backup_workers=20")
+    assert run.returncode == 0, run.stdout[-4000:]
+    seen = account(aaa_lab, "netops-e")
+    assert seen.get("locks", 0) == 0 and 1 <= seen["max_streak"] <= THRESHOLD - 2, seen
+    assert backed_up(tmp_path) == {d["name"] for d in aaa_lab.devices}
+
+
 def test_a_right_password_rejected_on_three_devices_never_locks(aaa_lab, tmp_path, ansible_env):
     inv = write_inventory(tmp_path, aaa_lab, credentials("netops-c", "Right-netops-c-7c1", guarded=True),
                           f"sqlite:///{tmp_path / 'metrics.db'}", GUARD)
@@ -171,3 +190,36 @@ def test_two_runner_jobs_sharing_postgresql_never_lock(aaa_lab, tmp_path, ansibl
         assert {p.stem for p in (tmp_path / f"backups{n}").glob("*.cfg")} == {d["name"] for d in aaa_lab.devices}
     seen = account(aaa_lab, "netops-d")
     assert seen.get("locks", 0) == 0 and seen["max_streak"] < THRESHOLD, seen
+
+
+def test_the_audit_lists_exactly_where_a_retired_credential_still_works(aaa_lab, tmp_path, ansible_env):
+    from ansible_collections.netraven.core.plugins.module_utils._metrics_store import open_store
+    import json
+    import subprocess
+    import sys
+
+    store_url = f"sqlite:///{tmp_path / 'metrics.db'}"
+    creds = credentials("netops-b", WRONG, guarded=True) + [
+        {"name": "retired", "username": "retired", "password": RETIRED_PASSWORD, "priority": 90, "tags": ["ios"]}]
+    inv = write_inventory(tmp_path, aaa_lab, creds, store_url, GUARD, devices=10)
+    with open_store(store_url) as store:  # every device learned "local" in an earlier run
+        for i in range(1, 11):
+            store.record_attempt(f"d{i:02d}", "local", "success", 5)
+        before = store.bindings()
+    run = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-playbook"), "netraven.core.credential_audit", "-i", str(inv), "-f", "10",
+         "-e", "credential_audit_name=retired", "-e", f"credential_audit_dir={tmp_path / 'audit'}"],
+        cwd=tmp_path, env=ansible_env, capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    report = json.loads((tmp_path / "audit" / "report.json").read_text())
+    assert report["accepted"] == sorted(STILL_RETIRED)
+    assert report["rejected"] == sorted(f"d{i:02d}" for i in range(1, 11) if f"d{i:02d}" not in STILL_RETIRED)
+    assert report["unknown"] == [] and report["not_matched"] == []
+    markdown = (tmp_path / "audit" / "report.md").read_text()
+    assert "## Devices that still accept it (3)" in markdown and "- d05" in markdown
+    assert RETIRED_PASSWORD not in run.stdout + markdown
+    with open_store(store_url) as store:
+        assert store.bindings() == before  # the learned bindings are untouched
+        tried = store.attempts(credential="retired", limit=None)
+        assert sorted(a["device"] for a in tried if a["outcome"] == "success") == sorted(STILL_RETIRED) and len(tried) == 10
+        assert store.attempts(credential="tacacs-netops-b", limit=None) == []  # only the audited credential was tried
