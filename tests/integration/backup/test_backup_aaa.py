@@ -11,8 +11,8 @@ own account (username), so one scenario's lockout cannot leak into another:
   backed up with the next credential;
 - ``netops-c``: the right password, accepted on 27 devices and rejected by the AAA server on 3:
   never locked, every device backed up;
-- ``netops-d``: the wrong password again, two concurrent ansible-runner jobs sharing one
-  PostgreSQL store: never locked;
+- ``netops-d`` (wrong password) and ``netops-f`` (right, refused on 3): two concurrent
+  ansible-runner jobs sharing one PostgreSQL store: never locked;
 - ``netops-e``: the wrong password in fleet mode (20 threads in one worker), metrics off (the
   per-run scratch store): never locked.
 """
@@ -42,7 +42,7 @@ def lab_spec() -> dict:
     """30 IOS devices on AAA server tacacs-prod; a local account works everywhere."""
     creds = [{"name": "local", "username": "localadm", "password": LOCAL_PASSWORD, "tags": ["default"]},
              {"name": "retired", "username": "retired", "password": RETIRED_PASSWORD, "tags": ["default"]}]
-    for user in ("netops-a", "netops-b", "netops-c", "netops-d", "netops-e"):
+    for user in ("netops-a", "netops-b", "netops-c", "netops-d", "netops-e", "netops-f"):
         creds.append({"name": f"tacacs-{user}", "username": user, "password": f"Right-{user}-7c1", "tags": ["default"],
                       "aaa": "tacacs-prod"})
     devices = []
@@ -50,7 +50,7 @@ def lab_spec() -> dict:
         name = f"d{i:02d}"
         accept = ["local"] + [f"tacacs-{u}" for u in ("netops-a", "netops-b", "netops-d", "netops-e")]
         if name not in REJECTING:
-            accept.append("tacacs-netops-c")
+            accept += ["tacacs-netops-c", "tacacs-netops-f"]
         if name in STILL_RETIRED:
             accept.append("retired")
         devices.append({"name": name, "platform": "cisco_ios", "port": "auto", "tags": ["ios"], "accept": accept,
@@ -137,7 +137,8 @@ def test_with_the_guard_a_wrong_password_never_locks(aaa_lab, tmp_path, ansible_
     assert stats["tacacs-netops-b"]["attempts"] == len(rejected)  # a skip is not counted against the credential
     assert state["account"] == "netops-b@tacacs-prod" and state["streak"] == len(rejected) and state["in_flight"] == 0
     report = (tmp_path / "report" / "report.md").read_text()
-    assert "netops-b@tacacs-prod" in report and "budget exhausted" in report
+    row = f"| netops-b@tacacs-prod | tacacs-netops-b | {len(rejected)} / 3 | {len(rejected)} | {len(skipped)} |"
+    assert row in report and "- Shared AAA accounts whose attempt budget ran out: netops-b@tacacs-prod" in report
 
 
 def test_fleet_mode_without_a_metrics_store_never_locks(aaa_lab, tmp_path, ansible_env):
@@ -162,11 +163,12 @@ def test_a_right_password_rejected_on_three_devices_never_locks(aaa_lab, tmp_pat
 
 
 @pytest.mark.postgres
-def test_two_runner_jobs_sharing_postgresql_never_lock(aaa_lab, tmp_path, ansible_env, pg_dsn, monkeypatch):
+@pytest.mark.parametrize("user, password", [("netops-d", WRONG), ("netops-f", "Right-netops-f-7c1")], ids=["wrong", "refused-on-3"])
+def test_two_runner_jobs_sharing_postgresql_never_lock(aaa_lab, tmp_path, ansible_env, pg_dsn, monkeypatch, user, password):
     ansible_runner = pytest.importorskip("ansible_runner")
     monkeypatch.setenv("PATH", ansible_env["PATH"])  # ansible-runner starts ansible-playbook from PATH
     env = playbook_env(ansible_env, tmp_path)
-    inv = write_inventory(tmp_path, aaa_lab, credentials("netops-d", WRONG, guarded=True), pg_dsn, GUARD)
+    inv = write_inventory(tmp_path, aaa_lab, credentials(user, password, guarded=True), pg_dsn, GUARD)
     results: dict[int, object] = {}
 
     def job(n: int) -> None:
@@ -188,7 +190,7 @@ def test_two_runner_jobs_sharing_postgresql_never_lock(aaa_lab, tmp_path, ansibl
     for n in (1, 2):
         assert results[n].rc == 0, results[n].stdout.read()[-4000:]
         assert {p.stem for p in (tmp_path / f"backups{n}").glob("*.cfg")} == {d["name"] for d in aaa_lab.devices}
-    seen = account(aaa_lab, "netops-d")
+    seen = account(aaa_lab, user)
     assert seen.get("locks", 0) == 0 and seen["max_streak"] < THRESHOLD, seen
 
 

@@ -72,3 +72,22 @@ def test_the_guard_fails_closed_without_a_store() -> None:
     ticket = guard.Guard(None, warn=warnings.append).admit(SHARED, "r1")
     assert not ticket.admitted and "could not reserve" in warnings[0]
     assert guard.Guard(None).admit(LOCAL, "r1") is None  # no aaa: no guard
+
+
+def test_the_report_rows_come_from_the_store_and_this_runs_facts() -> None:
+    from ansible_collections.netraven.core.plugins.plugin_utils._report import aaa_accounts_from, build_report
+
+    stored = [{"account": "netops@tacacs-prod", "streak": 1, "max_streak": 2, "last_success": "2026-12-01T10:00:00.000000Z",
+               "last_outcome": "failure", "last_failure": "2026-12-01T11:00:00.000000Z", "in_flight": 0}]
+    run = {"r1": {"outcome": "success", "aaa_skipped": ["netops@tacacs-prod"]}, "r2": {"outcome": "success"},
+           "r3": {"outcome": "aaa_budget_exhausted", "aaa_skipped": ["netops@tacacs-prod", "ro@ise"]}}
+    rows = aaa_accounts_from(stored, run, {"tacacs": "netops@tacacs-prod"}, {"ise": {"lockout_threshold": 5}})
+    report = build_report([], [], [], run=run, aaa_accounts=rows, fail_on=["aaa_budget_exhausted"])
+    assert report["aaa_accounts"] == [
+        {"name": "netops@tacacs-prod", "credentials": ["tacacs"], "lockout_threshold": 3, "streak": 1, "highest_streak": 2,
+         "last_success": "2026-12-01T10:00:00.000000Z", "budget_exhausted": 2, "skipped_on": ["r1", "r3"]},
+        {"name": "ro@ise", "credentials": [], "lockout_threshold": 5, "streak": 0, "highest_streak": None,
+         "last_success": None, "budget_exhausted": 1, "skipped_on": ["r3"]},
+    ]
+    assert report["summary"]["aaa_budget_exhausted"] == ["netops@tacacs-prod", "ro@ise"]
+    assert "aaa_budget_exhausted (2 AAA accounts" in report["gate"]["message"]
