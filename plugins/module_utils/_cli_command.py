@@ -156,7 +156,8 @@ class Recorder:
 def run_recorded(params: dict[str, Any], *, check_mode: bool, warn: Callable[[str], None]) -> dict[str, Any]:
     """``run`` with the task's own metrics store (``params['metrics_store']``, ``params['job_id']``)
     and, when a credential names an AAA server, the AAA guard on that store (``guard_store``)."""
-    with Recorder(params.get("metrics_store"), params.get("job_id"), warn, learn=params.get("learn", True)) as recorder:
+    learn = params.get("learn", True)
+    with Recorder(params.get("metrics_store"), params.get("job_id"), warn, learn=learn) as recorder:
         device = device_name(params)
         scratch = None
         guard = None

@@ -31,7 +31,7 @@ def test_an_unproven_account_gets_its_budget_and_no_more(store_url: str) -> None
         assert state["streak"] == 1 and state["last_outcome"] == "failure" and state["max_streak"] == 1
         assert not admit(store)["admitted"]  # streak 1 = threshold - 1 - headroom: nothing more until a login
         wider = guard.Policy(lockout_threshold=5)  # limit 3: with streak 1, two in flight
-        assert [admit(store, wider)["admitted"] for _ in range(3)] == [True, True, False]
+        assert [admit(store, wider)["admitted"] for _attempt in range(3)] == [True, True, False]
         (row,) = store.aaa_accounts()
         assert row["account"] == ACCOUNT and row["streak"] == 1 and row["in_flight"] == 2
 
@@ -84,10 +84,10 @@ def test_admission_is_atomic_across_processes(store_url: str) -> None:
     ms.open_store(store_url).close()  # schema in place before the race
     ctx = multiprocessing.get_context("fork")
     barrier, results = ctx.Barrier(12, timeout=60), ctx.Queue()
-    procs = [ctx.Process(target=contender, args=(store_url, barrier, results)) for _ in range(12)]
+    procs = [ctx.Process(target=contender, args=(store_url, barrier, results)) for _process in range(12)]
     for proc in procs:
         proc.start()
-    admitted = [results.get(timeout=60) for _ in procs]
+    admitted = [results.get(timeout=60) for _proc in procs]
     for proc in procs:
         proc.join(timeout=60)
     assert admitted.count(True) == 1  # budget 1, twelve processes at once
