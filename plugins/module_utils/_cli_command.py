@@ -120,8 +120,9 @@ class Recorder:
     ``url``: the ``metrics_store`` option (None = the default store, ``none`` = off). ``job_id``:
     stored with every attempt; None = AWX's ``JOB_ID``/``AWX_JOB_ID`` where this runs.
     ``warn(text)``: receives one line when the store cannot be opened or written (the URL shown
-    without its password). ``learn`` False: a success does not bind the device (option ``learn``). Use as a context manager (``close`` is idempotent). Not thread-safe:
-    fleet mode records from its main thread.
+    without its password). ``learn`` False: a success does not bind the device (option ``learn``).
+    Use as a context manager (``close`` is idempotent). Not thread-safe: fleet mode records from
+    its main thread.
     """
 
     def __init__(self, url: str | None, job_id: str | None, warn: Callable[[str], None], learn: bool = True) -> None:
