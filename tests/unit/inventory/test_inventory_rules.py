@@ -48,7 +48,7 @@ def test_hostname_non_ascii_is_kept_and_numbers_become_text():
     assert parse_hostname(2024, "o") == "2024"
 
 
-@pytest.mark.parametrize("value", ["core sw", "a,b", "tab\there", True, ["x"]])
+@pytest.mark.parametrize("value", ["core sw", "a,b", "tab\there", True, ["x"], "../../escaped", "sub/dir/dev", "a\\\\b", "..", "."])
 def test_bad_hostnames_are_errors(value):
     with pytest.raises(DeviceSourceError, match="hostname"):
         parse_hostname(value, "o")
