@@ -176,9 +176,18 @@ class DeviceAuth(paramiko.ServerInterface):
                            credential=cred.name if cred else None, peer=self.peer, reason=reason,
                            disconnected=drop, connection=self.connection)
         if drop:
-            self.closing = True
-            threading.Timer(0.05, self.transport.close).start()
+            self._close_after_answer()
         return paramiko.AUTH_FAILED
+
+    def _close_after_answer(self) -> None:
+        """Send this failure, then SSH_MSG_DISCONNECT and close, in order, as Dropbear does at its
+        limit: paramiko's server does exactly that after its 10th failure (``auth_fail_count``)."""
+        self.closing = True
+        handler = getattr(self.transport, "auth_handler", None)
+        if handler is not None and hasattr(handler, "auth_fail_count"):
+            handler.auth_fail_count = max(handler.auth_fail_count, 9)
+        else:  # pragma: no cover - a paramiko without the counter: close a moment after the answer
+            threading.Timer(0.05, self.transport.close).start()
 
     def _send_locked_banner(self, left: float) -> None:
         """Lockout began during this connection: send the banner now (RFC 4252 5.4 allows it)."""

@@ -36,7 +36,9 @@ hook (netmiko >= 4.7.0); paramiko's ``SSHClient.connect(transport_factory=...)``
 """
 from __future__ import annotations
 
+import functools
 import socket
+import threading
 from typing import Any
 
 try:
@@ -74,6 +76,49 @@ def _answered(transport: Any, before: Any) -> bool:
     # paramiko's AuthHandler holds the request's user name until an SSH_MSG_USERAUTH_FAILURE
     # clears it (_parse_userauth_failure); the end of the connection leaves it set.
     return bool(getattr(handler, "authenticated", True)) or getattr(handler, "username", None) is None
+
+
+@functools.lru_cache(maxsize=1)
+def _serviced_handler() -> Any:
+    """paramiko's ``AuthHandler`` without the ``ssh-userauth`` service request, or None when this
+    paramiko lacks the methods it relies on (then the transport's own ``auth_password`` is used)."""
+    base = getattr(getattr(paramiko, "auth_handler", None), "AuthHandler", None)
+    if base is None or not all(hasattr(base, name) for name in ("_request_auth", "_parse_service_accept", "wait_for_response")):
+        return None
+
+    class ServicedAuthHandler(base):  # type: ignore[misc,valid-type]
+        """The service was accepted on this connection already (RFC 4253 section 10): send the
+        userauth request at once, as paramiko does once the service is accepted."""
+
+        def _request_auth(self) -> None:
+            accepted = paramiko.Message()
+            accepted.add_string("ssh-userauth")
+            accepted.rewind()
+            self._parse_service_accept(accepted)
+
+    return ServicedAuthHandler
+
+
+def _password_on(transport: Any, username: str | None, password: str | None) -> Any:
+    """One password on an open connection whose ``ssh-userauth`` service was accepted with the first
+    one: the userauth request goes out at once (paramiko's ``auth_password`` would ask for the
+    service again, one more round trip). Falls back to keyboard-interactive as ``auth_password``
+    does. Raises what paramiko's ``auth_password`` raises."""
+    handler_class = _serviced_handler()
+    if handler_class is None:
+        return transport.auth_password(username, password)
+    event = threading.Event()
+    transport.auth_handler = handler = handler_class(transport)
+    handler.auth_password(username, password, event)
+    try:
+        return handler.wait_for_response(event)
+    except paramiko.BadAuthenticationType as exc:
+        if "keyboard-interactive" not in exc.allowed_types:
+            raise
+        try:
+            return transport.auth_interactive(username, lambda title, instructions, fields: [password] * len(fields[:1]))
+        except paramiko.SSHException:
+            raise exc from None
 
 
 class SharedLogin:
@@ -147,7 +192,7 @@ def client(reuse: Any = None, keep_open: bool = False) -> Any:
                 self._transport = transport
                 before = getattr(transport, "auth_handler", None)
                 try:
-                    transport.auth_password(username, password)
+                    _password_on(transport, username, password)
                     return
                 except paramiko.SSHException:
                     if transport.is_active() or _answered(transport, before):

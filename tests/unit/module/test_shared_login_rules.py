@@ -80,3 +80,9 @@ def test_answered_tells_a_failure_from_the_end_of_the_connection() -> None:
     assert S._answered(t, before) is False
     t.auth_handler = Handler("admin", authenticated=True)
     assert S._answered(t, before) is True
+
+
+def test_this_paramiko_can_skip_the_second_service_request() -> None:
+    """The fast path (one round trip per further password) is available on the installed paramiko."""
+    handler = S._serviced_handler()
+    assert handler is not None and handler._request_auth is not S.paramiko.auth_handler.AuthHandler._request_auth
