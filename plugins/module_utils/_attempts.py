@@ -7,9 +7,10 @@ Read top to bottom:
 
 1. ``plan_attempts`` drops duplicate credentials (same name, or same username + secret) so a
    credential the device rejected is never offered to it twice in one task.
-2. ``run_attempts`` tries the candidates in order, one fresh netmiko (paramiko) connection each,
-   at most ``max_attempts`` of them, ``attempt_delay`` seconds apart after a failure, and stops
-   at the first outcome that is not in ``MOVE_ON`` (DESIGN.md §3, "Lockout guard").
+2. ``run_attempts`` tries the candidates in order, one netmiko (paramiko) connection each, except
+   that consecutive passwords of one user share a connection (``passwords_per_connection``,
+   ``_shared_login``), at most ``max_attempts`` of them, ``attempt_delay`` seconds apart after a
+   failure, and stops at the first outcome that is not in ``MOVE_ON`` (DESIGN.md §3, "Lockout guard").
 3. ``attempt_one`` walks one connection through its phases (connect -> cli -> enable ->
    commands) and turns what went wrong into one outcome word of ``_outcomes``; in the cli
    phase ``_login_prompts.converse`` answers banners, pagers and questions by rule.
