@@ -252,11 +252,11 @@ def attempt_one(target: Target, credential: dict, commands: list[str], timeouts:
     stdout: list[str] = []
     result: dict[str, Any] = {"outcome": _outcomes.SUCCESS, "phase": "connect", "exception": None, "cause": None,
                               "detail": "", "stdout": stdout}
+    reuse = shared.take(credential) if shared is not None else None  # a key credential: None, the kept one closed
     key_file = credential.get("ssh_key_file")
     if key_file and not os.access(os.path.expanduser(key_file), os.R_OK):
         # paramiko would raise an OSError that netmiko reports as a TCP failure; say what it is.
         return dict(result, outcome=_outcomes.AUTH_METHOD_UNSUPPORTED, detail=f"ssh_key_file {key_file} is not readable here")
-    reuse = shared.take(credential) if shared is not None else None
     client = _shared_login.client(reuse, keep_open=shared is not None and shared.may_keep(credential))
     conn = ConnectHandler(**connect_params(target, credential, timeouts))
     conn._get_ssh_client_instance = lambda: client  # type: ignore[method-assign]  # netmiko's hook for the SSHClient it uses

@@ -182,7 +182,6 @@ def client(reuse: Any = None, keep_open: bool = False) -> Any:
 
         userauth_banner = ""
         kept: Any = None
-        reconnected = False  # True when ``reuse`` had been closed by the device: a fresh connection was used
 
         def connect(self, hostname: str, port: int = 22, username: str | None = None, password: str | None = None,
                     **kwargs: Any) -> None:
@@ -197,7 +196,7 @@ def client(reuse: Any = None, keep_open: bool = False) -> Any:
                 except paramiko.SSHException:
                     if transport.is_active() or _answered(transport, before):
                         raise
-                self.reconnected = True  # closed after the previous failure: this password was not judged
+                # the device closed the connection after the previous failure: this password was not judged
             if transport is not None:
                 transport.close()
                 self._transport = None
