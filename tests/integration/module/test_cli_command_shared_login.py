@@ -75,6 +75,24 @@ def _tried(result: dict) -> list[tuple[str, str]]:
     return [(a["credential"], a["outcome"]) for a in result["attempts"]]
 
 
+PLAYBOOK = """
+- name: cli_command with passwords_per_connection
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Log in
+      netraven.core.cli_command:
+        credentials: "{{ test_creds }}"
+        host_key_checking: false
+        passwords_per_connection: 1
+      register: result
+
+    - name: Save the result for the test
+      ansible.builtin.copy:
+        content: "{{ result | to_nice_json }}"
+        dest: "{{ results_dir }}/{{ inventory_hostname }}.json"
+        mode: "0600"
+"""
 EXPECTED = [("admin-old2", "auth_rejected"), ("admin-old1", "auth_rejected"), ("admin-now", "success")]
 
 
@@ -164,3 +182,14 @@ def test_far_device_shares_and_records(running, tmp_path: Path) -> None:
     assert _tried(result) == EXPECTED and "far" in result["device"]
     assert logins[0]["connection"] == logins[1]["connection"] != logins[2]["connection"]
     assert _stored(store, "far") == sorted(EXPECTED)
+
+
+@pytest.mark.slow
+def test_playbook_option_one_per_connection(running, cli, tmp_path: Path, play_env: dict[str, str]) -> None:
+    """The option through ansible-playbook and the action plugin: 1 = a connection per credential."""
+    hosts = {"plain": cli.lab_host(running.port("plain"), test_creds=CREDS[:3])}
+    before = len(running.auth_log("plain"))
+    cli.run_play(tmp_path, play_env, hosts, playbook=PLAYBOOK)
+    result = cli.results_of(tmp_path)["plain"]
+    assert cli.outcomes(result) == EXPECTED, result.get("msg")
+    assert len({r["connection"] for r in running.auth_log("plain")[before:]}) == 3
