@@ -318,7 +318,7 @@ def run_attempts(
     attempt_delay: float = 0.0,
     next_on_enable_failed: bool = False,
     timeouts: Timeouts = Timeouts(),
-    passwords_per_connection: int = 2,
+    passwords_per_connection: int = _shared_login.PASSWORDS_PER_CONNECTION,
     on_attempt: Callable[[dict], None] | None = None,
     attempt: Callable[[Target, dict, list[str], Timeouts], dict] = attempt_one,
     sleep: Callable[[float], None] = time.sleep,

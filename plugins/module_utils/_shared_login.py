@@ -47,6 +47,10 @@ except ImportError:  # pragma: no cover - reported by the module with missing_re
     paramiko = None
 
 
+PASSWORDS_PER_CONNECTION = 2
+"""The default of ``passwords_per_connection``: below the Junos backoff, which starts after the 2nd failure."""
+
+
 def sharable(credential: dict) -> bool:
     """True when ``credential`` may go on a connection opened for another credential: it has a
     password and no ``ssh_key_file`` (a key credential always gets a fresh connection)."""
@@ -130,7 +134,7 @@ class SharedLogin:
     thread; ``close()`` (idempotent) ends the kept connection.
     """
 
-    def __init__(self, passwords_per_connection: int = 2) -> None:
+    def __init__(self, passwords_per_connection: int = PASSWORDS_PER_CONNECTION) -> None:
         self.limit = max(1, int(passwords_per_connection))
         self.transport: Any = None
         self.username: str | None = None
