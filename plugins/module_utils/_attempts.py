@@ -32,11 +32,9 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 try:
-    import paramiko
     from netmiko import ConnectHandler
     from netmiko.exceptions import ReadTimeout
 except ImportError as exc:  # pragma: no cover - reported by the module with missing_required_lib
-    paramiko = None
     ConnectHandler = None  # type: ignore[assignment]
     ReadTimeout = None  # type: ignore[assignment,misc]
     IMPORT_ERROR: ImportError | None = exc

@@ -47,7 +47,7 @@ def argument_spec() -> dict[str, dict[str, Any]]:
         device=dict(type="str"),
         max_attempts=dict(type="int", default=3),
         attempt_delay=dict(type="float", default=0.0),
-        passwords_per_connection=dict(type="int", default=_shared_login.PASSWORDS_PER_CONNECTION),
+        passwords_per_connection=dict(type="int", default=_shared_login.PASSWORDS_PER_CONNECTION, no_log=False),
         next_on_enable_failed=dict(type="bool", default=False),
         timeouts=dict(type="dict", default={}, options={
             name: dict(type="float", default=getattr(TIMEOUTS, name)) for name in ("connect", "banner", "auth", "read")
