@@ -97,6 +97,7 @@ def benchmarks(sizes: dict[str, Any], full: bool) -> dict[str, Callable[[Path], 
     """``{id: function(work_dir) -> result}`` for the chosen sizes."""
     import backup_scenarios as bs  # pylint: disable=import-outside-toplevel
     import reject_cost  # pylint: disable=import-outside-toplevel
+    import wan  # pylint: disable=import-outside-toplevel
 
     return {
         "P1": lambda w: bs.p1_fallthrough(w, *sizes["p1"], profile=full),
@@ -105,6 +106,7 @@ def benchmarks(sizes: dict[str, Any], full: bool) -> dict[str, Callable[[Path], 
         "P4": lambda w: p4_inventory(w, *sizes["p4"], full),
         "P5": lambda w: p5_store(w, full),
         "P6": lambda w: bs.p6_backup(w, *sizes["p6"], profile=full),
+        **{rid: (lambda w, f=f, kw=(fk if full else qk): f(w, **kw)) for rid, (f, qk, fk) in wan.ROWS.items()},
     }
 
 
@@ -167,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--quick", action="store_true", help="tiny sizes, one run each; writes build/bench-quick/ only")
     mode.add_argument("--full", action="store_true", help="the real sizes; writes bench/results/ and bench/README.md")
-    parser.add_argument("--only", default="P1,P2,P3,P4,P5,P6", help="comma-separated ids, e.g. P2,P3")
+    parser.add_argument("--only", default="P1,P2,P3,P4,P5,P6,P9,P9B", help="comma-separated ids, e.g. P2,P3")
     args = parser.parse_args(argv)
     chosen = [x.strip().upper() for x in args.only.split(",") if x.strip()]
     todo = benchmarks(SIZES["full" if args.full else "quick"], args.full)
@@ -192,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
                       mode="full" if args.full else "quick", machine=before, versions=versions())
         (out_dir / f"{rid.lower()}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
         print(f"{rid}: {result['figure']:g} {result['unit']} (goal {result['goal']}: {'met' if result['met'] else 'MISSED'})", flush=True)
-    saved = {p.stem.upper(): json.loads(p.read_text(encoding="utf-8")) for p in sorted(out_dir.glob("p[1-6].json"))}
+    saved = {p.stem.upper(): json.loads(p.read_text(encoding="utf-8")) for p in sorted(out_dir.glob("p[1-9]*.json"))}
     if args.full:
         update_readme(saved)
     print(table(saved))
