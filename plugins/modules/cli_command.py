@@ -191,7 +191,9 @@ credential:
       type: int
   sample: {name: cisco_admin, username: admin, priority: 10}
 attempts:
-  description: One item per connection made, in order.
+  description:
+    - One item per credential tried, in order (a password sent, or, as V(aaa_budget_exhausted), a shared AAA
+      account the AAA guard skipped without sending anything).
   returned: always
   type: list
   elements: dict
@@ -219,6 +221,9 @@ attempts:
       type: str
     cause:
       description: Class name of the underlying (paramiko or socket) exception, or null.
+      type: str
+    aaa_account:
+      description: The shared AAA account (C(user@aaa-server)) the guard skipped, only on V(aaa_budget_exhausted) items.
       type: str
   sample:
     - {credential: old_admin, username: admin, outcome: auth_rejected, elapsed_ms: 412, phase: connect,
