@@ -44,18 +44,8 @@ from typing import Callable
 
 from ansible_collections.netraven.core.plugins.module_utils import _aaa_guard
 from ansible_collections.netraven.core.plugins.module_utils._metrics_store import (
-    AAA_ACCOUNT_FIELDS,
-    COUNT,
-    COUNTERS,
-    FIGURE_NAMES,
-    FIGURES,
-    SCHEMA_VERSION,
-    STAMPS,
-    MetricsStore,
-    format_ts,
-    later,
-    stats_row,
-    utc_now,
+    AAA_ACCOUNT_FIELDS, COUNT, COUNTERS, FIGURE_NAMES, FIGURES, SCHEMA_VERSION, STAMPS, MetricsStore, format_ts, later,
+    stats_row, utc_now,
 )
 
 

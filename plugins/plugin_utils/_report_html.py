@@ -388,16 +388,19 @@ def _changes(report: Mapping[str, Any]) -> str:
     return "".join(out)
 
 
+def _table_section(key: str, title: str, lead: str, headers: Sequence[str], rows: Sequence[str]) -> str:
+    """A report section ``key`` (its id and the table's class) with a heading, a lead paragraph and a
+    scrolling table; ``headers``: column labels, a ``#`` prefix marks a numeric column; ``rows``: ``<tr>`` HTML."""
+    head = "".join('<th class="num">%s</th>' % _e(h[1:]) if h.startswith("#") else "<th>%s</th>" % _e(h) for h in headers)
+    return ('<section id="%s"><h2>%s</h2><p class="lead">%s</p><div class="scroll"><table class="%s"><thead><tr>%s</tr>'
+            '</thead><tbody>%s</tbody></table></div></section>' % (key, _e(title), _e(lead), key, head, "".join(rows)))
+
+
 def _aaa(report: Mapping[str, Any]) -> str:
     accounts = report.get("aaa_accounts") or []
     if not accounts:
         return ""
-    out = ['<section id="aaa"><h2>Shared AAA accounts</h2>',
-           '<p class="lead">Failures each AAA server counts since the account\'s last success, fleet-wide, against its '
-           'lockout threshold; attempts the guard did not admit (budget exhausted) and where.</p>',
-           '<div class="scroll"><table class="aaa"><thead><tr><th>account</th><th>credentials</th><th>streak / threshold</th>'
-           '<th class="num">highest streak</th><th class="num">budget exhausted</th><th>skipped on</th>'
-           '<th>last success</th></tr></thead><tbody>']
+    out = []
     for a in accounts:
         threshold = a["lockout_threshold"]
         gauge = ""
@@ -413,17 +416,15 @@ def _aaa(report: Mapping[str, Any]) -> str:
                       _e(threshold), _e(a["highest_streak"]),
                       ('<span class="badge bad">%d</span>' % a["budget_exhausted"]) if a["budget_exhausted"] else "0",
                       _e(", ".join(a["skipped_on"]) or "\u2013"), _e(_short_time(a["last_success"]))))
-    out.append("</tbody></table></div></section>")
-    return "".join(out)
+    return _table_section("aaa", "Shared AAA accounts",
+                          "Failures each AAA server counts since the account's last success, fleet-wide, against its "
+                          "lockout threshold; attempts the guard did not admit (budget exhausted) and where.",
+                          ("account", "credentials", "streak / threshold", "#highest streak", "#budget exhausted",
+                           "skipped on", "last success"), out)
 
 
 def _credential_table(report: Mapping[str, Any]) -> str:
-    out = ['<section id="credentials"><h2>Credentials</h2>',
-           '<p class="lead">Cumulative over every run recorded in the metrics store (counted logins: success, rejected, '
-           'enable refused); last attempt of any outcome.</p>',
-           '<div class="scroll"><table class="credentials"><thead><tr><th>credential</th><th class="num">attempts</th>'
-           '<th class="num">successes</th><th class="num">failures</th><th class="num">enable failures</th>'
-           '<th class="num">success rate</th><th>last success</th><th>last attempt</th><th>flags</th></tr></thead><tbody>']
+    out = []
     for c in report["credentials"]:
         out.append('<tr data-credential="%s" data-attempts="%d" data-successes="%d" data-failures="%d" data-rate="%s">'
                    '<td class="name">%s</td><td class="num">%d</td><td class="num">%d</td><td class="num">%d</td><td class="num">%d</td>'
@@ -431,17 +432,15 @@ def _credential_table(report: Mapping[str, Any]) -> str:
                    % (_e(c["name"]), c["attempts"], c["successes"], c["failures"], _attr(c["success_rate"]), _e(c["name"]),
                       c["attempts"], c["successes"], c["failures"], c["enable_failures"], _pct(c["success_rate"]),
                       _e(_short_time(c["last_success"])), _e(_short_time(c["last_attempt"])), _badges(c["flags"])))
-    out.append("</tbody></table></div></section>")
-    return "".join(out)
+    return _table_section("credentials", "Credentials",
+                          "Cumulative over every run recorded in the metrics store (counted logins: success, rejected, "
+                          "enable refused); last attempt of any outcome.",
+                          ("credential", "#attempts", "#successes", "#failures", "#enable failures", "#success rate",
+                           "last success", "last attempt", "flags"), out)
 
 
 def _device_table(report: Mapping[str, Any]) -> str:
-    out = ['<section id="devices"><h2>Devices</h2>',
-           '<p class="lead">Outcome and attempts of this run; the bound credential is the one that last worked (learned '
-           'order tries it first).</p>',
-           '<div class="scroll"><table class="devices"><thead><tr><th>device</th><th>tags</th><th>this run</th>'
-           '<th class="num">attempts</th><th>changed</th><th>bound credential</th><th>last success</th><th>flags</th>'
-           '</tr></thead><tbody>']
+    out = []
     for d in report["devices"]:
         outcome = ('<span class="badge %s">%s</span>' % ("ok" if d["outcome"] == "success" else "bad", _e(d["outcome"]))
                    if d["in_run"] else '<span class="badge muted">not run in this run</span>')
@@ -450,8 +449,10 @@ def _device_table(report: Mapping[str, Any]) -> str:
                    '<td>%s</td><td>%s</td><td class="time">%s</td><td>%s</td></tr>'
                    % (_e(d["name"]), _attr(d["outcome"]), _e(d["name"]), _e(", ".join(d["tags"])), outcome,
                       _e(d["attempts"]), changed, _e(d["credential"]), _e(_short_time(d["last_success"])), _badges(d["flags"])))
-    out.append("</tbody></table></div></section>")
-    return "".join(out)
+    return _table_section("devices", "Devices",
+                          "Outcome and attempts of this run; the bound credential is the one that last worked (learned "
+                          "order tries it first).",
+                          ("device", "tags", "this run", "#attempts", "changed", "bound credential", "last success", "flags"), out)
 
 
 def render_html(report: Mapping[str, Any], title: str = "Credential report") -> str:
