@@ -197,7 +197,8 @@ def client(reuse: Any = None, keep_open: bool = False) -> Any:
                 try:
                     _password_on(transport, username, password)
                     return
-                except paramiko.SSHException:
+                except (paramiko.SSHException, EOFError, OSError):
+                    # EOFError/OSError: the close arrived while the request was being sent (seen under load)
                     if transport.is_active() or _answered(transport, before):
                         raise
                 # the device closed the connection after the previous failure: this password was not judged
