@@ -192,6 +192,15 @@ def _cpu_note(runs: list[dict[str, Any]]) -> str:
     return f"CPU {cpu:.1f} s + lab server {lab:.1f} s in {wall:.1f} s = {(cpu + lab) / wall:.2f} of {os.cpu_count()} cores"
 
 
+def _split(runs: list[dict[str, Any]], devices: int) -> str:
+    """Where the median fleet-mode playbook run's wall time went: the fleet task, the per-host result step, the rest."""
+    run = sorted(runs, key=lambda r: r["wall_s"])[len(runs) // 2]
+    step = sum(t["seconds"] for t in run["tasks"] if t["action"].endswith("fetch_config") and t["hosts"] == devices and devices > 1)
+    return (f"of the playbook's {run['wall_s']:.1f} s: fleet task {run['fleet_s']:.1f} s, per-host result step {step:.1f} s "
+            f"({step / devices * 1000:.0f} ms per host), the rest {run['wall_s'] - run['fleet_s'] - step:.1f} s "
+            "(ansible-playbook start-up, inventory, the report play)")
+
+
 # --------------------------------------------------------------------------------------------
 # The rows
 # --------------------------------------------------------------------------------------------
@@ -243,7 +252,8 @@ def p6b_fleet(work: Path, devices: int, workers_list: list[int], runs: int, fork
     detail = "; ".join(
         f"{w} workers: whole playbook {s['whole']['median']:g}x ({s['whole']['min']:g}-{s['whole']['max']:g}; "
         f"{_med(s['ours'], 'wall_s'):.2f} s vs raw script {_med(s['raw'], 'wall_s'):.2f} s), "
-        f"fleet task alone {s['task']['median']:g}x the pool alone ({_med(s['ours'], 'fleet_s'):.2f} s vs {_med(s['raw'], 'pool_s'):.2f} s)"
+        f"fleet task alone {s['task']['median']:g}x the pool alone ({_med(s['ours'], 'fleet_s'):.2f} s vs {_med(s['raw'], 'pool_s'):.2f} s); "
+        f"{_split(s['ours'], devices)}"
         for w, s in sizes.items())
     return {
         "id": "P6B", "title": f"fleet mode, {devices} devices, " + " / ".join(str(w) for w in workers_list)
@@ -266,7 +276,7 @@ def p7_fleet_rate(work: Path, devices: int, workers_list: list[int], runs: int, 
         sizes = _fleet_sizes(sides, workers_list, runs, forks)
         if profile:
             args, env = sides.backup_args("profiled", forks, max(workers_list))
-            where = profile_playbook(args, env, work, "p7")
+            where = profile_playbook(args, env, work, "p7", gil=True)
     finally:
         sides.close()
     rate_ratio = {w: summary(r["wall_s"] / o["wall_s"] for o, r in zip(s["ours"], s["raw"])) for w, s in sizes.items()}
@@ -280,7 +290,7 @@ def p7_fleet_rate(work: Path, devices: int, workers_list: list[int], runs: int, 
         f"{w} workers: playbook {per_min(s['ours'], 'wall_s'):,.0f}/min vs raw script {per_min(s['raw'], 'wall_s'):,.0f}/min = "
         f"{rate_ratio[w]['median']:g}x ({rate_ratio[w]['min']:g}-{rate_ratio[w]['max']:g}); fleet task alone "
         f"{per_min(s['ours'], 'fleet_s'):,.0f}/min vs pool alone {per_min(s['raw'], 'pool_s'):,.0f}/min = {task_ratio[w]['median']:g}x; "
-        f"playbook {_cpu_note(s['ours'])}; raw {_cpu_note(s['raw'])}"
+        f"{_split(s['ours'], devices)}; playbook {_cpu_note(s['ours'])}; raw {_cpu_note(s['raw'])}"
         for w, s in sizes.items())
     if profile and where:
         where["title"] = f"P7, where the time of one more fleet-mode run ({devices} devices, {max(workers_list)} workers) goes"
