@@ -204,11 +204,19 @@ def _split(runs: list[dict[str, Any]], devices: int) -> str:
 # --------------------------------------------------------------------------------------------
 # The rows
 # --------------------------------------------------------------------------------------------
-def p6a_per_host(work: Path, devices: int, runs: int, forks: int) -> dict[str, Any]:
-    """P6a: per-host mode at ``forks`` vs the raw pool of ``forks`` threads, ``runs`` alternating rounds."""
+def p6a_per_host(work: Path, devices: int, runs: int, forks: int, profile: bool = False) -> dict[str, Any]:
+    """P6a: per-host mode at ``forks`` vs the raw pool of ``forks`` threads, ``runs`` alternating rounds.
+
+    ``profile``: one more per-host run under ``py-spy --gil`` (where the controller's CPU goes).
+    """
     sides = Sides("bench-p6a", devices, work)
+    where = None
     try:
         ours, raw = _alternate(runs, [lambda: sides.backup(forks), lambda: sides.raw(forks)])
+        if profile:
+            args, env = sides.backup_args("profiled", forks, None)
+            where = profile_playbook(args, env, work, "p6a", gil=True)
+            where["title"] = f"P6A, where the controller's CPU goes in one more per-host run ({devices} devices, forks {forks})"
     finally:
         sides.close()
     ratio = _ratios(ours, raw)
@@ -219,7 +227,7 @@ def p6a_per_host(work: Path, devices: int, runs: int, forks: int) -> dict[str, A
         "figure": ratio["median"], "unit": "x (whole netraven.core.backup playbook / whole raw pool script, wall time)",
         "detail": f"against the pool alone (no interpreter start, no netmiko import: {_med(raw, 'pool_s'):.2f} s): "
                   f"{pool_ratio['median']:g}x; playbook {_cpu_note(ours)}; raw script {_cpu_note(raw)}",
-        "goal": "<= 1.6", "met": ratio["median"] <= 1.6, "load_avg_1m": _loads(ours, raw),
+        "goal": "<= 1.6", "met": ratio["median"] <= 1.6, "load_avg_1m": _loads(ours, raw), "profile": where,
         "runs_netraven": ours, "runs_baseline": raw, "params": {"devices": devices, "runs": runs, "forks": forks},
     }
 
@@ -293,7 +301,7 @@ def p7_fleet_rate(work: Path, devices: int, workers_list: list[int], runs: int, 
         f"{_split(s['ours'], devices)}; playbook {_cpu_note(s['ours'])}; raw {_cpu_note(s['raw'])}"
         for w, s in sizes.items())
     if profile and where:
-        where["title"] = f"P7, where the time of one more fleet-mode run ({devices} devices, {max(workers_list)} workers) goes"
+        where["title"] = f"P7, where the controller's CPU goes in one more fleet-mode run ({devices} devices, {max(workers_list)} workers)"
     return {
         "id": "P7", "title": f"fleet mode, {devices:,} devices, devices per minute at " + " / ".join(str(w) for w in workers_list)
                              + " workers vs raw netmiko ThreadPoolExecutor of the same size",

@@ -101,11 +101,11 @@ ROWS: dict[str, tuple[Callable[..., dict[str, Any]], dict[str, Any], dict[str, A
     "P3": (bs.p3_learned, dict(devices=3, forks=3), dict(devices=20, forks=20)),
     "P4": (p4_inventory, dict(sizes=[50], runs=1, full=False), dict(sizes=[1000, 10000], runs=3, full=True)),
     "P5": (p5_store, dict(full=False), dict(full=True)),
-    "P6A": (fs.p6a_per_host, dict(devices=3, runs=1, forks=3), dict(devices=100, runs=3, forks=20)),
+    "P6A": (fs.p6a_per_host, dict(devices=3, runs=1, forks=3), dict(devices=100, runs=5, forks=20, profile=True)),
     "P6B": (fs.p6b_fleet, dict(devices=3, workers_list=[2], runs=1, forks=3), dict(devices=100, workers_list=[20, 50], runs=3, forks=20)),
     "P7": (fs.p7_fleet_rate, dict(devices=6, workers_list=[2, 3], runs=1, forks=3),
            dict(devices=1000, workers_list=[20, 100], runs=3, forks=20, profile=True)),
-    "P8": (fs.p8_vs_ping, dict(devices=3, runs=1, forks=3), dict(devices=20, runs=3, forks=20)),
+    "P8": (fs.p8_vs_ping, dict(devices=3, runs=1, forks=3), dict(devices=20, runs=5, forks=20)),
 }
 
 
