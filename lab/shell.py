@@ -15,6 +15,8 @@ from typing import Any, Callable, Iterator
 from .platforms import PLATFORMS, Platform, match
 
 PAGE_DEFAULT = 24
+EXEC_CLOSE_DELAY_S = 0.2
+"""Seconds an exec channel stays open after its answer (see ``Shell.run_exec``)."""
 
 
 class SessionClosed(Exception):
@@ -222,13 +224,20 @@ class Shell:  # pylint: disable=too-many-instance-attributes
             pass
 
     def run_exec(self, command: str) -> None:
-        """Answer one ``exec`` request (``ssh host 'show version'``) and close."""
+        """Answer one ``exec`` request (``ssh host 'show version'``) and close.
+
+        This thread starts inside paramiko's ``check_channel_exec_request``, before the transport
+        thread has sent the request's SSH_MSG_CHANNEL_SUCCESS (RFC 4254 section 5.4); a close sent
+        before that reply makes the client's ``exec_command`` fail with "Channel closed" (seen on a
+        loaded machine). Output may go first (the client buffers it); the close waits a moment.
+        """
         try:
             self.mode = "priv"
             self.execute(command)
         except (SessionClosed, OSError, EOFError):
             pass
         finally:
+            time.sleep(EXEC_CLOSE_DELAY_S)
             self._close()
 
     def execute(self, line: str) -> str | None:

@@ -84,5 +84,6 @@ class ActionModule(ActionBase):
             result.update(self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars))
             return result
         params, no_log_values = validated(args, ARGUMENT_SPEC)
+        no_log_values = _device_task.shown_store_url(no_log_values, params.get("metrics_store"))
         result.update(run_in_worker(params, no_log_values, bool(self._play_context.check_mode)))
         return result

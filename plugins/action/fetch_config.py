@@ -75,6 +75,14 @@ def credential_fact(read: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def invalid_options(device: str, exc: Exception) -> dict[str, Any]:
+    """The failed result of a host whose options could not be resolved (lookup, validation):
+    outcome ``invalid_options``, the message naming the host once. Option errors never carry a secret."""
+    text = str(exc)
+    text = text if text.startswith(f"{device}:") else f"{device}: {text}"
+    return {"failed": True, "changed": False, "outcome": "invalid_options", "msg": f"invalid_options: {text}"}
+
+
 def back_up_one(device: str, loop: dict[str, Any], save: dict[str, Any], read: Callable[[dict[str, Any]], dict[str, Any]],
                 *, check_mode: bool, want_diff: bool) -> dict[str, Any]:
     """Read one device's configuration with ``read(loop_params)`` and save it; the task's result.
@@ -90,6 +98,9 @@ def back_up_one(device: str, loop: dict[str, Any], save: dict[str, Any], read: C
     ``save['return_content']``. Raises nothing for device problems.
     """
     command = _backup.command_for(loop["platform"], save["command"], save["platform_commands"])
+    problem = _fetch_config.unsafe_file_name(save, device)
+    if problem:
+        return {"failed": True, "changed": False, "outcome": "invalid_options", "msg": f"invalid_options: {device}: {problem}"}
     path = _fetch_config.backup_path(save, device)
     if not command:
         return {"failed": True, "changed": False, "outcome": "no_command", "path": path, "msg": (
@@ -140,35 +151,46 @@ class ActionModule(ActionBase):
         args = dict(self._task.args)
         save_args = {key: args.pop(key) for key in list(args) if key in SAVE_SPEC}
         save = _validate(save_args, SAVE_SPEC, MODULE)[0]
-        problem = _fetch_config.check_save(save)
-        if problem:
-            raise AnsibleActionFail(f"{MODULE}: {problem}")
         if save["fleet_result"] is not None:
             result.update(self._publish(save["fleet_result"], task_vars.get("inventory_hostname", "")))
             return result
-        if save["dir_path"] is None:
-            raise AnsibleActionFail(f"{MODULE}: dir_path is required")
+        problem = _fetch_config.check_save(save)
+        if problem is None and save["dir_path"] is None:
+            problem = "dir_path is required"
+        if problem and save["hosts"]:  # fleet mode: each host fails with the reason (a failed run_once task drops the others)
+            result.update(self._refuse_fleet(save["hosts"], f"{MODULE}: {problem}"))
+            return result
+        if problem:
+            raise AnsibleActionFail(f"{MODULE}: {problem}")
         if save["fleet_requested"] and not save["hosts"]:
             result.setdefault("warnings", []).append(
                 "config_backup_fleet is true for this host but the role runs per host: the variable chooses the role's "
                 "task list when the play is parsed, so set it as an extra var (-e) or a play/role variable, not in the inventory")
         store = _device_task.metrics_store_setting(self._loader, self._templar, task_vars)
         if save["hosts"]:
-            result.update(self._fleet(args, save, store, task_vars))
+            try:
+                result.update(self._fleet(args, save, store, task_vars))
+            except AnsibleActionFail as exc:
+                result.update(self._refuse_fleet(save["hosts"], str(exc)))
             return result
         name = task_vars.get("inventory_hostname", "")
-        loop_args = _device_task.loop_options(self, args, name, task_vars, store)
         warnings: list[str] = []
         read: Callable[[dict[str, Any]], dict[str, Any]]
-        if _device_task.runs_on_controller(self._connection):
-            loop, no_log = _validate(loop_args, LOOP_SPEC, MODULE)
-            self._check(loop)
-            check_mode = bool(self._play_context.check_mode)
-            read = functools.partial(_cli_command.run_recorded, check_mode=check_mode, warn=warnings.append)
-        else:
-            no_log = set()
-            loop = loop_args
-            read = self._read_remotely(task_vars)
+        try:
+            loop_args = _device_task.loop_options(self, args, name, task_vars, store)
+            if _device_task.runs_on_controller(self._connection):
+                loop, no_log = _validate(loop_args, LOOP_SPEC, name)
+                self._check(loop)
+                check_mode = bool(self._play_context.check_mode)
+                read = functools.partial(_cli_command.run_recorded, check_mode=check_mode, warn=warnings.append)
+            else:
+                no_log = set()
+                loop = loop_args
+                read = self._read_remotely(task_vars)
+        except AnsibleActionFail as exc:  # bad input for this host: a result the role and the report understand
+            result.update(invalid_options(name, exc))
+            return result
+        no_log = _device_task.shown_store_url(no_log, loop.get("metrics_store"))
         outcome = back_up_one(name, loop, save, read, check_mode=bool(self._play_context.check_mode),
                               want_diff=bool(self._play_context.diff))
         if warnings:
@@ -236,12 +258,13 @@ class ActionModule(ActionBase):
                         loop, no_log = _validate(_device_task.loop_options(self, args, name, variables, store), LOOP_SPEC, name)
                         self._check(loop)
                     except Exception as exc:  # noqa: BLE001 - one host's bad input fails that host only
-                        results[name] = {"failed": True, "changed": False, "outcome": "invalid_options", "msg": f"invalid_options: {name}: {exc}"}
+                        results[name] = invalid_options(name, exc)
                         progress.done(failed=True)
                         continue
-                    pending[pool.submit(job, name, loop, no_log)] = name
+                    pending[pool.submit(job, name, loop, _device_task.shown_store_url(no_log, loop.get("metrics_store")))] = name
                     drain()
                     self._collect(pending, results, progress, timeout=0)
+                    progress.maybe_show(in_flight=len(pending))
                 while pending:
                     drain()
                     self._collect(pending, results, progress, timeout=min(1.0, save["progress_interval"]))
@@ -250,7 +273,7 @@ class ActionModule(ActionBase):
         elapsed = time.monotonic() - started
         failed = sorted(name for name, res in results.items() if res.get("failed"))
         out: dict[str, Any] = {
-            "changed": any(res.get("changed") for res in results.values()),
+            "changed": False,  # each host's change is its own, published by the fleet_result task
             "hosts": results,
             "failed_hosts": failed,
             "elapsed_s": round(elapsed, 3),
@@ -274,6 +297,12 @@ class ActionModule(ActionBase):
                 results[name] = {"failed": True, "changed": False, "outcome": "internal_error",
                                  "msg": f"internal_error: {name}: {type(exc).__name__}: {exc}"}
             progress.done(failed=bool(results[name].get("failed")))
+
+    @staticmethod
+    def _refuse_fleet(hosts: list[str], problem: str) -> dict[str, Any]:
+        """A fleet result in which every host failed as ``invalid_options`` with ``problem`` (nothing sent)."""
+        results = {name: invalid_options(name, Exception(problem)) for name in dict.fromkeys(hosts)}
+        return {"changed": False, "hosts": results, "failed_hosts": sorted(results), "msg": f"0 device(s) backed up: {problem}"}
 
     @staticmethod
     def _publish(fleet_result: dict[str, Any], name: str) -> dict[str, Any]:

@@ -63,6 +63,18 @@ def check_save(save: dict[str, Any]) -> str | None:
     return None
 
 
+def unsafe_file_name(save: dict[str, Any], device: str) -> str | None:
+    """Why the backup file name of ``device`` is refused, or None: it must be one plain name in
+    ``dir_path``. Device names come from a source of truth, so ``../x`` or ``a/b`` must never
+    write outside (or below) the backup folder; neither may a NUL byte or an empty name."""
+    filename = save.get("filename") or f"{device}.cfg"
+    separators = [sep for sep in (os.sep, os.altsep) if sep]
+    if filename in (".", "..", "") or "\0" in filename or any(sep in filename for sep in separators):
+        return (f"the backup file name {filename!r} is not a plain file name (it holds a path separator, or is "
+                "'..'): rename the device, or set the option filename")
+    return None
+
+
 def backup_path(save: dict[str, Any], device: str) -> str:
     """Where the configuration of ``device`` is written: ``dir_path/filename`` (default ``<device>.cfg``)."""
     filename = save.get("filename") or f"{device}.cfg"

@@ -37,6 +37,7 @@ try:
 except ImportError:  # only postgresql:// stores need it; open_sql_store says so clearly
     psycopg = None  # type: ignore[assignment]
 
+from ansible_collections.netraven.core.plugins.module_utils import _connect_memo
 from ansible_collections.netraven.core.plugins.module_utils._metrics_store import (
     COUNT,
     COUNTERS,
@@ -400,10 +401,15 @@ class PostgresStore(SqlStore):
         kwargs: dict[str, Any] = {"autocommit": True}
         if "connect_timeout" not in url:
             kwargs["connect_timeout"] = PG_CONNECT_TIMEOUT_S
+        earlier = _connect_memo.recent_failure(url)
+        if earlier:
+            raise self.error(earlier)
         try:
             self._conn = psycopg.connect(url, **kwargs)
         except psycopg.Error as exc:
-            raise self.error("cannot connect to PostgreSQL: %s" % (" ".join(str(exc).split()) or exc.__class__.__name__)) from None
+            reason = "cannot connect to PostgreSQL: %s" % (" ".join(str(exc).split()) or exc.__class__.__name__)
+            _connect_memo.remember_failure(url, reason.replace(self._secret, "********") if self._secret else reason)
+            raise self.error(reason) from None
         try:
             self._guard("bring the schema up to date", self._migrate)
         except MetricsStoreError:

@@ -32,7 +32,7 @@ description:
     pool of O(workers) threads, shows progress every O(progress_interval) seconds and returns each
     host's result under RV(hosts); it never fails because a device failed. A second task with
     O(fleet_result) then gives each host its own result (fact, changed, failure), so the play recap and
-    C(--limit @retry) stay per host. The role P(netraven.core.config_backup#role) does both with
+    C(--limit @retry) stay per host (the fleet task itself never reports C(changed)). The role P(netraven.core.config_backup#role) does both with
     C(config_backup_fleet=true)."
 author: netraven.core contributors (@netraven)
 attributes:
@@ -59,6 +59,8 @@ options:
     description:
       - File name of the backup in O(dir_path). Default C(<inventory_hostname>.cfg).
       - Per-host tasks only; fleet mode always uses the default.
+      - A name that holds a path separator or is C(..) (this one, or a device name from the source of truth in
+        the default) fails the host as C(invalid_options); a backup is never written outside O(dir_path).
     type: str
   command:
     description:
@@ -165,7 +167,10 @@ EXAMPLES = r"""
 
 RETURN = r"""
 outcome:
-  description: The credential loop's outcome word, or the word of the check that refused the answer.
+  description:
+    - The credential loop's outcome word, or the word of the check that refused the answer.
+    - C(invalid_options) when the host's options could not be resolved (its credentials lookup, its platform,
+      its backup file name); nothing was sent to the device.
   returned: always
   type: str
   sample: success

@@ -28,6 +28,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.loader import lookup_loader
 
 from ansible_collections.netraven.core.plugins.module_utils import _credential
+from ansible_collections.netraven.core.plugins.module_utils._urls import url_password
 
 CREDENTIALS_LOOKUP = "netraven.core.credentials"
 SETTINGS_LOOKUP = "netraven.core.credential_metrics"  # declares the netraven.core.metrics_store fragment's sources
@@ -129,3 +130,11 @@ def credentials_for(action: Any, name: str, variables: Mapping[str, Any], lookup
     if len(found) == 1 and isinstance(found[0], list):  # one list per term
         found = found[0]
     return [{key: cred[key] for key in _credential.NAMES if key in cred} for cred in found]
+
+
+def shown_store_url(no_log: set[str], url: str | None) -> set[str]:
+    """``no_log`` without the metrics store URL when it carries no password, so that store warnings
+    can name the store (``metrics_store`` is a ``no_log`` option because a URL may hold a password)."""
+    if url and url in no_log and not url_password(url):
+        return no_log - {url}
+    return no_log

@@ -144,8 +144,9 @@ def parse_hostname(value: object, origin: str) -> str:
     """The inventory_hostname from a ``name``/``hostname`` value.
 
     Numbers become their decimal text; non-ASCII is kept as is. Errors (DeviceSourceError):
-    missing/empty, not text, or containing whitespace, control characters or ``,`` (an Ansible
-    host-pattern separator).
+    missing/empty, not text, containing whitespace, control characters or ``,`` (an Ansible
+    host-pattern separator), or ``/`` or ``\\`` or being ``.``/``..``: a host name names files (the
+    backup ``<name>.cfg``, Ansible's fact cache entry), so it must be one plain file name.
     """
     if isinstance(value, bool) or value is None or (isinstance(value, str) and not value.strip()):
         raise DeviceSourceError(f"{origin}: missing hostname (field 'name' or 'hostname')")
@@ -156,6 +157,9 @@ def parse_hostname(value: object, origin: str) -> str:
     name = value.strip()
     if _BAD_NAME_CHARS.search(name):
         raise DeviceSourceError(f"{origin}: hostname {name!r} contains whitespace, a control character or ','")
+    if "/" in name or "\\" in name or name in (".", ".."):
+        raise DeviceSourceError(f"{origin}: hostname {name!r} is not a plain name ('/', '\\\\', '.' or '..'): "
+                                "host names name the backup files and fact cache entries")
     return name
 
 

@@ -1,7 +1,8 @@
 """The README's "Use it on your network" host-key step, run as written against the lab (issue 18, item 4).
 
-The README collects the devices' host keys with ``ssh-keyscan`` into ``inventory/known_hosts`` and
-points every device at it with ``netraven_known_hosts_file`` in ``group_vars/all``. This runs those
+The README collects the devices' host keys with ``ssh-keyscan`` into ``known_hosts`` and
+points every device at it with ``netraven_known_hosts_file`` in ``group_vars/all``; the file sits
+next to the inventory folder (in it, Ansible would try to parse it as an inventory). This runs those
 two lines in a project folder (the keyscan line once per lab port: the lab's devices listen on
 127.0.0.1 at one port each, where a real network has port 22), then the README's backup command
 with host keys checked (the repository's ansible.cfg: ``host_key_checking = True``) and no
@@ -44,7 +45,7 @@ def readme_commands() -> list[str]:
 
 def test_readme_host_key_step_checks_host_keys(tmp_path: Path) -> None:
     keyscan, pin, export, playbook = readme_commands()
-    assert keyscan.startswith("ssh-keyscan ") and "-p 22" in keyscan and "> inventory/known_hosts" in keyscan
+    assert keyscan.startswith("ssh-keyscan ") and "-p 22" in keyscan and "> known_hosts" in keyscan
     assert pin.startswith("echo ") and "netraven_known_hosts_file" in pin
     assert export.startswith("export NETRAVEN_METRICS_STORE=") and playbook.startswith("ansible-playbook netraven.core.backup")
 
@@ -64,10 +65,10 @@ def test_readme_host_key_step_checks_host_keys(tmp_path: Path) -> None:
         for name in SCANNED:  # the README's line, at each lab port (appending after the first)
             line = keyscan.replace("-p 22", f"-p {running.port(name)}")
             if name != SCANNED[0]:
-                line = line.replace("> inventory/known_hosts", ">> inventory/known_hosts")
+                line = line.replace("> known_hosts", ">> known_hosts")
             subprocess.run(["bash", "-c", line], cwd=tmp_path, check=True, capture_output=True, timeout=60)
         subprocess.run(["bash", "-c", pin], cwd=tmp_path, check=True, timeout=60)
-        assert (inv / "known_hosts").read_text().count("[127.0.0.1]:") >= 2
+        assert (tmp_path / "known_hosts").read_text().count("[127.0.0.1]:") >= 2
 
         store = f"sqlite:///{tmp_path / 'metrics.db'}"
         args = shlex.split(playbook.replace("\\", ""))
@@ -82,6 +83,7 @@ def test_readme_host_key_step_checks_host_keys(tmp_path: Path) -> None:
         assert proc.returncode == 2, out
         assert sorted(p.stem for p in (tmp_path / "backups").glob("*.cfg")) == sorted(SCANNED), out
         assert re.search(rf"{NEW}.*hostkey_unknown", out), out
+        assert "Unable to parse" not in out, out
         assert running.auth_log(NEW) == []
         # group_vars hold the passwords in clear here (the README vault-encrypts them): scan what the run wrote
         written = [tmp_path / part for part in ("backups", "reports", "facts") if (tmp_path / part).is_dir()]
