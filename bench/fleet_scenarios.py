@@ -161,7 +161,7 @@ class Sides:
 
 def _alternate(runs: int, sides: list) -> list[list[dict[str, Any]]]:
     """``runs`` rounds of every side (callables), the order reversed every other round; ``[[side 0 runs], [side 1 runs], ...]``."""
-    out: list[list[dict[str, Any]]] = [[] for _ in sides]
+    out: list[list[dict[str, Any]]] = [[] for _side in sides]
     for run in range(runs):
         order = list(range(len(sides)))
         if run % 2:
