@@ -33,11 +33,14 @@ CONTROLLER_RULES = [
     ("Python imports", ("_find_and_load",)),
     ("netmiko / paramiko (SSH, CLI; fleet threads)", ("netmiko/", "paramiko/")),
     ("metrics store", ("_metrics_store",)),
-    ("netraven.core action plugin / lookups", ("action/cli_command", "action/fetch_config", "plugin_utils/_backup",
-                                               "lookup/credentials", "lookup/credential_metrics")),
+    # py-spy names a collection file by its base name only, e.g. "ActionModule.run (fetch_config.py:180)"
+    ("netraven.core action plugin (options, credentials lookup, checks, write)",
+     ("(fetch_config.py:", "(cli_command.py:", "(_device_task.py:", "(_backup.py:", "(_redact.py:", "(_cli_command.py:",
+      "(_attempts.py:", "(credentials.py:", "(credential_metrics.py:", "(_fetch_config.py:")),
     ("templating", ("_templating", "/template/")),
     ("starting modules (AnsiballZ build, fork/exec, wait)", ("_execute_module", "_low_level_execute_command", "modify_module")),
     ("persistent connection (network_cli)", ("netcommon", "persistent")),
+    ("Ansible's task executor in the fork (set-up, result back to the main process)", ("task_executor.py", "executor/process/worker.py")),
     ("task queue / results / callbacks", ("strategy/", "task_queue_manager", "callback")),
 ]
 MAIN_RULES = [("forking a worker per host and task", ("WorkerProcess.start", "ForkProcess._Popen")), *CONTROLLER_RULES]
