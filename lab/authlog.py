@@ -4,7 +4,10 @@ Each record: ``time`` (UTC ISO-8601, microseconds), ``device``, ``username``, ``
 (``password``, ``keyboard-interactive``, ``publickey`` or ``enable`` for enable-secret checks),
 ``accepted`` (bool), ``credential`` (the name of the world credential whose secret was presented,
 or None when it matches none; never the secret itself), ``peer`` (client ``host:port``) and, when
-it applies, ``reason`` (``locked``, ``wrong_secret``, ``not_accepted``, ``max_auth_tries``).
+it applies, ``reason`` (``locked``, ``wrong_secret``, ``not_accepted``, ``method_not_allowed``) and ``disconnected``
+(True when the device closes the connection after this failure: ``disconnect_after_failed_auth`` or
+``max_auth_tries`` reached); always ``connection`` (the number of the SSH connection to the device, 1, 2, ...
+in the order accepted: two records with the same number were on one connection).
 """
 from __future__ import annotations
 

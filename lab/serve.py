@@ -55,7 +55,8 @@ def serve(state_dir: Path, watch_pid: int | None = None) -> int:
         key = st.public_key_line()
         if key:
             known.append(f"[{st.device.address}]:{st.port} {key}")
-        devices.append({"inventory": inventory_entry(st.device, st.port), "behaviours": st.device.behaviours.names(),
+        shown = st.device.behaviours.names() + ([f"latency_ms={st.device.latency_ms:g}"] if st.device.latency_ms else [])
+        devices.append({"inventory": inventory_entry(st.device, st.port), "behaviours": shown,
                         "accept": list(st.device.accept), "enable": bool(st.device.enable_secret), "host_key": key})
     inventory = [d["inventory"] for d in devices]
     header = f"# netraven.core.devices source served by lab '{spec.name}' (pid {os.getpid()}, state {state_dir})\n"

@@ -11,6 +11,7 @@ authentication.
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import selectors
 import socket
@@ -23,6 +24,7 @@ import paramiko
 
 from .authlog import AuthLog
 from .hostkeys import device_host_key, public_line, random_host_key
+from .latency import DelayLine, wrap_if_delayed
 from .shell import Shell
 from .spec import Credential, Device, LabSpec
 
@@ -41,6 +43,7 @@ class DeviceState:  # pylint: disable=too-many-instance-attributes
         self.lock = threading.Lock()
         self.failures = 0             # consecutive failed logins (for lockout)
         self.locked_until = 0.0       # time.monotonic() deadline
+        self.connections = itertools.count(1)  # number of each SSH connection, in the auth log
         self.sock: socket.socket | None = None
         self.port = device.port
 
@@ -103,6 +106,8 @@ class DeviceAuth(paramiko.ServerInterface):
         self.transport = transport
         self.peer = peer
         self.conn_failures = 0
+        self.connection = next(state.connections)
+        self.closing = False          # past max_auth_tries: no further request is judged
         self.username = ""
         self.credential: Credential | None = None
         self.locked_banner_sent = False
@@ -143,6 +148,9 @@ class DeviceAuth(paramiko.ServerInterface):
         return self._decide("publickey", username, self.st.identify(username, public_line(key), "public_key"))
 
     def _decide(self, method: str, username: str, cred: Credential | None, reason: str | None = None) -> int:
+        if self.closing:  # the connection is being closed after its last allowed failure
+            self.transport.close()
+            return paramiko.AUTH_FAILED
         if self.beh.slow_auth:
             time.sleep(self.beh.slow_auth)
         left = self.st.locked()
@@ -152,7 +160,7 @@ class DeviceAuth(paramiko.ServerInterface):
         elif reason is None and cred is not None and cred in self.st.accepted:
             self.username, self.credential = username, cred
             self.st.log.record(device=self.st.device.name, username=username, method=method, accepted=True,
-                               credential=cred.name, peer=self.peer)
+                               credential=cred.name, peer=self.peer, connection=self.connection)
             self.st.note_result(True)
             return paramiko.AUTH_SUCCESSFUL
         if reason is None:
@@ -166,10 +174,20 @@ class DeviceAuth(paramiko.ServerInterface):
                 self.beh.max_auth_tries is not None and self.conn_failures >= self.beh.max_auth_tries)
         self.st.log.record(device=self.st.device.name, username=username, method=method, accepted=False,
                            credential=cred.name if cred else None, peer=self.peer, reason=reason,
-                           disconnected=drop)
+                           disconnected=drop, connection=self.connection)
         if drop:
-            threading.Timer(0.05, self.transport.close).start()
+            self._close_after_answer()
         return paramiko.AUTH_FAILED
+
+    def _close_after_answer(self) -> None:
+        """Send this failure, then SSH_MSG_DISCONNECT and close, in order, as Dropbear does at its
+        limit: paramiko's server does exactly that after its 10th failure (``auth_fail_count``)."""
+        self.closing = True
+        handler = getattr(self.transport, "auth_handler", None)
+        if handler is not None and hasattr(handler, "auth_fail_count"):
+            handler.auth_fail_count = max(handler.auth_fail_count, 9)
+        else:  # pragma: no cover - a paramiko without the counter: close a moment after the answer
+            threading.Timer(0.05, self.transport.close).start()
 
     def _send_locked_banner(self, left: float) -> None:
         """Lockout began during this connection: send the banner now (RFC 4252 5.4 allows it)."""
@@ -191,7 +209,7 @@ class DeviceAuth(paramiko.ServerInterface):
                 cred = c
                 break
         self.st.log.record(device=self.st.device.name, username=self.username, method="enable", accepted=ok,
-                           credential=cred.name if cred else None, peer=self.peer,
+                           credential=cred.name if cred else None, peer=self.peer, connection=self.connection,
                            **({} if ok else {"reason": "wrong_secret"}))
         return ok
 
@@ -240,6 +258,7 @@ class LabServer:
         self._transports: set[paramiko.Transport] = set()
         self._held: list[socket.socket] = []
         self._lock = threading.Lock()
+        self._delay = DelayLine() if any(d.latency_ms for d in spec.devices) else None
 
     def start(self) -> None:
         """Bind all ports, then accept in a background thread."""
@@ -267,7 +286,7 @@ class LabServer:
             return
         conn.setblocking(True)
         try:
-            transport = paramiko.Transport(conn)
+            transport = paramiko.Transport(wrap_if_delayed(self._delay, conn, st.device.latency_ms))
             transport.add_server_key(random_host_key() if st.device.rotate_host_key else st.host_key)
             transport.start_server(event=threading.Event(), server=DeviceAuth(st, transport, peer))
         except Exception as exc:  # noqa: BLE001 - a broken client must not stop the lab  # pylint: disable=broad-except
@@ -288,6 +307,8 @@ class LabServer:
                 t.close()
             for s in self._held:
                 s.close()
+        if self._delay is not None:
+            self._delay.stop()
         for st in self.devices:
             if st.sock is not None:
                 st.sock.close()

@@ -15,6 +15,7 @@ A lab file has two top-level lists (see docs/docsite/rst/lab.rst for the full fo
         enable_secret: Lab-Only-En  # optional: start in '>' and require 'enable'
         running_config: configs/cisco_ios_rtr2811.cfg   # relative to the lab file
         behaviours: [normal]        # or e.g. [{slow_auth: 2}, disconnect_after_failed_auth]
+        latency_ms: 100             # optional: round trip simulated inside the lab (lab.latency)
 
 ``load_lab(path_or_dict)`` returns a :class:`LabSpec`; any problem raises :class:`LabSpecError`
 whose message names the file, the device and the field.
@@ -37,7 +38,8 @@ FLAG_BEHAVIOURS = ("normal", "keyboard_interactive_only", "publickey_only", "dis
 VALUE_BEHAVIOURS = ("slow_auth", "max_auth_tries", "lockout", "banner_ack", "paged_banner", "press_any_key",
                     "password_change")
 DEVICE_KEYS = {"name", "platform", "port", "address", "tags", "accept", "enable_secret", "running_config",
-               "running_config_text", "hostname", "behaviours", "rotate_host_key", "commands", "fields"}
+               "running_config_text", "hostname", "behaviours", "rotate_host_key", "commands", "fields",
+               "latency_ms"}
 ADDRESSES = ("127.0.0.1", "::1")
 """Where a device may listen: the IPv4 or the IPv6 loopback (the lab never listens off-host)."""
 CREDENTIAL_KEYS = {"name", "username", "password", "public_key", "ssh_key_file", "enable_secret",
@@ -46,6 +48,8 @@ DEFAULT_BANNER_PROMPT = "This is a lab device. Type 'yes' to acknowledge the ban
 DEFAULT_ANY_KEY_PROMPT = "HP J9773A 2530-24G-PoEP Switch (lab)\nSoftware revision YA.16.10.0009\n\nPress any key to continue"
 DEFAULT_PASSWORD_CHANGE_PROMPT = ("Warning: The initial password poses security risks.\n"
                                   "The password needs to be changed. Change now? [Y/N]:")
+MAX_LATENCY_MS = 10000
+"""The longest round trip a device may simulate (``latency_ms``), in milliseconds."""
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -138,6 +142,7 @@ class Device:
     rotate_host_key: bool = False
     commands: tuple[tuple[str, str, float], ...] = ()   # (command, output, delay seconds)
     fields: tuple[tuple[str, Any], ...] = ()
+    latency_ms: float = 0.0   # round trip simulated inside the lab's SSH server (lab.latency)
 
 
 @dataclass(frozen=True)
@@ -344,10 +349,13 @@ def _device(raw: Any, where: str, base: Path, cred_names: set[str]) -> Device:
     rotate = raw.get("rotate_host_key", False)
     if not isinstance(rotate, bool):
         raise _fail(f"{where}.rotate_host_key", "must be true or false")
+    latency = float(_number(raw.get("latency_ms", 0), f"{where}.latency_ms"))
+    if latency > MAX_LATENCY_MS:
+        raise _fail(f"{where}.latency_ms", f"must be <= {MAX_LATENCY_MS} (a round trip in milliseconds), got {latency:g}")
     return Device(name=name, platform=platform, port=port, address=address, tags=_str_list(raw.get("tags"), f"{where}.tags"),
                   accept=accept, enable_secret=enable_secret, running_config=text, hostname=str(hostname),
                   behaviours=_behaviours(raw.get("behaviours"), f"{where}.behaviours"),
-                  rotate_host_key=rotate, commands=commands, fields=tuple(fields.items()))
+                  rotate_host_key=rotate, commands=commands, fields=tuple(fields.items()), latency_ms=latency)
 
 
 def _commands(raw: Any, where: str) -> tuple[tuple[str, str, float], ...]:

@@ -80,9 +80,26 @@ options:
     type: str
   max_attempts:
     description:
-      - Most connections (credentials) tried on this device in this task.
+      - Most credentials tried on this device in this task (each password is one attempt, also
+        when several share one SSH connection, see O(passwords_per_connection)).
     type: int
     default: 3
+  passwords_per_connection:
+    description:
+      - Most passwords sent on one SSH connection. Consecutive password credentials with the same
+        username are tried on one connection (RFC 4252 section 5 allows several authentication
+        requests per connection), which saves the TCP and key-exchange round trips of a new
+        connection; at WAN latency that is most of an attempt's time.
+      - A different username, a key credential, or a connection the device closed means a fresh
+        connection (servers refuse a change of username on one connection; OpenSSH C(MaxAuthTries),
+        Cisco IOS C(ip ssh authentication-retries) and Junos C(tries-before-disconnect) close it
+        after their limit). Each password is still one attempt, recorded with its own outcome.
+      - The default 2 stays below Junos' login backoff, which delays every try after the 2nd
+        failure on a connection by 5 seconds. V(1) gives every credential its own connection.
+      - Lockout counters of devices and AAA servers count failed passwords, not connections, so
+        sharing a connection changes no lockout budget.
+    type: int
+    default: 2
   attempt_delay:
     description:
       - Seconds to wait after a failed attempt before the next one.

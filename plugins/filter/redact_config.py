@@ -19,12 +19,16 @@ description:
     C(username ... secret|password), C(passwd), SNMP communities and v3 user keys,
     TACACS+/RADIUS keys (including C(key 7 ...) and C(server-private)), BGP
     C(neighbor ... password), NTP C(authentication-key), OSPF/IS-IS/EIGRP (key chain)
-    authentication keys, HSRP/VRRP authentication, C(crypto isakmp key), C(pre-shared-key),
-    line C(password). Junos (curly and C(display set)): C(encrypted-password), C(secret),
+    authentication keys, EIGRP C(hmac-sha-256) and OSPFv3 IPsec keys, HSRP/VRRP/GLBP
+    authentication, C(crypto isakmp key), C(pre-shared-key), line and PPP C(password), MSDP
+    and MPLS LDP passwords, RADIUS C(server-key), C(ip nhrp authentication), C(cable shared-secret),
+    ASA C(ldap-login-password), and the password of any URL C(scheme://user:password@host)
+    (user and host stay readable). Junos (curly and C(display set)): C(encrypted-password), C(secret),
     C(authentication-key), C(pre-shared-key ascii-text), C(simple-password), C(key), NTP
     C(value), SNMP community names, lines marked C(## SECRET-DATA), and any crypt-style hash
     (C($1$), C($5$), C($6$), C($8$), C($9$))."
-  - A cleartext IOS password that contains spaces loses only its first word.
+  - A cleartext IOS password that contains spaces loses only its first word; a URL password
+    that contains a raw C(/) is not recognised.
 options:
   _input:
     description: The configuration text.

@@ -7,9 +7,10 @@ Read top to bottom:
 
 1. ``plan_attempts`` drops duplicate credentials (same name, or same username + secret) so a
    credential the device rejected is never offered to it twice in one task.
-2. ``run_attempts`` tries the candidates in order, one fresh netmiko (paramiko) connection each,
-   at most ``max_attempts`` of them, ``attempt_delay`` seconds apart after a failure, and stops
-   at the first outcome that is not in ``MOVE_ON`` (DESIGN.md §3, "Lockout guard").
+2. ``run_attempts`` tries the candidates in order, one netmiko (paramiko) connection each, except
+   that consecutive passwords of one user share a connection (``passwords_per_connection``,
+   ``_shared_login``), at most ``max_attempts`` of them, ``attempt_delay`` seconds apart after a
+   failure, and stops at the first outcome that is not in ``MOVE_ON`` (DESIGN.md §3, "Lockout guard").
 3. ``attempt_one`` walks one connection through its phases (connect -> cli -> enable ->
    commands) and turns what went wrong into one outcome word of ``_outcomes``; in the cli
    phase ``_login_prompts.converse`` answers banners, pagers and questions by rule.
@@ -22,6 +23,7 @@ No message leaves this file without ``redact`` having removed every secret of ev
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 import textwrap
@@ -30,11 +32,9 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 try:
-    import paramiko
     from netmiko import ConnectHandler
     from netmiko.exceptions import ReadTimeout
 except ImportError as exc:  # pragma: no cover - reported by the module with missing_required_lib
-    paramiko = None
     ConnectHandler = None  # type: ignore[assignment]
     ReadTimeout = None  # type: ignore[assignment,misc]
     IMPORT_ERROR: ImportError | None = exc
@@ -45,6 +45,7 @@ from ansible_collections.netraven.core.plugins.module_utils import _cli_errors
 from ansible_collections.netraven.core.plugins.module_utils import _credential
 from ansible_collections.netraven.core.plugins.module_utils import _login_prompts
 from ansible_collections.netraven.core.plugins.module_utils import _outcomes
+from ansible_collections.netraven.core.plugins.module_utils import _shared_login
 from ansible_collections.netraven.core.plugins.module_utils._exceptions import exception_chain
 
 # A userauth banner or error text that says the account/device blocks logins (the lab says "locked").
@@ -217,24 +218,6 @@ def connect_params(target: Target, credential: dict, timeouts: Timeouts) -> dict
     }
 
 
-def _banner_recording_client():
-    """A paramiko SSHClient that remembers the userauth banner when netmiko closes it."""
-
-    class BannerRecordingClient(paramiko.SSHClient):
-        """SSHClient whose ``close`` keeps ``userauth_banner`` (str, '' when none)."""
-
-        userauth_banner = ""
-
-        def close(self) -> None:
-            transport = self.get_transport()
-            banner = transport.get_banner() if transport is not None else None
-            if banner:
-                self.userauth_banner = banner.decode("utf-8", "replace") if isinstance(banner, bytes) else str(banner)
-            super().close()
-
-    return BannerRecordingClient()
-
-
 def _close(conn: Any, graceful: bool) -> None:
     """Close a netmiko connection; ``graceful`` = a CLI prompt was reached (send 'exit')."""
     if not graceful:
@@ -242,8 +225,22 @@ def _close(conn: Any, graceful: bool) -> None:
     conn.disconnect()  # always: also removes netmiko's log filter for this connection's secrets
 
 
-def attempt_one(target: Target, credential: dict, commands: list[str], timeouts: Timeouts) -> dict:
-    """Try one credential on one device over a fresh SSH connection; never raises.
+def _settle(client: Any, shared: "_shared_login.SharedLogin | None", credential: dict, outcome: str | None) -> None:
+    """Hand the connection ``client`` kept open after a rejected password to ``shared``, or close it."""
+    kept, client.kept = client.kept, None
+    if kept is not None and shared is not None and outcome == _outcomes.AUTH_REJECTED:
+        shared.keep(kept, credential)
+    elif kept is not None:
+        kept.close()
+
+
+def attempt_one(target: Target, credential: dict, commands: list[str], timeouts: Timeouts,
+                shared: "_shared_login.SharedLogin | None" = None) -> dict:
+    """Try one credential on one device; never raises.
+
+    The SSH connection is fresh (TCP_NODELAY set), or, with ``shared``, the open connection on
+    which the previous password of the same user was rejected (``_shared_login``); a connection
+    on which this password is rejected is handed to ``shared`` for the next one.
 
     Returns ``{"outcome", "phase", "exception", "cause", "detail", "stdout"}``: the outcome word,
     the phase that ended the attempt (connect, cli, enable, commands, done), the class names of
@@ -253,11 +250,12 @@ def attempt_one(target: Target, credential: dict, commands: list[str], timeouts:
     stdout: list[str] = []
     result: dict[str, Any] = {"outcome": _outcomes.SUCCESS, "phase": "connect", "exception": None, "cause": None,
                               "detail": "", "stdout": stdout}
+    reuse = shared.take(credential) if shared is not None else None  # a key credential: None, the kept one closed
     key_file = credential.get("ssh_key_file")
     if key_file and not os.access(os.path.expanduser(key_file), os.R_OK):
         # paramiko would raise an OSError that netmiko reports as a TCP failure; say what it is.
         return dict(result, outcome=_outcomes.AUTH_METHOD_UNSUPPORTED, detail=f"ssh_key_file {key_file} is not readable here")
-    client = _banner_recording_client()
+    client = _shared_login.client(reuse, keep_open=shared is not None and shared.may_keep(credential))
     conn = ConnectHandler(**connect_params(target, credential, timeouts))
     conn._get_ssh_client_instance = lambda: client  # type: ignore[method-assign]  # netmiko's hook for the SSHClient it uses
     graceful = False
@@ -266,6 +264,7 @@ def attempt_one(target: Target, credential: dict, commands: list[str], timeouts:
             conn.establish_connection()
         except Exception as exc:  # noqa: BLE001 - every failure is classified, none escapes
             outcome, root = classify_connect_error(exc, client.userauth_banner, credential)
+            _settle(client, shared, credential, outcome)
             return dict(result, outcome=outcome, exception=type(exc).__name__, cause=type(root).__name__, detail=str(root))
 
         result["phase"] = "cli"
@@ -302,6 +301,7 @@ def attempt_one(target: Target, credential: dict, commands: list[str], timeouts:
         return dict(result, outcome=outcome, exception=type(exc).__name__, cause=type(root).__name__, detail=str(exc))
     finally:
         _close(conn, graceful)
+        _settle(client, None, credential, None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -316,6 +316,7 @@ def run_attempts(
     attempt_delay: float = 0.0,
     next_on_enable_failed: bool = False,
     timeouts: Timeouts = Timeouts(),
+    passwords_per_connection: int = _shared_login.PASSWORDS_PER_CONNECTION,
     on_attempt: Callable[[dict], None] | None = None,
     attempt: Callable[[Target, dict, list[str], Timeouts], dict] = attempt_one,
     sleep: Callable[[float], None] = time.sleep,
@@ -325,7 +326,10 @@ def run_attempts(
     ``credentials``: list of credential dicts (name, username, password and/or ssh_key_file,
     enable_secret, priority). ``commands``: CLI commands run with the working credential (empty:
     authenticate only). ``max_attempts``: connections at most; ``attempt_delay``: seconds slept
-    after a failed attempt before the next. ``on_attempt`` is called with each attempt record as
+    after a failed attempt before the next. ``passwords_per_connection``: consecutive password
+    credentials of one user name share an SSH connection, this many passwords at most (1 = a
+    fresh connection each; ``_shared_login``); each password is still one attempt with its own
+    record, under the same ``max_attempts``. ``on_attempt`` is called with each attempt record as
     soon as it is known (the module writes it to the metrics store); ``attempt``/``sleep`` are
     seams for unit tests.
 
@@ -339,7 +343,9 @@ def run_attempts(
     candidates, not_tried = plan_attempts(credentials)
     keep_going = _outcomes.MOVE_ON | ({_outcomes.ENABLE_FAILED} if next_on_enable_failed else set())
     summary: dict = {"outcome": None, "credential": None, "attempts": [], "not_tried": not_tried, "stdout": []}
-
+    shared = _shared_login.SharedLogin(passwords_per_connection)
+    if attempt is attempt_one:
+        attempt = functools.partial(attempt_one, shared=shared)
     for index, cred in enumerate(candidates):
         if index >= max_attempts:
             not_tried.extend({"credential": c.get("name"), "reason": f"max_attempts ({max_attempts}) reached"} for c in candidates[index:])
@@ -370,6 +376,7 @@ def run_attempts(
                 not_tried.extend({"credential": c.get("name"), "reason": f"stopped after {raw['outcome']} with {cred.get('name')}"}
                                  for c in candidates[index + 1:])
             break
+    shared.close()  # a connection still kept after the last rejected password
     return summary
 
 

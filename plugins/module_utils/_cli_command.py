@@ -28,6 +28,7 @@ from ansible_collections.netraven.core.plugins.module_utils import _credential
 from ansible_collections.netraven.core.plugins.module_utils import _login_prompts
 from ansible_collections.netraven.core.plugins.module_utils import _outcomes
 from ansible_collections.netraven.core.plugins.module_utils import _metrics_store
+from ansible_collections.netraven.core.plugins.module_utils import _shared_login
 from ansible_collections.netraven.core.plugins.module_utils._platforms import netmiko_platforms
 
 ENV_FALLBACK = "NETRAVEN_METRICS_STORE"
@@ -46,6 +47,7 @@ def argument_spec() -> dict[str, dict[str, Any]]:
         device=dict(type="str"),
         max_attempts=dict(type="int", default=3),
         attempt_delay=dict(type="float", default=0.0),
+        passwords_per_connection=dict(type="int", default=_shared_login.PASSWORDS_PER_CONNECTION, no_log=False),
         next_on_enable_failed=dict(type="bool", default=False),
         timeouts=dict(type="dict", default={}, options={
             name: dict(type="float", default=getattr(TIMEOUTS, name)) for name in ("connect", "banner", "auth", "read")
@@ -82,6 +84,8 @@ def check_params(params: dict[str, Any]) -> str | None:
         return "max_attempts must be at least 1"
     if params["attempt_delay"] < 0:
         return "attempt_delay must not be negative"
+    if params.get("passwords_per_connection", _shared_login.PASSWORDS_PER_CONNECTION) < 1:
+        return "passwords_per_connection must be at least 1"
     if any(value is not None and value <= 0 for value in params["timeouts"].values()):
         return "timeouts must be positive numbers of seconds"
     for rule in params.get("command_errors") or []:
@@ -181,6 +185,7 @@ def run(params: dict[str, Any], *, check_mode: bool, record: Callable[[dict[str,
             target_of(params), credentials, commands,
             max_attempts=params["max_attempts"], attempt_delay=params["attempt_delay"],
             next_on_enable_failed=params["next_on_enable_failed"],
+            passwords_per_connection=params.get("passwords_per_connection", _shared_login.PASSWORDS_PER_CONNECTION),
             timeouts=_attempts.Timeouts(**params["timeouts"]), on_attempt=record,
         )
     except Exception as exc:  # noqa: BLE001 - e.g. netmiko refusing its arguments; never show a secret

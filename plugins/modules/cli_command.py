@@ -32,10 +32,13 @@ description:
     attempt's message quotes the device's last line (secrets redacted). A newline is sent
     unasked only when the device has printed nothing a rule or a CLI prompt pattern recognises
     and has been silent for 3 seconds; never as the answer to a question.
-  - "Lockout guard: at most O(max_attempts) connections per device per task, O(attempt_delay)
+  - "Lockout guard: at most O(max_attempts) credentials per device per task, O(attempt_delay)
     seconds after each failed attempt, password credentials never offer SSH agent or
     C(~/.ssh) keys, key credentials offer exactly their key, and a credential that repeats an
     earlier one (same name, or same username and secret) is never offered again."
+  - Consecutive password credentials with the same username are tried on one SSH connection, at
+    most O(passwords_per_connection) of them; each is still one attempt with its own outcome. Every
+    connection is opened with C(TCP_NODELAY).
   - For hosts of the P(netraven.core.devices#inventory) inventory a task needs only O(commands); the action
     plugin of the same name fills O(host), O(port), O(platform), O(device), O(login_prompts) and
     O(credentials) from the host's variables and the P(netraven.core.credentials#lookup) lookup. Options given in the

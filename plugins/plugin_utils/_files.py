@@ -68,5 +68,3 @@ def save(path: str, content: str, *, mode: int = 0o640, dir_mode: int = 0o750, c
     elif stat.S_IMODE(os.stat(path).st_mode) != mode:
         os.chmod(path, mode)
     return Saved(changed, len(data), diff)
-
-

@@ -9,11 +9,14 @@ text as it was: line endings, blank lines, trailing spaces, the secret's type di
 (``enable secret 5 <removed>``) and surrounding quotes (``encrypted-password "<removed>"``).
 The function is idempotent: ``redact_config(redact_config(t)) == redact_config(t)``.
 
-How it works: the text is read line by line. Each line is offered to an ordered list of
-rules; the first rule whose ``applies`` pattern matches the line (and, where a rule needs
-it, whose ``parent`` pattern matches the enclosing block) replaces the value group of each
-of its ``values`` patterns. Crypt-style hashes (``$1$``, ``$5$``, ``$6$``, ``$8$``, ``$9$``)
-and lines Junos marks ``## SECRET-DATA`` are redacted by catch-all rules after that.
+How it works: the text is read line by line. Each line is offered to one ordered table of
+rules, :data:`RULES`; the first keyword rule whose ``applies`` pattern matches the line (and,
+where a rule needs it, whose ``parent`` pattern matches the enclosing block) replaces the
+value group of each of its ``values`` patterns. The table's ``every_line`` rules (at its end)
+are applied to every line after that: the password of a URL with ``user:password@``
+(RFC 3986 section 3.2.1 userinfo; ``boot system ftp://``, ``archive`` ``path``, ``copy``
+targets...), crypt-style hashes (``$1$``, ``$5$``, ``$6$``, ``$8$``, ``$9$``) and values on
+lines Junos marks ``## SECRET-DATA``.
 
 Covered (vendor syntax as documented in the vendors' configuration guides):
 Cisco IOS/IOS-XE/NX-OS/ASA and Arista EOS ``enable secret|password``, ``username ...
@@ -22,13 +25,19 @@ secret|password``, ``passwd``, SNMP communities and v3 user keys, TACACS+/RADIUS
 ``aaa-server`` blocks), BGP ``neighbor ... password``, NTP ``authentication-key``, OSPF
 ``authentication-key``/``message-digest-key``, IS-IS ``isis password``/``area-password``/
 ``domain-password``/``authentication key``, key-chain ``key-string`` (EIGRP/RIP), HSRP/VRRP
-authentication, ``crypto isakmp key``, ``pre-shared-key``, ASA ``failover key``, ``wpa-psk``, line
-and PPP ``password``; Junos ``encrypted-password``, ``secret``, ``authentication-key``,
+authentication (``standby``, ``vrrp``, ``glbp``, NX-OS ``authentication text``), EIGRP
+``authentication mode hmac-sha-256``, OSPFv3 IPsec ``spi`` keys, ``crypto isakmp key`` (and
+the ``key`` of a ``crypto isakmp client configuration group``), ``pre-shared-key``, ASA
+``failover key`` and ``ldap-login-password``, ``wpa-psk``, WLC ``psk set-key``, line and PPP
+``password``, MSDP ``ip msdp password [peer] ADDRESS [TYPE] SECRET``, MPLS LDP ``password
+fallback|option``, RADIUS dynamic-author ``server-key``, ``ip nhrp authentication``, DOCSIS
+``cable shared-secret``, ``snmp-server mib community-map``; Junos ``encrypted-password``, ``secret``, ``authentication-key``,
 ``pre-shared-key ascii-text|hexadecimal``, ``simple-password``, ``key "..."``, NTP
 ``value "..."``, ``snmp community`` names (set and curly formats).
 
-Known limit: a cleartext IOS password containing spaces (``password 0 two words``) keeps
-its words after the first; the first word is removed.
+Known limits: a cleartext IOS password containing spaces (``password 0 two words``) keeps
+its words after the first; the first word is removed. A URL password containing a raw ``/``
+(not percent-encoded) is not recognised.
 """
 from __future__ import annotations
 
@@ -55,20 +64,24 @@ class Rule(NamedTuple):
     ``values``: patterns whose named group ``val`` is the secret (replaced everywhere it
     matches on the line). ``parent``: when set, the rule only applies inside a block whose
     head line (last non-indented line, or the Junos ``{`` block path) matches it.
+    ``every_line``: the rule is not a keyword rule competing for the line; it is applied to
+    every line after the keyword rule that won (URL passwords, crypt hashes, SECRET-DATA).
     """
 
     name: str
     applies: Pattern[str]
     values: Sequence[Pattern[str]]
     parent: Optional[Pattern[str]] = None
+    every_line: bool = False
 
 
-def _rule(name: str, applies: str, *values: str, parent: Optional[str] = None) -> Rule:
+def _rule(name: str, applies: str, *values: str, parent: Optional[str] = None, every_line: bool = False) -> Rule:
     return Rule(
         name,
         re.compile(applies),
         tuple(re.compile(v) for v in values),
         re.compile(parent) if parent else None,
+        every_line,
     )
 
 
@@ -82,18 +95,24 @@ RULES: tuple[Rule, ...] = (
           r"(?<![\w-])(?:secret|password) " + _TYPE + _VAL),
     _rule("asa-passwd", r"^\s*passwd ", r"^\s*passwd " + _VAL),
     _rule("aaa-root", r"^\s*aaa root secret ", r"\bsecret " + _TYPE + _VAL),
-    _rule("snmp-community", _NOT_NO + r"\s*snmp-server\b.*\bcommunity ",
-          r"\bcommunity " + _VAL),
+    _rule("snmp-community", _NOT_NO + r"\s*snmp-server\b.*\bcommunity(?:-map)? ",
+          r"\bcommunity(?:-map)? " + _VAL),
+    # IOS: snmp-server host ADDRESS [vrf NAME] [informs|traps] [version 1|2c|3 ...] COMMUNITY [udp-port N]
+    # (Arista and NX-OS put vrf or use-vrf elsewhere; v3 names a user, not a secret).
     _rule("snmp-host", _NOT_NO + r"\s*snmp-server host ",
-          r"^\s*snmp-server host \S+ (?:(?:informs|traps) )?(?:version (?:1|2c) )?(?:vrf \S+ )?"
-          r"(?!(?:informs|traps|version|vrf|community)\b)(?![\d.]+(?:\s|$))(?![0-9a-fA-F:]*:)" + _VAL),
+          r"^\s*snmp-server host \S+ (?:(?:informs|traps|vrf \S+|version (?:1|2c)) )*"
+          r"(?!(?:informs|traps|version|vrf|use-vrf|filter-vrf|source-interface|udp-port|community)\b)"
+          r"(?![\d.]+(?:\s|$))(?![0-9a-fA-F:]*:)" + _VAL),
     _rule("snmp-user", _NOT_NO + r"\s*snmp-server user ",
           r"\bauth (?:md5|sha\S*) " + _VAL,
           r"\bpriv (?:(?:aes|des|3des|aes-?\d+|aes\d+)(?: \d+)? )?" + _VAL),
     _rule("tacacs-radius", _NOT_NO + r"\s*(?:tacacs-server|radius-server|server-private)\b.*\bkey ",
           r"\bkey " + _TYPE + _VAL),
     _rule("aaa-block-key", r"^\s+(?:key|pac key) ", r"\bkey " + _TYPE + _VAL,
-          parent=r"^(?:tacacs server|radius server|aaa-server|aaa group server|tacacs-server|radius-server)\b"),
+          parent=r"^(?:tacacs server|radius server|aaa-server|aaa group server|tacacs-server|radius-server|"
+                 r"crypto isakmp client configuration group)\b"),
+    # RADIUS change of authorization (aaa server radius dynamic-author): [client ADDRESS [vrf NAME]] server-key [TYPE] KEY.
+    _rule("radius-server-key", _NOT_NO + r"\s*(?:client \S+ (?:vrf \S+ )?)?server-key ", r"\bserver-key " + _TYPE + _VAL),
     _rule("bgp-neighbor-password", _NOT_NO + r"\s*neighbor \S+ password ",
           r"\bpassword " + _TYPE + _VAL),
     _rule("ntp-key", _NOT_NO + r"\s*ntp authentication-key \d+ ",
@@ -104,8 +123,22 @@ RULES: tuple[Rule, ...] = (
     _rule("isis-auth-key", _NOT_NO + r"\s*(?:isis )?authentication key ",
           r"\bauthentication key " + _TYPE + _VAL),
     _rule("key-string", _NOT_NO + r"\s*(?:\S.* )?key-string ", r"\bkey-string " + _TYPE + _VAL),
-    _rule("hsrp-vrrp-text", _NOT_NO + r"\s*(?:standby|vrrp)(?: \d+)? authentication (?:text )?(?!md5)\S",
+    _rule("hsrp-vrrp-text", _NOT_NO + r"\s*(?:(?:standby|vrrp|glbp)(?: \d+)? authentication (?:text )?(?!md5)|authentication text )\S",
           r"\bauthentication (?:text )?" + _VAL),
+    _rule("eigrp-hmac", _NOT_NO + r"\s*authentication mode hmac-sha-256 ", r"\bhmac-sha-256 " + _TYPE + _VAL),
+    _rule("ospfv3-ipsec", _NOT_NO + r"\s*(?:ipv6 ospf|ospfv3)\b.* ipsec spi \d+ ",
+          r"\b(?:md5|sha1) " + _TYPE + _VAL,
+          r"\besp (?:null|des|3des|aes-cbc(?: \d+)?) " + _TYPE + _VAL),
+    _rule("nhrp-auth", _NOT_NO + r"\s*ip nhrp authentication ", r"\bauthentication " + _VAL),
+    # IOS: ip msdp [vrf NAME] password peer ADDRESS [TYPE] SECRET; NX-OS: ip msdp password ADDRESS [TYPE] SECRET.
+    _rule("msdp-password", _NOT_NO + r"\s*ip msdp (?:vrf \S+ )?password ",
+          r"\bpassword (?:peer )?\S+ " + _TYPE + _VAL),
+    # MPLS LDP: mpls ldp password fallback [TYPE] SECRET | option N for ACL [TYPE] SECRET ("required" has no value).
+    _rule("ldp-password", _NOT_NO + r"\s*mpls ldp (?:vrf \S+ )?password (?:fallback|option) ",
+          r"\bpassword (?:fallback|option \d+ for \S+) " + _TYPE + _VAL),
+    _rule("cable-shared-secret", _NOT_NO + r"\s*cable shared-secret ", r"\bshared-secret " + _TYPE + _VAL),
+    _rule("asa-ldap-login-password", _NOT_NO + r"\s*ldap-login-password ", r"\bldap-login-password " + _VAL),
+    _rule("wlc-psk", _NOT_NO + r"\s*security wpa psk set-key ", r"\bset-key (?:ascii|hex) " + _TYPE + _VAL),
     _rule("isakmp-key", _NOT_NO + r"\s*crypto isakmp key ", r"\bkey " + _TYPE + _VAL),
     _rule("config-key", r"^\s*key config-key password-encrypt ", r"password-encrypt " + _VAL),
     _rule("failover-key", _NOT_NO + r"\s*failover key ", r"\bkey " + _TYPE + _VAL),
@@ -118,7 +151,10 @@ RULES: tuple[Rule, ...] = (
     _rule("junos-keywords",
           r"(?<![\w-])(?:encrypted-password|secret|authentication-key|simple-password|key|value) \"",
           r"(?<![\w-])(?:encrypted-password|secret|authentication-key|simple-password|key|value) " + _JVAL),
-    _rule("junos-keywords-bare", r"^\s*(?:set .* )?(?:encrypted-password|authentication-key|simple-password) ",
+    # Junos-shaped lines only (set lines, or curly statements ending in ';'): an IOS
+    # "authentication-key 0 KEY" is handled by ospf-auth-key below.
+    _rule("junos-keywords-bare", r"^\s*(?:set .* (?:encrypted-password|authentication-key|simple-password) |"
+          r"(?:encrypted-password|authentication-key|simple-password) [^;]*;)",
           r"(?<![\w-])(?:encrypted-password|authentication-key|simple-password) " + _JVAL),
     # --- generic, Cisco-style: pre-shared keys, password/secret keywords ----------------
     _rule("pre-shared-key", _NOT_NO + r".*\bpre-shared-key ",
@@ -132,11 +168,15 @@ RULES: tuple[Rule, ...] = (
           _NOT_NO + r"(?!\s*(?:service|security|feature|password (?:encryption|strength-check|secure-mode|policy|minimum|min-length)|"
           r"aaa |ip ssh|ssh |set )\b)(?!.*[;{]\s*$).*(?<![\w-])(?:password|secret) (?!required\b)",
           r"(?<![\w-])(?:password|secret) " + _TYPE + _VAL),
+    # --- every line, after the keyword rule (already-redacted values stay as they are) -----
+    # URL userinfo (RFC 3986 3.2.1): scheme://user:PASSWORD@host; the user and the rest stay readable.
+    _rule("url-password", r"://[^:@\s/]*:[^\s/]*@", r"://[^:@\s/]*:(?P<val>[^\s/]+)@", every_line=True),
+    _rule("crypt-hash", r"\$(?:1|5|6|8|9)\$", r"(?P<val>\$(?:1|5|6|8|9)\$[^\s\"';]+)", every_line=True),
+    _rule("junos-secret-data", r"## SECRET-DATA", r'(?P<val>"[^"\n]*")(?=[^"\n]*## SECRET-DATA)', every_line=True),
 )
 
-# Applied to every line after the rules (already-redacted lines are left as they are).
-_CRYPT_HASH = re.compile(r"(?P<val>\$(?:1|5|6|8|9)\$[^\s\"';]+)")
-_SECRET_DATA_LINE = re.compile(r'(?P<val>"[^"\n]*")(?=[^"\n]*## SECRET-DATA)')
+_KEYWORD_RULES = tuple(rule for rule in RULES if not rule.every_line)
+_EVERY_LINE_RULES = tuple(rule for rule in RULES if rule.every_line)
 
 
 def _replace_val(pattern: Pattern[str], line: str) -> str:
@@ -163,17 +203,17 @@ def redact_line(line: str, parent: str = "") -> str:
     Junos curly format: the block path joined by spaces), "" at top level.
     Returns the line with each secret value replaced by :data:`REDACTION_MARKER`.
     """
-    for rule in RULES:
+    for rule in _KEYWORD_RULES:
         if rule.parent is not None and not rule.parent.search(parent):
             continue
         if rule.applies.search(line):
             for pattern in rule.values:
                 line = _replace_val(pattern, line)
             break
-    if "## SECRET-DATA" in line:
-        line = _replace_val(_SECRET_DATA_LINE, line)
-    if "$" in line:
-        line = _CRYPT_HASH.sub(REDACTION_MARKER, line)
+    for rule in _EVERY_LINE_RULES:
+        if rule.applies.search(line):
+            for pattern in rule.values:
+                line = _replace_val(pattern, line)
     return line
 
 

@@ -58,8 +58,6 @@ UNLABELLED = "(none)"
 ALL_DEVICES = "all devices"
 
 
-
-
 def _latest(*values: Any) -> Optional[str]:
     """The latest of several timestamps (as given, text), ignoring None and unparsable ones."""
     best: Optional[tuple[_dt.datetime, str]] = None

@@ -37,6 +37,35 @@ def _served(spec: dict, name: str) -> str:
     return device.get("running_config_text") or Path(device["running_config"]).read_text()
 
 
+def _commits(repo: Path) -> list[dict]:
+    """The backup commits, newest first: message parts and what git says each commit holds."""
+    out = []
+    for sha in subprocess.run(["git", "-C", str(repo), "log", "--format=%H"], capture_output=True, text=True,
+                              check=True).stdout.split():
+        body = subprocess.run(["git", "-C", str(repo), "log", "-1", "--format=%B", sha], capture_output=True, text=True,
+                              check=True).stdout
+        if not body.startswith("netraven backup"):
+            continue
+        shown = subprocess.run(["git", "-C", str(repo), "show", "--no-renames", "--name-status", "--format=", sha],
+                               capture_output=True, text=True, check=True).stdout.split("\n")
+        content = {"A": [], "M": [], "D": []}
+        for line in filter(None, shown):
+            status, name = line.split("\t", 1)
+            content[status].append(name)
+        fields = dict(line.split(": ", 1) for line in body.splitlines()[2:] if ": " in line)
+        listed = {key[0].upper(): [] if fields[word] == "-" else fields[word].split(", ")
+                  for key, word in (("added", "added"), ("modified", "modified"), ("deleted", "deleted"))}
+        out.append({"subject": body.splitlines()[0], "body": body, "content": content, "listed": listed})
+    return out
+
+
+def _assert_message_matches_commit(commit: dict) -> None:
+    """Issue 18 E: the message names exactly the files the commit adds, modifies and deletes, with their counts."""
+    assert commit["listed"] == {k: sorted(v) for k, v in commit["content"].items()}, commit
+    counts = "%d added, %d modified, %d deleted" % tuple(len(commit["content"][k]) for k in "AMD")
+    assert commit["subject"].endswith(": " + counts), commit
+
+
 def test_backup_playbook_three_runs(lab, tmp_path, ansible_env):
     spec = lab_spec()
     running = lab(spec)
@@ -97,22 +126,34 @@ def test_backup_playbook_three_runs(lab, tmp_path, ansible_env):
         assert (stats["c-first"]["attempts"], stats["c-first"]["successes"]) == (9, 4)
         assert (stats["c-second"]["attempts"], stats["c-second"]["successes"]) == (6, 2)
         assert (stats["c-third"]["attempts"], stats["c-third"]["successes"]) == (4, 2)
-    log = subprocess.run(["git", "-C", str(backups), "log", "--format=%s"], capture_output=True, text=True, check=True)
-    assert len(log.stdout.splitlines()) == 1 and "4 changed, 3 failed" in log.stdout  # run 2 changed nothing
+    commits = _commits(backups)
+    assert len(commits) == 1  # run 2 changed nothing
+    _assert_message_matches_commit(commits[0])
+    assert commits[0]["subject"].endswith(": 4 added, 0 modified, 0 deleted")
+    assert "devices that failed in this run (their files are not in this commit): r4-none, r5-down, r6-lockout" in commits[0]["body"]
 
     # --- run 3: a backup differs from the device: changed, diff shown, one more commit -----
     edited = backups / "r2-second.cfg"
     edited.write_text(edited.read_text().replace("hostname", "hostname-old", 1))
+    (backups / "retired.cfg").write_text("hostname retired\n")
+    subprocess.run(["git", "-C", str(backups), "add", "retired.cfg"], check=True)
     subprocess.run(["git", "-C", str(backups), "-c", "user.name=t", "-c", "user.email=t@localhost", "commit", "-qam", "older backup"],
                    check=True)
+    # By hand between runs: a retired device's backup removed, a new file dropped in the folder. The run's
+    # commit holds them, so its message names them (it used to name only the hosts whose task changed).
+    (backups / "retired.cfg").unlink()
+    (backups / "r9new.cfg").write_text("hostname r9new\n")
     third = run_playbook(env, inv, tmp_path, "--diff", "--limit", "r1-first,r2-second,localhost")
     assert third.returncode == 0, third.stdout[-4000:]
     save = re.search(r"TASK \[netraven\.core\.config_backup : Back up the configuration\].*?(?=\nTASK \[)", third.stdout, re.S).group(0)
     assert "changed: [r2-second]" in save and "ok: [r1-first]" in save
     assert "-hostname-old" in third.stdout and "+hostname" in third.stdout
-    log = subprocess.run(["git", "-C", str(backups), "log", "--format=%B"], capture_output=True, text=True, check=True)
-    assert "1 changed, 0 failed" in log.stdout and "changed: r2-second\n" in log.stdout
-    assert len(log.stdout.split("netraven backup")) == 3  # two backup commits + the test's own
+    commits = _commits(backups)
+    assert len(commits) == 2  # two backup commits (the test's own is not one)
+    _assert_message_matches_commit(commits[0])
+    assert commits[0]["content"] == {"A": ["r9new.cfg"], "M": ["r2-second.cfg"], "D": ["retired.cfg"]}
+    assert commits[0]["subject"].endswith(": 1 added, 1 modified, 1 deleted")
+    assert "devices that failed in this run (their files are not in this commit): -" in commits[0]["body"]
 
     # --- no canary anywhere -----------------------------------------------------------
     needles = list(CANARIES.values()) + [CONFIG_CANARY]

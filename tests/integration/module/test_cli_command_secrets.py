@@ -85,6 +85,7 @@ def test_vault_credentials_at_vvvv_leave_no_secret(lab, cli, tmp_path: Path, pla
     assert [(a["credential"], a["outcome"]) for a in result["attempts"]] == [("old_admin", "auth_rejected"), ("admin", "success")]
     assert result["device"] == "r1" and "hostname" in result["stdout"][0]
     assert [(e["accepted"], e["credential"]) for e in running.auth_log("r1")][-1] == (True, "admin")
+    assert len({e["connection"] for e in running.auth_log("r1")}) == 1  # both passwords of admin on one connection
 
     store = open_store(store_url)
     try:

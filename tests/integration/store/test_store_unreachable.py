@@ -51,7 +51,7 @@ def test_a_hung_server_is_tried_once_per_run() -> None:
     try:
         assert open_store_safely(url, warn=warnings.append) is None
         assert len(server.accepted) == 1 and "cannot connect to PostgreSQL" in warnings[-1]
-        for _ in range(3):
+        for _attempt in range(3):
             assert open_store_safely(url, warn=warnings.append) is None
         assert len(server.accepted) == 1, "a later open in the same run connected again"
         assert all("not retried for" in line for line in warnings[1:]) and len(warnings) == 4

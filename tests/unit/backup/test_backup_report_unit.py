@@ -193,3 +193,63 @@ def test_html_escapes_names_and_shows_aaa_only_when_present():
     assert 'id="aaa"' in render(with_aaa) and 'data-account="tacacs-prod"' in render(with_aaa)
     with pytest.raises(AnsibleFilterError, match="not a credential report"):
         render({"summary": {}})
+
+
+def _render_markdown(report, title="Credential report"):
+    """report.md as the role renders it: its template through Ansible's Templar (Jinja with trim_blocks)."""
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar
+
+    try:  # ansible-core 2.19 templates only trusted text (the template lookup trusts its file)
+        from ansible.template import trust_as_template
+    except ImportError:  # before 2.19 every string is a template
+        def trust_as_template(text):
+            return text
+
+    template = (ROOT / "roles" / "credential_report" / "templates" / "report.md.j2").read_text()
+    templar = Templar(loader=DataLoader(), variables={"credential_report_data": report, "credential_report_title": title})
+    return templar.template(trust_as_template(template), escape_backslashes=False)
+
+
+def _cells(row):
+    """A Markdown table row's cells: split on | that are not backslash-escaped (GFM tables)."""
+    return re.split(r"(?<!\\)\|", row.replace("\\\\", ""))[1:-1]
+
+
+def _table(markdown, header_start):
+    """(header cells, body rows' cells) of the table whose header row starts with ``header_start``."""
+    lines = markdown.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header_start))
+    body = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        body.append(_cells(line))
+    return _cells(lines[start]), body
+
+
+def test_markdown_escapes_names_in_cells_and_text():
+    """Issue 18 C: a device 'pipe|name' and a credential 'c<i>1|x' each stay one cell; no raw HTML, no emphasis."""
+    odd = [{"device": "pipe|name", "credential": "c<i>1|x", "outcome": "auth_rejected", "time": "2026-11-29T11:00:00Z"},
+           {"device": "r_*`x`*_\\", "credential": "tacacs", "outcome": "success", "time": "2026-11-29T11:00:00Z"}]
+    report = build_report(STATS, BINDINGS, ATTEMPTS + odd, now=NOW, labels={"pipe|name": ["t|1"]})
+    markdown = _render_markdown(report, title="Site *A*")
+    assert markdown.startswith("# Site \\*A\\*\n")
+    assert "<i>" not in markdown
+    assert "| pipe\\|name | " in markdown and "| c\\<i\\>1\\|x | " in markdown
+    assert "| r\\_\\*\\`x\\`\\*\\_\\\\ | " in markdown
+    assert "- Devices where no credential works: pipe\\|name, r2\n" in markdown
+    for header_start in ("| credential |", "| device |", "| tags |"):
+        header, body = _table(markdown, header_start)
+        assert body and all(len(cells) == len(header) for cells in body), (header_start, header, body)
+    header = _table(markdown, "| tags |")[0]
+    assert " c\\<i\\>1\\|x " in header
+
+
+def test_markdown_labels_what_the_window_column_counts():
+    """Issue 18 D: attempts count logins; the window column counts every outcome, as on the HTML page."""
+    markdown = _render_markdown(build_report(STATS, BINDINGS, ATTEMPTS, now=NOW))
+    header = next(line for line in markdown.splitlines() if line.startswith("| credential |"))
+    assert "| attempts (logins) |" in header and "| last 30 days, all outcomes: attempts / failures |" in header
+    assert "count logins (success, rejected, enable refused)" in markdown
+    assert "counts attempts of every outcome (unreachable, timeouts, lockouts too)" in markdown

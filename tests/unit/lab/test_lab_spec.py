@@ -98,3 +98,15 @@ def test_lab_host_key_is_stable_per_name():
     assert public_line(device_host_key("r1")) == public_line(device_host_key("r1"))
     assert public_line(device_host_key("r1")) != public_line(device_host_key("r2"))
     assert public_line(device_host_key("r1")).startswith("ssh-ed25519 ")
+
+
+@pytest.mark.parametrize("latency, message", [
+    (-5, "device r1.latency_ms: must be >= 0"),
+    ("fast", "device r1.latency_ms: must be a number"),
+    (20000, "device r1.latency_ms: must be <= 10000"),
+])
+def test_lab_latency_ms_is_a_round_trip_in_ms(latency, message):
+    assert load_lab(_spec(latency_ms=100)).devices[0].latency_ms == 100.0
+    assert load_lab(_spec()).devices[0].latency_ms == 0.0
+    with pytest.raises(LabSpecError, match=message.replace("(", r"\(")):
+        load_lab(_spec(latency_ms=latency))

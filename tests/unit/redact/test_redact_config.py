@@ -105,6 +105,38 @@ CASES = [
     (" wpa-psk ascii 0 WifiPsk", " wpa-psk ascii 0 " + M),
     (" secret 10 $6$xr$hash", " secret 10 " + M),  # IOS-XR username block
     ("key config-key password-encrypt MasterKey", "key config-key password-encrypt " + M),
+    # New-user trial 2 (issue 18 A): the secret is the last word after the type, not the word after "password".
+    ("ip msdp password peer 1.1.1.2 7 MsdpKey", "ip msdp password peer 1.1.1.2 7 " + M),
+    ("ip msdp vrf V1 password peer 1.1.1.3 MsdpVrfKey", "ip msdp vrf V1 password peer 1.1.1.3 " + M),
+    ("ip msdp password 1.1.1.4 3 NxMsdpKey", "ip msdp password 1.1.1.4 3 " + M),  # NX-OS
+    (" client 10.0.0.9 server-key 7 CoaKey", " client 10.0.0.9 server-key 7 " + M),
+    (" client 10.0.0.9 vrf MGMT server-key CoaVrfKey", " client 10.0.0.9 vrf MGMT server-key " + M),
+    (" server-key 0 CoaKey2", " server-key 0 " + M),
+    (" ip nhrp authentication NhrpKey", " ip nhrp authentication " + M),
+    (" path ftp://admin:UrlPw@10.0.0.1/cfg", " path ftp://admin:" + M + "@10.0.0.1/cfg"),
+    ("boot system ftp://bootuser:BootPw@10.0.0.2/image.bin", "boot system ftp://bootuser:" + M + "@10.0.0.2/image.bin"),
+    ("crypto pki server CA database url scp://u:Sc@pPw@10.0.0.3/ca", "crypto pki server CA database url scp://u:" + M + "@10.0.0.3/ca"),
+    (" authentication-key 0 LispKey", " authentication-key 0 " + M),  # was: the type digit removed, the key kept
+    ("snmp-server host 10.1.1.1 vrf MGMT version 2c VrfComm", "snmp-server host 10.1.1.1 vrf MGMT version 2c " + M),
+    ("snmp-server host 10.1.1.1 vrf MGMT informs version 2c VrfComm udp-port 162",
+     "snmp-server host 10.1.1.1 vrf MGMT informs version 2c " + M + " udp-port 162"),
+    ("snmp-server host 10.1.1.1 V1Comm", "snmp-server host 10.1.1.1 " + M),
+    ("snmp-server mib community-map MapComm context C1", "snmp-server mib community-map " + M + " context C1"),
+    ("   authentication mode hmac-sha-256 7 EigrpHmac", "   authentication mode hmac-sha-256 7 " + M),
+    (" glbp 1 authentication text GlbpText", " glbp 1 authentication text " + M),
+    ("    authentication text NxHsrpText", "    authentication text " + M),  # NX-OS hsrp/vrrp block
+    (" cable shared-secret 7 CableKey", " cable shared-secret 7 " + M),
+    ("ppp pap sent-username u1 password 0 PapPw", "ppp pap sent-username u1 password 0 " + M),
+    (" ipv6 ospf authentication ipsec spi 500 sha1 0 Ospf6Key", " ipv6 ospf authentication ipsec spi 500 sha1 0 " + M),
+    (" ospfv3 1 encryption ipsec spi 256 esp aes-cbc 128 EncKey sha1 AuthKey",
+     " ospfv3 1 encryption ipsec spi 256 esp aes-cbc 128 " + M + " sha1 " + M),
+    (" ldap-login-password AsaLdapPw", " ldap-login-password " + M),
+    (" security wpa psk set-key ascii 0 WlcPsk", " security wpa psk set-key ascii 0 " + M),
+    ("mpls ldp password fallback 7 LdpFallback", "mpls ldp password fallback 7 " + M),
+    ("mpls ldp password option 1 for LDP-ACL 7 LdpOption", "mpls ldp password option 1 for LDP-ACL 7 " + M),
+    ("mpls ldp neighbor 1.1.1.1 password 7 LdpNbr", "mpls ldp neighbor 1.1.1.1 password 7 " + M),
+    ("tacacs-server host 1.1.1.1 single-connection key 7 TacSc", "tacacs-server host 1.1.1.1 single-connection key 7 " + M),
+    ("vtp password VtpPw", "vtp password " + M),
     # Arista EOS
     ("enable secret sha512 $6$salt$hash", "enable secret sha512 " + M),
     ("username admin privilege 15 role network-admin secret sha512 $6$s$h", "username admin privilege 15 role network-admin secret sha512 " + M),
@@ -170,6 +202,21 @@ UNCHANGED = [
     "set system authentication-order [ radius password ]",
     "    authentication-order [ radius password ];",
     "        password {",
+    # issue 18 A: no over-redaction next to the new rules
+    "snmp-server host 10.1.1.1 use-vrf management",
+    "snmp-server host 10.1.1.1 source-interface mgmt0",
+    "snmp-server host 10.1.1.1 vrf MGMT informs version 3 priv v3user",
+    "mpls ldp password required",
+    " authentication port-control auto",
+    " authentication mode md5",
+    " ip nhrp network-id 10",
+    " ip nhrp map multicast dynamic",
+    "ip msdp peer 1.1.1.2 connect-source Loopback0",
+    "boot system flash:c2800nm-adventerprisek9-mz.bin",
+    " path tftp://10.0.0.1/$h-$t",
+    "ip http client source-interface Gi0/0",
+    " tunnel key 1234",
+    " url https://example.com:8443/path",
 ]
 
 
@@ -191,6 +238,39 @@ def test_block_keys_only_inside_aaa_blocks():
     )
     asa = "aaa-server TACACS (inside) host 10.1.1.10\n key AsaAaaKey\n"
     assert redact_config(asa) == "aaa-server TACACS (inside) host 10.1.1.10\n key " + M + "\n"
+
+
+def test_new_user_trial_config_keeps_no_secret():
+    """The trial's configuration (issue 18 A): every SECRET word goes, in its blocks, the rest stays."""
+    text = (
+        "archive\n path ftp://admin:SECRET29url@10.0.0.1/cfg\n"
+        "boot system ftp://bootuser:SECRET40boot@10.0.0.2/image.bin\n"
+        "interface Tunnel0\n ip nhrp authentication SECRET41nhrp\n"
+        "ip msdp password peer 1.1.1.2 7 SECRET44msdp\n"
+        "radius server R1\n key 7 SECRET49radkey\n"
+        "aaa server radius dynamic-author\n client 10.0.0.9 server-key 7 SECRET50dyn\n"
+        "router isis\n authentication-key 0 SECRET56isis\n"
+        "crypto isakmp client configuration group VPN\n key SECRET64group\n"
+        "interface Cable1/0\n cable shared-secret SECRET63cable\n"
+    )
+    out = redact_config(text)
+    assert "SECRET" not in out, out
+    assert out.count(M) == 9
+    assert " path ftp://admin:" + M + "@10.0.0.1/cfg\n" in out
+    assert "ip msdp password peer 1.1.1.2 7 " + M + "\n" in out
+    assert redact_config(out) == out
+
+
+def test_one_table_of_rules():
+    """Keyword rules and every-line rules (URL, crypt hash, SECRET-DATA) live in RULES, with unique names."""
+    from ansible_collections.netraven.core.plugins.plugin_utils._redact import RULES
+
+    names = [rule.name for rule in RULES]
+    assert len(names) == len(set(names))
+    every = [rule.name for rule in RULES if rule.every_line]
+    assert every == ["url-password", "crypt-hash", "junos-secret-data"]
+    # every-line rules come last, so the table reads in the order it is applied
+    assert all(rule.every_line for rule in RULES[len(RULES) - len(every):])
 
 
 def test_junos_curly_snmp_community_and_policy_community():

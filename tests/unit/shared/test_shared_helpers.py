@@ -114,3 +114,33 @@ def test_exception_chain_with_several_links_is_breadth_first() -> None:
     wrapped.__cause__ = cause  # seen once only
     chain = exception_chain(root, links=lambda e: (getattr(e, "orig_exc", None), e.__cause__, e.__context__))
     assert chain == [root, wrapped, cause, context]
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("no_credential_works", ["no_credential_works"]),          # -e key=value gives a string (issue 18 B)
+    ("tacacs, old-local ,spare,", ["tacacs", "old-local", "spare"]),  # split on commas, stripped, empties dropped
+    ("", []),
+    (None, []),
+    (["a, b", "c"], ["a, b", "c"]),                             # a list is taken as it is
+    (("x",), ["x"]),
+    (5, ["5"]),
+])
+def test_option_list_converts_like_the_argument_spec(value, expected):
+    from ansible_collections.netraven.core.plugins.filter.option_list import FilterModule
+    from ansible_collections.netraven.core.plugins.plugin_utils._role_options import option_list
+
+    assert option_list(value, "credential_report_fail_on") == expected
+    assert FilterModule().filters()["option_list"](value) == expected
+
+
+@pytest.mark.parametrize("value, word", [({"a": 1}, "mapping"), (True, "bool")])
+def test_option_list_names_the_variable_on_a_wrong_type(value, word):
+    from ansible.errors import AnsibleFilterError
+
+    from ansible_collections.netraven.core.plugins.filter.option_list import FilterModule
+    from ansible_collections.netraven.core.plugins.plugin_utils._role_options import option_list
+
+    with pytest.raises(TypeError, match="^credential_report_hosts: expected a list or a comma-separated string, got %s$" % word):
+        option_list(value, "credential_report_hosts")
+    with pytest.raises(AnsibleFilterError, match="credential_report_hosts: expected a list"):
+        FilterModule().filters()["option_list"](value, "credential_report_hosts")
