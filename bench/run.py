@@ -32,6 +32,7 @@ import backup_scenarios as bs  # noqa: E402  pylint: disable=wrong-import-positi
 import fleet_scenarios as fs  # noqa: E402  pylint: disable=wrong-import-position
 import reject_cost  # noqa: E402  pylint: disable=wrong-import-position
 import wan  # noqa: E402  pylint: disable=wrong-import-position
+import aaa  # noqa: E402  pylint: disable=wrong-import-position
 from common import ROOT, BenchError, load_average, machine, versions  # noqa: E402  pylint: disable=wrong-import-position
 
 MARK_START, MARK_END = "<!-- bench-run:start -->", "<!-- bench-run:end -->"
@@ -108,6 +109,7 @@ ROWS: dict[str, tuple[Callable[..., dict[str, Any]], dict[str, Any], dict[str, A
            dict(devices=1000, workers_list=[20, 100], runs=3, forks=20, profile=True)),
     "P8": (fs.p8_vs_ping, dict(devices=3, runs=1, forks=3), dict(devices=20, runs=5, forks=20)),
     **wan.ROWS,  # P9, P9B (bench/wan.py)
+    "P10": (aaa.p10_aaa, aaa.SIZES["quick"], aaa.SIZES["full"]),
 }
 
 

@@ -186,6 +186,15 @@ class RunningLab:
         self.device(name)
         return read_auth_log(self.state_dir / "auth" / f"{name}.jsonl")
 
+    def aaa(self) -> dict[str, Any]:
+        """The lab AAA servers' counters: ``{"servers": {name: {lockout_after, lockout_for}},
+        "accounts": {"user@server": {streak, max_streak, failures, successes, locks, locked,
+        refused_while_locked}}}`` (empty when the lab has no ``aaa``)."""
+        path = self.state_dir / "aaa.json"
+        if not path.exists():
+            return {"servers": {}, "accounts": {}}
+        return json.loads(path.read_text(encoding="utf-8"))
+
     def credential(self, name: str) -> dict[str, Any]:
         """A world credential as a netraven.core credential dict (with its secrets)."""
         return self.spec.credential(name).as_dict()

@@ -12,6 +12,7 @@ authentication.
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import selectors
 import socket
@@ -31,10 +32,73 @@ from .spec import Credential, Device, LabSpec
 LOG = logging.getLogger("lab.server")
 
 
+class AaaServers:
+    """The lab's central AAA servers (lab file ``aaa``): one failure counter per account (AAA server,
+    username) shared by every device that uses the server, a lockout on all of them after
+    ``lockout_after`` consecutive failures, and the highest streak seen, written to
+    ``<state>/aaa.json`` after every change (``RunningLab.aaa``)."""
+
+    def __init__(self, spec: LabSpec, state_dir: Path) -> None:
+        self.servers = {a.name: a for a in spec.aaa}
+        self.accounts = {(c.aaa, c.username) for c in spec.credentials if c.aaa}
+        self.path = state_dir / "aaa.json"
+        self.lock = threading.Lock()
+        self.state: dict[str, dict[str, Any]] = {}
+        if self.servers:
+            self._write()
+
+    def account(self, server: str | None, username: str) -> str | None:
+        """``username@server`` when ``username`` is an account of AAA ``server``, else None."""
+        return f"{username}@{server}" if server and (server, username) in self.accounts else None
+
+    def _entry(self, account: str) -> dict[str, Any]:
+        return self.state.setdefault(account, {"streak": 0, "max_streak": 0, "failures": 0, "successes": 0,
+                                               "locks": 0, "locked_until": 0.0, "refused_while_locked": 0})
+
+    def locked(self, account: str) -> float:
+        """Seconds the account stays locked (0: not locked); a refused login while locked is counted."""
+        with self.lock:
+            entry = self._entry(account)
+            left = entry["locked_until"] - time.monotonic()
+            if left <= 0:
+                if entry["locked_until"]:
+                    entry.update(locked_until=0.0, streak=0)
+                return 0.0
+            entry["refused_while_locked"] += 1
+            self._write()
+            return left
+
+    def note(self, account: str, server: str, ok: bool) -> None:
+        """Count one login decision of ``account`` (success resets the streak)."""
+        rule = self.servers[server]
+        with self.lock:
+            entry = self._entry(account)
+            if ok:
+                entry["successes"] += 1
+                entry["streak"] = 0
+            else:
+                entry["failures"] += 1
+                entry["streak"] += 1
+                entry["max_streak"] = max(entry["max_streak"], entry["streak"])
+                if entry["streak"] >= rule.lockout_after and not entry["locked_until"]:
+                    entry["locked_until"] = time.monotonic() + rule.lockout_for
+                    entry["locks"] += 1
+            self._write()
+
+    def _write(self) -> None:
+        data = {"servers": {n: {"lockout_after": a.lockout_after, "lockout_for": a.lockout_for} for n, a in self.servers.items()},
+                "accounts": {k: {key: v for key, v in e.items() if key != "locked_until"} | {"locked": e["locked_until"] > time.monotonic()}
+                             for k, e in self.state.items()}}
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+        tmp.replace(self.path)
+
+
 class DeviceState:  # pylint: disable=too-many-instance-attributes
     """Runtime state of one device: socket, host key, lockout counters, auth log."""
 
-    def __init__(self, spec: LabSpec, device: Device, state_dir: Path) -> None:
+    def __init__(self, spec: LabSpec, device: Device, state_dir: Path, aaa: AaaServers | None = None) -> None:
+        self.aaa = aaa if aaa is not None else AaaServers(spec, state_dir)
         self.spec = spec
         self.device = device
         self.log = AuthLog(state_dir / "auth" / f"{device.name}.jsonl")
@@ -153,6 +217,9 @@ class DeviceAuth(paramiko.ServerInterface):
             return paramiko.AUTH_FAILED
         if self.beh.slow_auth:
             time.sleep(self.beh.slow_auth)
+        account = self.st.aaa.account(self.st.device.aaa, username) if reason is None else None
+        if account is not None:
+            return self._decide_aaa(method, username, cred, account)
         left = self.st.locked()
         if left:
             reason = "locked"
@@ -177,6 +244,28 @@ class DeviceAuth(paramiko.ServerInterface):
                            disconnected=drop, connection=self.connection)
         if drop:
             self._close_after_answer()
+        return paramiko.AUTH_FAILED
+
+    def _decide_aaa(self, method: str, username: str, cred: Credential | None, account: str) -> int:
+        """The central AAA server decides: locked account, accepted (the device accepts the
+        credential), or a failure counted for the account on every device that uses the server."""
+        server = str(self.st.device.aaa)
+        left = self.st.aaa.locked(account)
+        if left:
+            self._send_locked_banner(left)
+            reason = "aaa_locked"
+        elif cred is not None and cred in self.st.accepted:
+            self.st.aaa.note(account, server, True)
+            self.username, self.credential = username, cred
+            self.st.log.record(device=self.st.device.name, username=username, method=method, accepted=True,
+                               credential=cred.name, peer=self.peer, aaa=account, connection=self.connection)
+            return paramiko.AUTH_SUCCESSFUL
+        else:
+            self.st.aaa.note(account, server, False)
+            reason = "not_accepted" if cred is not None else "wrong_secret"
+        self.st.log.record(device=self.st.device.name, username=username, method=method, accepted=False,
+                           credential=cred.name if cred else None, peer=self.peer, reason=reason, aaa=account,
+                           disconnected=False, connection=self.connection)
         return paramiko.AUTH_FAILED
 
     def _close_after_answer(self) -> None:
@@ -251,7 +340,8 @@ class LabServer:
 
     def __init__(self, spec: LabSpec, state_dir: Path) -> None:
         self.spec = spec
-        self.devices = [DeviceState(spec, d, state_dir) for d in spec.devices]
+        self.aaa = AaaServers(spec, state_dir)
+        self.devices = [DeviceState(spec, d, state_dir, self.aaa) for d in spec.devices]
         self._sel = selectors.DefaultSelector()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None

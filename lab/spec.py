@@ -39,11 +39,11 @@ VALUE_BEHAVIOURS = ("slow_auth", "max_auth_tries", "lockout", "banner_ack", "pag
                     "password_change")
 DEVICE_KEYS = {"name", "platform", "port", "address", "tags", "accept", "enable_secret", "running_config",
                "running_config_text", "hostname", "behaviours", "rotate_host_key", "commands", "fields",
-               "latency_ms"}
+               "latency_ms", "aaa"}
 ADDRESSES = ("127.0.0.1", "::1")
 """Where a device may listen: the IPv4 or the IPv6 loopback (the lab never listens off-host)."""
 CREDENTIAL_KEYS = {"name", "username", "password", "public_key", "ssh_key_file", "enable_secret",
-                   "priority", "tags", "description"}
+                   "priority", "tags", "description", "aaa"}
 DEFAULT_BANNER_PROMPT = "This is a lab device. Type 'yes' to acknowledge the banner: "
 DEFAULT_ANY_KEY_PROMPT = "HP J9773A 2530-24G-PoEP Switch (lab)\nSoftware revision YA.16.10.0009\n\nPress any key to continue"
 DEFAULT_PASSWORD_CHANGE_PROMPT = ("Warning: The initial password poses security risks.\n"
@@ -69,12 +69,13 @@ class Credential:
     enable_secret: str | None = None
     priority: int = 100
     tags: tuple[str, ...] = ()
+    aaa: str | None = None               # the lab AAA server whose shared account this is
 
     def as_dict(self) -> dict[str, Any]:
         """The credential as the netraven.core lookup returns it (secrets included; tests only)."""
         out: dict[str, Any] = {"name": self.name, "username": self.username,
                                "priority": self.priority, "tags": list(self.tags)}
-        for key in ("password", "ssh_key_file", "enable_secret"):
+        for key in ("password", "ssh_key_file", "enable_secret", "aaa"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         return out
@@ -143,6 +144,17 @@ class Device:
     commands: tuple[tuple[str, str, float], ...] = ()   # (command, output, delay seconds)
     fields: tuple[tuple[str, Any], ...] = ()
     latency_ms: float = 0.0   # round trip simulated inside the lab's SSH server (lab.latency)
+    aaa: str | None = None    # the lab AAA server that checks this device's AAA accounts
+
+
+@dataclass(frozen=True)
+class AaaServer:
+    """A simulated central AAA server: ``lockout_after`` consecutive failed logins of one account,
+    on any device that uses the server, lock the account on all of them for ``lockout_for`` seconds."""
+
+    name: str
+    lockout_after: int = 3
+    lockout_for: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -153,6 +165,7 @@ class LabSpec:
     credentials: tuple[Credential, ...]
     devices: tuple[Device, ...]
     source: str = "<dict>"
+    aaa: tuple[AaaServer, ...] = ()
 
     def credential(self, name: str) -> Credential:
         """The credential called ``name``; KeyError if there is none."""
@@ -293,9 +306,12 @@ def _credential(raw: Any, where: str, base: Path) -> Credential:
             raise _fail(f"{where}.public_key", "must be 'TYPE BASE64 [comment]' or a .pub file")
         public_key = f"{parts[0]} {parts[1]}"
     priority = _number(raw.get("priority", 100), f"{where}.priority", integer=True, minimum=-10**9)
+    aaa = raw.get("aaa")
+    if aaa is not None and (not isinstance(aaa, str) or not aaa):
+        raise _fail(f"{where}.aaa", "must be the name of an AAA server of the top-level 'aaa' mapping")
     return Credential(name=raw["name"], username=raw["username"], password=raw.get("password"),
                       public_key=public_key, ssh_key_file=key_file, enable_secret=raw.get("enable_secret"),
-                      priority=priority, tags=_str_list(raw.get("tags"), f"{where}.tags"))
+                      priority=priority, tags=_str_list(raw.get("tags"), f"{where}.tags"), aaa=aaa)
 
 
 def _device(raw: Any, where: str, base: Path, cred_names: set[str]) -> Device:
@@ -352,10 +368,32 @@ def _device(raw: Any, where: str, base: Path, cred_names: set[str]) -> Device:
     latency = float(_number(raw.get("latency_ms", 0), f"{where}.latency_ms"))
     if latency > MAX_LATENCY_MS:
         raise _fail(f"{where}.latency_ms", f"must be <= {MAX_LATENCY_MS} (a round trip in milliseconds), got {latency:g}")
+    aaa = raw.get("aaa")
+    if aaa is not None and (not isinstance(aaa, str) or not aaa):
+        raise _fail(f"{where}.aaa", "must be the name of an AAA server of the top-level 'aaa' mapping")
     return Device(name=name, platform=platform, port=port, address=address, tags=_str_list(raw.get("tags"), f"{where}.tags"),
                   accept=accept, enable_secret=enable_secret, running_config=text, hostname=str(hostname),
                   behaviours=_behaviours(raw.get("behaviours"), f"{where}.behaviours"),
-                  rotate_host_key=rotate, commands=commands, fields=tuple(fields.items()), latency_ms=latency)
+                  rotate_host_key=rotate, commands=commands, fields=tuple(fields.items()), latency_ms=latency, aaa=aaa)
+
+
+def _aaa_servers(raw: Any, source: str) -> tuple[AaaServer, ...]:
+    """The top-level ``aaa`` mapping ``{server: {lockout: {after: n, for: seconds}}}`` as AaaServer tuples."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        raise LabSpecError(f"{source}: 'aaa' must map AAA server names to {{lockout: {{after: n, for: seconds}}}}")
+    out = []
+    for name, settings in raw.items():
+        at = f"{source}: aaa.{name}"
+        settings = settings or {}
+        lockout = settings.get("lockout", {}) if isinstance(settings, dict) else None
+        if not isinstance(name, str) or not NAME_RE.match(name) or not isinstance(lockout, dict) \
+                or set(settings) - {"lockout"} or set(lockout) - {"after", "for"}:
+            raise LabSpecError(f"{at}: must be a mapping {{lockout: {{after: n, for: seconds}}}} under a plain name")
+        out.append(AaaServer(name=name, lockout_after=_number(lockout.get("after", 3), f"{at}.lockout.after", integer=True, minimum=1),
+                             lockout_for=float(_number(lockout.get("for", 60), f"{at}.lockout.for"))))
+    return tuple(out)
 
 
 def _commands(raw: Any, where: str) -> tuple[tuple[str, str, float], ...]:
@@ -391,7 +429,7 @@ def parse_lab(data: Any, source: str = "<dict>", base_dir: Path | str | None = N
     base = Path(base_dir) if base_dir else Path(__file__).resolve().parent
     if not isinstance(data, dict):
         raise LabSpecError(f"{source}: a lab file must be a mapping with 'credentials' and 'devices'")
-    unknown = set(data) - {"name", "credentials", "devices"}
+    unknown = set(data) - {"name", "credentials", "devices", "aaa"}
     if unknown:
         raise LabSpecError(f"{source}: unknown top-level field(s) {sorted(unknown)}")
     name = data.get("name") or default_name
@@ -414,13 +452,18 @@ def parse_lab(data: Any, source: str = "<dict>", base_dir: Path | str | None = N
         dup = sorted({n for n in dnames if dnames.count(n) > 1})
         if dup:
             raise LabSpecError(f"devices: duplicate name(s) {dup}")
+        servers = _aaa_servers(data.get("aaa"), source)
+        known = {a.name for a in servers}
+        for item in list(creds) + list(devs):
+            if item.aaa is not None and item.aaa not in known:
+                raise LabSpecError(f"{item.name}.aaa: names AAA server {item.aaa!r} that is not in the top-level 'aaa' mapping")
         ports = [(d.address, d.port) for d in devs if d.port]  # IPv4 and IPv6 ports are separate
         dup_ports = sorted({port for address, port in ports if ports.count((address, port)) > 1})
         if dup_ports:
             raise LabSpecError(f"devices: port(s) {dup_ports} used twice")
     except LabSpecError as exc:
         raise LabSpecError(f"{source}: {exc}") from None
-    return LabSpec(name=name, credentials=tuple(creds), devices=tuple(devs), source=source)
+    return LabSpec(name=name, credentials=tuple(creds), devices=tuple(devs), source=source, aaa=servers)
 
 
 def load_lab(spec: Any, base_dir: Path | str | None = None) -> LabSpec:

@@ -25,16 +25,19 @@ import datetime
 import functools
 import logging
 import queue
+import threading
 import time
 from typing import Any, Callable
 
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 # Imported here, once per playbook run, before the forks (see the file docstring).
+from ansible_collections.netraven.core.plugins.module_utils import _aaa_guard
 from ansible_collections.netraven.core.plugins.module_utils import _cli_command
 from ansible_collections.netraven.core.plugins.module_utils import _cli_errors
 from ansible_collections.netraven.core.plugins.module_utils import _fetch_config
@@ -64,15 +67,21 @@ def _validate(args: dict[str, Any], spec: dict[str, Any], what: str) -> tuple[di
 
 def credential_fact(read: dict[str, Any]) -> dict[str, Any]:
     """The cacheable fact ``netraven_credential`` from the credential loop's result: ``name``,
-    ``username``, ``outcome``, ``attempts`` (count) and ``time`` (UTC, ISO 8601). No secret."""
+    ``username``, ``outcome``, ``attempts`` (count, skipped credentials included) and ``time``
+    (UTC, ISO 8601), plus ``aaa_skipped`` (the shared AAA accounts the guard skipped on this
+    device, ``user@server``) when there are any. No secret."""
     credential = read.get("credential") or {}
-    return {
+    fact = {
         "name": credential.get("name"),
         "username": credential.get("username"),
         "outcome": read.get("outcome") or "not_run",
         "attempts": len(read.get("attempts") or []),
         "time": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
+    skipped = sorted({a["aaa_account"] for a in read.get("attempts") or [] if a.get("aaa_account")})
+    if skipped:
+        fact["aaa_skipped"] = skipped
+    return fact
 
 
 def invalid_options(device: str, exc: Exception) -> dict[str, Any]:
@@ -132,6 +141,8 @@ def back_up_one(device: str, loop: dict[str, Any], save: dict[str, Any], read: C
         if save["return_content"] and not result.get("failed"):
             result["content"] = redact_config(text) if save["redact"] else text
     result["attempts"] = fact["attempts"]  # a count: each credential's outcome is in msg, each attempt in the store
+    if fact.get("aaa_skipped"):
+        result["aaa_skipped"] = fact["aaa_skipped"]  # for the role's fact of a failed device
     result.pop("not_tried", None)
     result.pop("device", None)
     if not result.get("failed"):
@@ -235,13 +246,25 @@ class ActionModule(ActionBase):
         started = time.monotonic()
         progress = _Progress(len(hosts), save["progress_interval"], started)
 
-        def job(name: str, loop: dict[str, Any], no_log: set[str]) -> dict[str, Any]:
+        store_url = store if args.get("metrics_store") is None else args["metrics_store"]
+        guard_lock = threading.Lock()
+        guard_store: list[Any] = []  # the AAA guard's own connection, opened for the first host that needs it
+
+        def guard_for(loop: dict[str, Any]) -> _aaa_guard.Guard | None:
+            if not _cli_command.needs_guard(loop.get("credentials")):
+                return None
+            if not guard_store:
+                guard_store.append(_cli_command.guard_store(store_url, warnings.append))
+            return _aaa_guard.Guard(guard_store[0], _aaa_guard.parse_policies(loop.get("aaa")), warn=warnings.append,
+                                    lock=guard_lock)
+
+        def job(name: str, loop: dict[str, Any], no_log: set[str], guard: _aaa_guard.Guard | None) -> dict[str, Any]:
             def read(params: dict[str, Any]) -> dict[str, Any]:
-                return _cli_command.run(params, check_mode=check_mode, record=lambda attempt: records.put((name, attempt)))
+                return _cli_command.run(params, check_mode=check_mode, record=lambda attempt: records.put((name, attempt)),
+                                        guard=guard)
             return remove_values(back_up_one(name, loop, save, read, check_mode=check_mode, want_diff=want_diff), no_log)
 
-        with _cli_command.Recorder(store if args.get("metrics_store") is None else args["metrics_store"],
-                                   args.get("job_id"), warnings.append) as recorder:
+        with _cli_command.Recorder(store_url, args.get("job_id"), warnings.append, learn=boolean(args.get("learn", True), strict=False)) as recorder:
             def drain() -> None:
                 while True:
                     try:
@@ -261,7 +284,8 @@ class ActionModule(ActionBase):
                         results[name] = invalid_options(name, exc)
                         progress.done(failed=True)
                         continue
-                    pending[pool.submit(job, name, loop, _device_task.shown_store_url(no_log, loop.get("metrics_store")))] = name
+                    pending[pool.submit(job, name, loop, _device_task.shown_store_url(no_log, loop.get("metrics_store")),
+                                        guard_for(loop))] = name
                     drain()
                     self._collect(pending, results, progress, timeout=0)
                     progress.maybe_show(in_flight=len(pending))
@@ -270,6 +294,9 @@ class ActionModule(ActionBase):
                     self._collect(pending, results, progress, timeout=min(1.0, save["progress_interval"]))
                     progress.maybe_show(in_flight=len(pending))
             drain()
+        for opened in guard_store:
+            if opened is not None:
+                opened.close()
         elapsed = time.monotonic() - started
         failed = sorted(name for name, res in results.items() if res.get("failed"))
         out: dict[str, Any] = {

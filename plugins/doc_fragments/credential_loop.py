@@ -53,11 +53,38 @@ options:
       description:
         description: What the credential is for (informational).
         type: str
+      aaa:
+        description:
+          - Name of the central AAA server (TACACS+/RADIUS) that checks this credential, for example
+            V(tacacs-prod), when its username is a shared account of that server. Its failed logins are
+            then counted fleet-wide and kept below the server's lockout threshold (host variable
+            C(netraven_aaa)); an attempt the budget does not admit is V(aaa_budget_exhausted).
+        type: str
       matched_tags:
         description: Tags shared with the device, as added by the lookup (informational).
         type: list
         elements: str
         default: []
+  aaa:
+    description:
+      - "Lockout rules of the central AAA servers that credentials name in their C(aaa) field, as
+        C({server: {lockout_threshold, window, headroom, wait}}), for example
+        V({tacacs-prod: {lockout_threshold: 3, window: 900}})."
+      - C(lockout_threshold) (default 3) failed logins lock the account on the server;
+        C(window) (seconds, default 900) is how long the server counts them; C(headroom)
+        (default 1) failed logins are left for people logging in by hand; C(wait) (seconds,
+        default 30) is how long an attempt waits for attempts in flight before it is skipped as
+        V(aaa_budget_exhausted). The defaults are the DISA STIG rule for Cisco ISE (3 invalid
+        logons in 15 minutes).
+      - Defaults (through the action plugin) to the host variable C(netraven_aaa).
+    type: dict
+  learn:
+    description:
+      - Record which credential worked on the device (the learned binding that O(order=learned) tries first).
+      - V(false) still records every attempt and the credential's counters but leaves the device's binding as
+        it is, as the playbook C(netraven.core.credential_audit) does.
+    type: bool
+    default: true
   host:
     description:
       - IP address or DNS name of the device.

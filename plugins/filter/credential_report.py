@@ -36,15 +36,19 @@ options:
         O(netraven.core.credential_metrics#lookup:group_by=[device, credential, outcome]) over
         O(window_days) days), or as C(attempts) (the attempt log,
         O(netraven.core.credential_metrics#lookup:kind=attempts)), from which both are counted."
-      - "Optional C(aaa_accounts): a list of shared AAA accounts (C(name), C(credentials), C(lockout_threshold),
-        C(streak), C(highest_streak), C(last_success), C(budget_exhausted), C(skipped_on)), reserved for the
-        fleet-wide AAA lockout guard; the report shows them when the list is not empty."
+      - "Optional C(aaa): the shared AAA accounts of the fleet-wide lockout guard
+        (O(netraven.core.credential_metrics#lookup:kind=aaa)); with this run's facts (their C(aaa_skipped)),
+        O(aaa_credentials) and O(aaa_policies) they make the report's shared-account rows."
+      - "Optional C(aaa_accounts) instead: the rows given directly (C(name), C(credentials), C(lockout_threshold),
+        C(streak), C(highest_streak), C(last_success), C(budget_exhausted), C(skipped_on)); the report shows
+        shared accounts when there are any."
     type: dict
     required: true
   run:
     description:
       - "Per inventory host of the current run, its C(netraven_credential) fact
-        (C(name), C(username), C(outcome), C(attempts), C(time)). Hosts without a fact are not in this run."
+        (C(name), C(username), C(outcome), C(attempts), C(time), and C(aaa_skipped) when the AAA guard skipped
+        accounts there). Hosts without a fact are not in this run."
     type: dict
     default: {}
   known:
@@ -82,6 +86,14 @@ options:
     choices: [no_credential_works, never_successful, unused, never_attempted, failed_devices, needs_login_prompt_rule,
               aaa_budget_exhausted]
     default: []
+  aaa_credentials:
+    description: Per credential name that names an AAA server, its shared account C(username@aaa-server).
+    type: dict
+    default: {}
+  aaa_policies:
+    description: The host variable C(netraven_aaa) (per AAA server its C(lockout_threshold); default 3).
+    type: dict
+    default: {}
 """
 
 EXAMPLES = r"""
@@ -164,7 +176,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netraven.core.plugins.plugin_utils._report import build_report
+from ansible_collections.netraven.core.plugins.plugin_utils._report import aaa_accounts_from, build_report
 
 
 def _list_of_dicts(metrics: dict, key: str) -> list | None:
@@ -177,15 +189,18 @@ def _list_of_dicts(metrics: dict, key: str) -> list | None:
 
 
 def _credential_report(metrics, run=None, known=None, unused_days=30, window_days=30, labels=None,
-                       coverage_by="tags", changes=None, fail_on=None):
+                       coverage_by="tags", changes=None, fail_on=None, aaa_credentials=None, aaa_policies=None):
     """Jinja entry point (see DOCUMENTATION); AnsibleFilterError names the missing or malformed key."""
     if not isinstance(metrics, dict):
         raise AnsibleFilterError("netraven.core.credential_report expects a dict with stats, bindings and attempts or counts")
-    parts = {key: _list_of_dicts(metrics, key) for key in ("stats", "bindings", "attempts", "daily", "device_counts", "aaa_accounts")}
+    parts = {key: _list_of_dicts(metrics, key) for key in ("stats", "bindings", "attempts", "daily", "device_counts", "aaa_accounts",
+                                                           "aaa")}
     if int(window_days) < 1 or int(unused_days) < 1:
         raise AnsibleFilterError("netraven.core.credential_report: window_days and unused_days must be >= 1")
     run = {str(k): v for k, v in (run or {}).items() if isinstance(v, dict)}
     labels = {str(k): [str(t) for t in v] for k, v in (labels or {}).items() if isinstance(v, (list, tuple))}
+    if parts["aaa_accounts"] is None and (parts["aaa"] or any(f.get("aaa_skipped") for f in run.values())):
+        parts["aaa_accounts"] = aaa_accounts_from(parts["aaa"] or [], run, dict(aaa_credentials or {}), dict(aaa_policies or {}))
     try:
         return build_report(parts["stats"] or [], parts["bindings"] or [], parts["attempts"] or [], run=run,
                             known_names=[str(n) for n in known or []], unused_days=int(unused_days),

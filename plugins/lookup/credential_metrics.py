@@ -13,7 +13,7 @@ description:
     O(metrics_store). It returns per-credential figures (O(kind=stats)), which credential last worked on each device
     (O(kind=bindings)), the attempt log, newest first (O(kind=attempts)), or the attempt log counted per day,
     device, credential or outcome (O(kind=counts)), which reports use so that a month of attempts on a large fleet is
-    read as a few hundred rows.
+    read as a few hundred rows, or the shared AAA accounts of the fleet-wide lockout guard (O(kind=aaa)).
   - Returns a list of dictionaries; call it with the C(query) function, or with C(lookup) and C(wantlist=true).
   - Figures are counted as described in the guide R(Credential metrics store,ansible_collections.netraven.core.docsite.metrics)
     (C(docs/docsite/rst/metrics.rst) in the collection). Only V(success), V(auth_rejected) and V(enable_failed)
@@ -37,7 +37,7 @@ options:
     description:
       - What to read.
     type: str
-    choices: [stats, bindings, attempts, counts]
+    choices: [stats, bindings, attempts, counts, aaa]
     default: stats
   group_by:
     description:
@@ -60,7 +60,7 @@ options:
     type: str
     choices: [success, auth_rejected, enable_failed, auth_method_unsupported, auth_timeout, unreachable,
               ssh_negotiation_failed, hostkey_unknown, hostkey_mismatch, password_expired, locked_out,
-              post_auth_interaction_failed, command_failed, command_timeout, command_rejected]
+              post_auth_interaction_failed, command_failed, command_timeout, command_rejected, aaa_budget_exhausted]
   since:
     description:
       - With O(kind=attempts) and O(kind=counts), only attempts at or after this time. An ISO-8601 time (V(2026-11-01T10:00:00Z); no zone
@@ -118,7 +118,7 @@ _raw:
   description:
     - One dictionary per credential (O(kind=stats), sorted by name), per bound device (O(kind=bindings), sorted by
       device), per attempt (O(kind=attempts), newest first) or per group of attempts (O(kind=counts), sorted by the
-      O(group_by) columns). Timestamps are UTC ISO-8601 strings
+      O(group_by) columns) or per shared AAA account (O(kind=aaa), sorted by account). Timestamps are UTC ISO-8601 strings
       (C(2026-11-29T08:52:28.123456Z)) or null for never.
   type: list
   elements: dict
@@ -142,10 +142,11 @@ _raw:
       description: Last time the credential logged in (success or enable failure), O(kind=stats).
       type: str
     last_success:
-      description: Last success of the credential (O(kind=stats)), or when the bound credential last worked on the device (O(kind=bindings)).
+      description: Last success of the credential (O(kind=stats)), or when the bound credential last worked on the device (O(kind=bindings)),
+        or the account's last login (O(kind=aaa)).
       type: str
     last_failure:
-      description: Last rejection of the credential, O(kind=stats).
+      description: Last rejection of the credential (O(kind=stats)), or the account's last failed login (O(kind=aaa)).
       type: str
     success_rate:
       description: successes / attempts, between 0 and 1; null before the first counted attempt (O(kind=stats)).
@@ -183,6 +184,21 @@ _raw:
     last:
       description: Time of the newest attempt in the group (O(kind=counts)).
       type: str
+    account:
+      description: The shared AAA account, C(username@aaa-server) (O(kind=aaa)).
+      type: str
+    streak:
+      description: Failed logins of the account since its last success, as its AAA server counts them (O(kind=aaa)).
+      type: int
+    max_streak:
+      description: The highest streak the guard ever recorded for the account (O(kind=aaa)).
+      type: int
+    last_outcome:
+      description: V(success) or V(failure), the account's last settled attempt (O(kind=aaa)).
+      type: str
+    in_flight:
+      description: Attempts of the account reserved and not yet settled (O(kind=aaa)).
+      type: int
 """
 
 from ansible.errors import AnsibleError
@@ -210,7 +226,7 @@ class LookupModule(LookupBase):
         self.set_options(var_options=variables, direct=kwargs)
         kind = self.get_option("kind")
         names = [to_text(t) for t in (terms or [])]
-        if kind in ("attempts", "counts") and names:
+        if kind in ("attempts", "counts", "aaa") and names:
             raise AnsibleError("netraven.core.credential_metrics: kind=%s takes no terms (got %s); "
                                "use device=... and credential=..." % (kind, ", ".join(names)))
         url = self.get_option("metrics_store")
@@ -245,6 +261,8 @@ class LookupModule(LookupBase):
             return found
         if kind == "counts":
             return store.attempt_counts(self.get_option("group_by"), since=self.get_option("since"))
+        if kind == "aaa":
+            return store.aaa_accounts()
         limit = self.get_option("limit")
         if limit is not None and limit < 0:
             raise AnsibleError("netraven.core.credential_metrics: limit must be >= 0 (0 = all), got %d" % limit)

@@ -21,7 +21,8 @@ description:
   - Each credential is a mapping with C(name) (unique), C(username), C(password) and/or
     C(ssh_key_file), optional C(enable_secret), C(priority) (integer, default 100, lower is tried
     first), C(tags) (list of tag names, required; V([default]) means every device; a string is an error;
-    V([]) matches no device and is warned about) and an optional C(description).
+    V([]) matches no device and is warned about), an optional C(description) and an optional C(aaa) (the name
+    of the central AAA server whose shared account this is; see the host variable C(netraven_aaa)).
     Any other key is an error, so a misspelt C(enable_secret) is not silently dropped.
   - A returned credential whose C(ssh_key_file) does not exist or cannot be read on the controller is warned
     about (credential name and path only) and still returned.
@@ -205,6 +206,9 @@ _raw:
       elements: str
     description:
       description: The credential's description, only when it has one.
+      type: str
+    aaa:
+      description: The AAA server whose shared account this is, only when the credential names one.
       type: str
 """
 

@@ -235,12 +235,15 @@ def _settle(client: Any, shared: "_shared_login.SharedLogin | None", credential:
 
 
 def attempt_one(target: Target, credential: dict, commands: list[str], timeouts: Timeouts,
-                shared: "_shared_login.SharedLogin | None" = None) -> dict:
+                shared: "_shared_login.SharedLogin | None" = None, on_login: Callable[[], None] | None = None) -> dict:
     """Try one credential on one device; never raises.
 
     The SSH connection is fresh (TCP_NODELAY set), or, with ``shared``, the open connection on
     which the previous password of the same user was rejected (``_shared_login``); a connection
     on which this password is rejected is handed to ``shared`` for the next one.
+
+    ``on_login`` is called once the device has accepted the login (the AAA guard settles there,
+    before the commands run).
 
     Returns ``{"outcome", "phase", "exception", "cause", "detail", "stdout"}``: the outcome word,
     the phase that ended the attempt (connect, cli, enable, commands, done), the class names of
@@ -266,6 +269,8 @@ def attempt_one(target: Target, credential: dict, commands: list[str], timeouts:
             outcome, root = classify_connect_error(exc, client.userauth_banner, credential)
             _settle(client, shared, credential, outcome)
             return dict(result, outcome=outcome, exception=type(exc).__name__, cause=type(root).__name__, detail=str(root))
+        if on_login is not None:
+            on_login()
 
         result["phase"] = "cli"
         talk = _login_prompts.converse(_login_prompts.NetmikoIO(conn),
@@ -318,8 +323,10 @@ def run_attempts(
     timeouts: Timeouts = Timeouts(),
     passwords_per_connection: int = _shared_login.PASSWORDS_PER_CONNECTION,
     on_attempt: Callable[[dict], None] | None = None,
-    attempt: Callable[[Target, dict, list[str], Timeouts], dict] = attempt_one,
+    attempt: Callable[..., dict] = attempt_one,
     sleep: Callable[[float], None] = time.sleep,
+    guard: Any = None,
+    device: str | None = None,
 ) -> dict:
     """Try ``credentials`` in order on ``target`` until one works or the guard says stop.
 
@@ -331,7 +338,10 @@ def run_attempts(
     fresh connection each; ``_shared_login``); each password is still one attempt with its own
     record, under the same ``max_attempts``. ``on_attempt`` is called with each attempt record as
     soon as it is known (the module writes it to the metrics store); ``attempt``/``sleep`` are
-    seams for unit tests.
+    seams for unit tests. ``guard``: an ``_aaa_guard.Guard``; a credential naming an AAA server
+    (``aaa``) is tried only when the guard admits it on ``device`` (default ``target.host``), else
+    it is recorded as ``aaa_budget_exhausted`` (nothing sent, no connection, not one of the
+    ``max_attempts``) and the next credential is tried; ``attempt`` then gets ``on_login``.
 
     Returns ``{"outcome", "credential", "attempts", "not_tried", "stdout"}``: the last attempt's
     outcome (``None`` when no credential could be tried), the public view of the credential that
@@ -346,14 +356,32 @@ def run_attempts(
     shared = _shared_login.SharedLogin(passwords_per_connection)
     if attempt is attempt_one:
         attempt = functools.partial(attempt_one, shared=shared)
+    made = 0  # connections or passwords sent (a credential the AAA guard skips sends nothing and does not count)
     for index, cred in enumerate(candidates):
-        if index >= max_attempts:
+        if made >= max_attempts:
             not_tried.extend({"credential": c.get("name"), "reason": f"max_attempts ({max_attempts}) reached"} for c in candidates[index:])
             break
-        if index and attempt_delay > 0:
+        ticket = guard.admit(cred, device or target.host) if guard is not None else None
+        if ticket is not None and not ticket.admitted:
+            record = _skipped(cred, ticket)
+            summary["attempts"].append(record)
+            summary["outcome"] = record["outcome"]
+            if on_attempt is not None:
+                on_attempt(record)
+            continue
+        if made and attempt_delay > 0:
             sleep(attempt_delay)
+        made += 1
         started = time.monotonic()
-        raw = attempt(target, cred, commands, timeouts)
+        if ticket is None:
+            raw = attempt(target, cred, commands, timeouts)
+        else:
+            try:
+                raw = attempt(target, cred, commands, timeouts, on_login=ticket.logged_in)
+            except BaseException:
+                ticket.settle(None)  # nothing known: the reservation goes, the streak stays
+                raise
+            ticket.settle(raw["outcome"])
         record = {
             "credential": cred.get("name"),
             "username": cred.get("username"),
@@ -378,6 +406,27 @@ def run_attempts(
             break
     shared.close()  # a connection still kept after the last rejected password
     return summary
+
+
+def _skipped(cred: dict, ticket: Any) -> dict:
+    """The attempt record of a credential the AAA guard did not admit (nothing was sent)."""
+    decision = ticket.decision
+    if decision.get("error"):
+        why = "the metrics store did not answer"
+    else:
+        why = (f"streak {decision.get('streak')}, {decision.get('in_flight')} in flight, "
+               f"budget {decision.get('budget')} of lockout_threshold {ticket.policy.lockout_threshold}")
+    return {
+        "credential": cred.get("name"),
+        "username": cred.get("username"),
+        "outcome": _outcomes.AAA_BUDGET_EXHAUSTED,
+        "elapsed_ms": 0,
+        "message": f"{_outcomes.MESSAGES[_outcomes.AAA_BUDGET_EXHAUSTED]} ({ticket.account}: {why})",
+        "phase": "connect",
+        "exception": None,
+        "cause": None,
+        "aaa_account": ticket.account,
+    }
 
 
 DETAIL_CHARS = 300

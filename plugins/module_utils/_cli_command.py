@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 from ansible.module_utils.basic import env_fallback
 
+from ansible_collections.netraven.core.plugins.module_utils import _aaa_guard
 from ansible_collections.netraven.core.plugins.module_utils import _attempts
 from ansible_collections.netraven.core.plugins.module_utils import _credential
 from ansible_collections.netraven.core.plugins.module_utils import _login_prompts
@@ -63,6 +64,8 @@ def argument_spec() -> dict[str, dict[str, Any]]:
         credentials_var=dict(type="str"),
         credentials_file=dict(type="path"),
         order=dict(type="str", choices=["priority", "learned"]),
+        aaa=dict(type="dict"),
+        learn=dict(type="bool", default=True),
     )
 
 
@@ -97,6 +100,10 @@ def check_params(params: dict[str, Any]) -> str | None:
         _login_prompts.parse_rules(params.get("login_prompts"))
     except ValueError as exc:
         return f"{device_name(params)}: {exc}"
+    try:
+        _aaa_guard.parse_policies(params.get("aaa"), "aaa (host variable netraven_aaa)")
+    except ValueError as exc:
+        return f"{device_name(params)}: {exc}"
     if params["known_hosts_file"] and not os.path.isfile(params["known_hosts_file"]):
         return f"known_hosts_file {params['known_hosts_file']} does not exist"
     for cred in params["credentials"] or []:
@@ -117,20 +124,22 @@ class Recorder:
     ``url``: the ``metrics_store`` option (None = the default store, ``none`` = off). ``job_id``:
     stored with every attempt; None = AWX's ``JOB_ID``/``AWX_JOB_ID`` where this runs.
     ``warn(text)``: receives one line when the store cannot be opened or written (the URL shown
-    without its password). Use as a context manager (``close`` is idempotent). Not thread-safe:
-    fleet mode records from its main thread.
+    without its password). ``learn`` False: a success does not bind the device (option ``learn``).
+    Use as a context manager (``close`` is idempotent). Not thread-safe: fleet mode records from
+    its main thread.
     """
 
-    def __init__(self, url: str | None, job_id: str | None, warn: Callable[[str], None]) -> None:
+    def __init__(self, url: str | None, job_id: str | None, warn: Callable[[str], None], learn: bool = True) -> None:
         self.job_id = job_id or _metrics_store.job_id_from_env()
         self.warn = warn
+        self.learn = learn
         self.store = _metrics_store.open_store_safely(url, warn=warn)
 
     def record(self, device: str, attempt: dict[str, Any]) -> None:
         """Write one attempt record (as ``_attempts.run_attempts`` makes it) for ``device``."""
         _metrics_store.record_attempt_safely(
             self.store, device, attempt["credential"], attempt["outcome"], attempt["elapsed_ms"],
-            job_id=self.job_id, message=attempt["message"], warn=self.warn,
+            job_id=self.job_id, message=attempt["message"], warn=self.warn, bind=self.learn,
         )
 
     def close(self) -> None:
@@ -150,10 +159,45 @@ class Recorder:
 
 
 def run_recorded(params: dict[str, Any], *, check_mode: bool, warn: Callable[[str], None]) -> dict[str, Any]:
-    """``run`` with the task's own metrics store (``params['metrics_store']``, ``params['job_id']``)."""
-    with Recorder(params.get("metrics_store"), params.get("job_id"), warn) as recorder:
+    """``run`` with the task's own metrics store (``params['metrics_store']``, ``params['job_id']``)
+    and, when a credential names an AAA server, the AAA guard on that store (``guard_store``)."""
+    learn = params.get("learn", True)
+    with Recorder(params.get("metrics_store"), params.get("job_id"), warn, learn=learn) as recorder:
         device = device_name(params)
-        return run(params, check_mode=check_mode, record=lambda attempt: recorder.record(device, attempt))
+        scratch = None
+        guard = None
+        if needs_guard(params.get("credentials")):
+            backend = recorder.store
+            if backend is None:
+                backend = scratch = guard_store("none", warn)
+            guard = _aaa_guard.Guard(backend, _aaa_guard.parse_policies(params.get("aaa")), warn=warn)
+        try:
+            return run(params, check_mode=check_mode, record=lambda attempt: recorder.record(device, attempt), guard=guard)
+        finally:
+            if scratch is not None:
+                scratch.close()
+
+
+def needs_guard(credentials: Any) -> bool:
+    """True when one of ``credentials`` names an AAA server (``aaa``): the task needs the AAA guard."""
+    return any(isinstance(c, dict) and c.get("aaa") for c in credentials or [])
+
+
+def scratch_store_url() -> str:
+    """The per-run store of the AAA guard when metrics are off: an SQLite file in the temp folder
+    named after the user and the controller process (the parent of Ansible's workers), so every
+    fork and thread of one ``ansible-playbook`` run shares it; nothing in it is secret."""
+    import tempfile
+    return "sqlite:///" + os.path.join(tempfile.gettempdir(), f"netraven-aaa-{os.getuid()}-{os.getppid()}.db").lstrip("/")
+
+
+def guard_store(url: str | None, warn: Callable[[str], None]) -> Any:
+    """A store for the AAA guard: the metrics store ``url``, else (metrics off or unavailable) the
+    per-run ``scratch_store_url``; None when neither opens (the guard then admits nothing)."""
+    store = None if _metrics_store.is_disabled(url) else _metrics_store.open_store_safely(url, warn=warn)
+    if store is None:
+        store = _metrics_store.open_store_safely(scratch_store_url(), warn=warn)
+    return store
 
 
 def target_of(params: dict[str, Any]) -> _attempts.Target:
@@ -167,11 +211,13 @@ def target_of(params: dict[str, Any]) -> _attempts.Target:
     )
 
 
-def run(params: dict[str, Any], *, check_mode: bool, record: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+def run(params: dict[str, Any], *, check_mode: bool, record: Callable[[dict[str, Any]], None],
+        guard: Any = None) -> dict[str, Any]:
     """Run the credential loop for validated ``params`` and return the task's result dict.
 
     ``check_mode``: log in (a credential probe) but send no command. ``record(attempt)``: called
-    with each attempt record as soon as it is known (``Recorder.record``).
+    with each attempt record as soon as it is known (``Recorder.record``). ``guard``: the
+    ``_aaa_guard.Guard`` that admits attempts of shared AAA accounts (None: no guard).
     Returns ``{changed, device, outcome, credential, attempts, not_tried, stdout, stdout_lines}``
     plus ``msg``, and ``failed: True`` unless a credential logged in and every command ran.
     Every text in it is redacted of every credential's secrets. Raises nothing.
@@ -186,7 +232,7 @@ def run(params: dict[str, Any], *, check_mode: bool, record: Callable[[dict[str,
             max_attempts=params["max_attempts"], attempt_delay=params["attempt_delay"],
             next_on_enable_failed=params["next_on_enable_failed"],
             passwords_per_connection=params.get("passwords_per_connection", _shared_login.PASSWORDS_PER_CONNECTION),
-            timeouts=_attempts.Timeouts(**params["timeouts"]), on_attempt=record,
+            timeouts=_attempts.Timeouts(**params["timeouts"]), on_attempt=record, guard=guard, device=device,
         )
     except Exception as exc:  # noqa: BLE001 - e.g. netmiko refusing its arguments; never show a secret
         text = f"{device}: could not run the credential loop: {type(exc).__name__}: {exc}"

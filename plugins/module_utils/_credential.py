@@ -50,6 +50,7 @@ FIELDS: tuple[Field, ...] = (
     Field("priority", "int", default=DEFAULT_PRIORITY, early=True, public=True),
     Field("tags", "list", required=True, early=True),
     Field("description", "str"),
+    Field("aaa", "str", early=True),
     Field("matched_tags", "list", output=True),
 )
 

@@ -106,8 +106,11 @@ BINDS = frozenset({_outcomes.SUCCESS})
 COUNTERS = tuple(f.name for f in FIGURES if f.kind == COUNT)
 STAMPS = tuple(f.name for f in FIGURES if f.kind == STAMP)
 FIGURE_NAMES = COUNTERS + STAMPS  # the order of SQL columns and of ``stats_row`` keys
-# Version 2 added the attempt-log indexes; a figure added later raises the version to its ``since``.
-SCHEMA_VERSION = max(2, *(f.since for f in FIGURES))
+# Version 2 added the attempt-log indexes, version 3 the AAA guard's accounts and reservations; a
+# figure added later raises the version to its ``since``.
+SCHEMA_VERSION = max(3, *(f.since for f in FIGURES))
+AAA_ACCOUNT_FIELDS = ("account", "streak", "last_outcome", "last_success", "last_failure", "max_streak")
+"""The columns of one shared AAA account's state (``aaa_accounts``; see ``_aaa_guard``)."""
 
 
 class MetricsStoreError(Exception):
@@ -363,13 +366,14 @@ class MetricsStore:
 
     def record_attempt(self, device: str, credential: str, outcome: str, elapsed_ms,
                        job_id: str | None = None, message: str | None = None,
-                       at: datetime.datetime | None = None) -> None:
+                       at: datetime.datetime | None = None, bind: bool = True) -> None:
         """Record one attempt of ``credential`` on ``device`` in one transaction.
 
         ``outcome`` is an ``_outcomes`` word; ``elapsed_ms`` a number of milliseconds >= 0
         (stored rounded to an integer); ``job_id`` defaults to ``job_id_from_env()``;
         ``message`` must already be redacted (capped at MAX_MESSAGE_CHARS); ``at`` (UTC, default
-        now) exists for imports and tests. Counters follow ``outcome_effect``.
+        now) exists for imports and tests. Counters follow ``outcome_effect``; ``bind`` False
+        leaves the device's binding as it is (a credential audit).
         """
         row: dict[str, Any] = {
             "time": format_ts(at) if at is not None else format_ts(utc_now()),
@@ -382,7 +386,10 @@ class MetricsStore:
         }
         if outcome not in _outcomes.ALL:
             raise MetricsStoreError("outcome %r is not one of %s" % (outcome, ", ".join(_outcomes.ALL)))
-        self._guard("record an attempt", self._record, row, outcome_effect(outcome, row["time"]))
+        effect = outcome_effect(outcome, row["time"])
+        if effect is not None and not bind:
+            effect["bind"] = False
+        self._guard("record an attempt", self._record, row, effect)
 
     def credential_stats(self, names=None) -> list:
         """Per-credential figures, sorted by name: list of ``stats_row`` dicts.
@@ -453,6 +460,32 @@ class MetricsStore:
             raise MetricsStoreError("older_than is required")
         return self._guard("prune attempts", self._prune, cutoff)
 
+    # -- the AAA guard (module_utils/_aaa_guard.py) ------------------------------------------
+
+    def aaa_admit(self, account: str, policy: Any, holder: dict, device: str, credential: str) -> dict:
+        """Decide and reserve one attempt of shared AAA ``account`` in one transaction.
+
+        Drops the account's dead reservations first (lease run out, or holder process gone on
+        this host), then applies ``_aaa_guard.decide`` to the account's state and its live
+        reservations; when admitted, inserts a reservation held by ``holder`` (``{"host", "pid"}``)
+        for ``device``/``credential`` that expires after ``_aaa_guard.LEASE_S`` seconds.
+        Returns ``decide``'s dict plus ``"id"`` (the reservation's id, None when not admitted).
+        Atomic against every other process sharing the store (SQLite: ``BEGIN IMMEDIATE``;
+        PostgreSQL: the account's row locked ``FOR UPDATE``; JSON: the file lock).
+        """
+        return self._guard("reserve an AAA attempt", self._aaa_admit, _name(account, "account"), policy, holder,
+                           _name(device, "device"), _name(credential, "credential"))
+
+    def aaa_settle(self, reservation: Any, account: str, kind: str | None, window: float) -> dict:
+        """Remove reservation ``reservation`` (None: none) and apply one attempt of ``kind`` (``success``,
+        ``failure`` or None, ``_aaa_guard.kind_of``) to ``account``'s state; returns the new state
+        (the fields of ``AAA_ACCOUNT_FIELDS`` without ``account``). One transaction."""
+        return self._guard("settle an AAA attempt", self._aaa_settle, reservation, _name(account, "account"), kind, window)
+
+    def aaa_accounts(self) -> list:
+        """Every shared AAA account the guard has seen, sorted by name: ``[{AAA_ACCOUNT_FIELDS..., "in_flight"}]``."""
+        return sorted(self._guard("read AAA accounts", self._aaa_accounts), key=lambda r: r["account"])
+
     def schema_version(self) -> int:
         """The schema version stored in this store (equal to SCHEMA_VERSION once opened)."""
         return self._guard("read the schema version", self._schema_version)
@@ -511,6 +544,15 @@ class MetricsStore:
         raise NotImplementedError
 
     def _schema_version(self) -> int:
+        raise NotImplementedError
+
+    def _aaa_admit(self, account: str, policy: Any, holder: dict, device: str, credential: str) -> dict:
+        raise NotImplementedError
+
+    def _aaa_settle(self, reservation: Any, account: str, kind: str | None, window: float) -> dict:
+        raise NotImplementedError
+
+    def _aaa_accounts(self) -> list:
         raise NotImplementedError
 
 
@@ -602,7 +644,7 @@ def open_store_safely(url: str | None = None, warn: Warn | None = None) -> Metri
 
 def record_attempt_safely(store: MetricsStore | str | None, device: str, credential: str, outcome: str,
                           elapsed_ms: float, job_id: str | None = None, message: str | None = None,
-                          warn: Warn | None = None, at: datetime.datetime | None = None) -> bool:
+                          warn: Warn | None = None, at: datetime.datetime | None = None, bind: bool = True) -> bool:
     """Record one attempt and never raise: a metrics failure must not fail the device's job.
 
     This is THE "never fail on a store error" wrapper: modules and action plugins record every
@@ -612,7 +654,7 @@ def record_attempt_safely(store: MetricsStore | str | None, device: str, credent
     None = no store (metrics disabled or unavailable: nothing recorded, no warning); or a store
     URL string, opened, written and closed here (as ``open_store``: empty is an error, warned; ``none`` = disabled),
     for a one-off write. ``device``, ``credential``, ``outcome``, ``elapsed_ms`` (milliseconds),
-    ``job_id`` (None = ``job_id_from_env()``), ``message`` and ``at`` are those of
+    ``job_id`` (None = ``job_id_from_env()``), ``message``, ``at`` and ``bind`` are those of
     ``MetricsStore.record_attempt``.
 
     Nothing is redacted here: ``message`` must come already redacted (it is stored as given).
@@ -634,7 +676,7 @@ def record_attempt_safely(store: MetricsStore | str | None, device: str, credent
             opened = target = open_store(store, warn=warn)
             if target is None:
                 return False
-        target.record_attempt(device, credential, outcome, elapsed_ms, job_id=job_id, message=message, at=at)
+        target.record_attempt(device, credential, outcome, elapsed_ms, job_id=job_id, message=message, at=at, bind=bind)
         return True
     except Exception as exc:  # noqa: BLE001 - last line of defence for the device's job
         shown = store.url if isinstance(store, MetricsStore) else (redact_url(store) or default_store_url())

@@ -16,7 +16,7 @@ Meant for small setups (a laptop, a lab): every write rewrites the whole attempt
 cost of a write grows with the log; ``prune()`` keeps it short. Use SQLite or PostgreSQL for
 many forks or long histories (bench/README.md has the figures).
 
-Document shape (``schema_version`` 2); a credential holds one key per figure of
+Document shape (``schema_version`` 3); a credential holds one key per figure of
 ``_metrics_store.FIGURES`` (a counter's zero is 0, a stamp's null)::
 
     {"schema_version": 2, "next_attempt_id": 1,
@@ -24,18 +24,27 @@ Document shape (``schema_version`` 2); a credential holds one key per figure of
                                 "last_used": null, "last_success": null, "last_failure": null}},
      "bindings": {"<device>": {"credential": "<name>", "last_success": "<time>"}},
      "attempts": [{"id": 1, "time": ..., "job_id": ..., "device": ..., "credential": ...,
-                   "outcome": ..., "elapsed_ms": ..., "message": ...}]}
+                   "outcome": ..., "elapsed_ms": ..., "message": ...}],
+     "aaa_accounts": {"<user>@<aaa>": {"streak": 0, "last_outcome": ..., "last_success": ..., "last_failure": ...,
+                                       "max_streak": 0}},
+     "aaa_reservations": [{"id": 1, "account": ..., "host": ..., "pid": ..., "device": ..., "credential": ...,
+                           "reserved_at": ..., "expires_at": ...}], "next_reservation_id": 2}
+
+(schema 3 added the three ``aaa_`` keys, for the AAA guard of ``_aaa_guard``.)
 """
 from __future__ import annotations
 
 import contextlib
+import datetime
 import fcntl
 import json
 import os
 
 from typing import Callable
 
+from ansible_collections.netraven.core.plugins.module_utils import _aaa_guard
 from ansible_collections.netraven.core.plugins.module_utils._metrics_store import (
+    AAA_ACCOUNT_FIELDS,
     COUNT,
     COUNTERS,
     FIGURE_NAMES,
@@ -69,7 +78,8 @@ MIGRATIONS = {version: add_figures(version) for version in range(1, SCHEMA_VERSI
 
 def empty_document() -> dict:
     """A new, empty metrics document at the current schema version."""
-    return {"schema_version": SCHEMA_VERSION, "next_attempt_id": 1, "credentials": {}, "bindings": {}, "attempts": []}
+    return {"schema_version": SCHEMA_VERSION, "next_attempt_id": 1, "credentials": {}, "bindings": {}, "attempts": [],
+            "aaa_accounts": {}, "aaa_reservations": [], "next_reservation_id": 1}
 
 
 def _attempt_wanted(attempt: dict, filters: dict) -> bool:
@@ -237,6 +247,44 @@ class JsonStore(MetricsStore):
             removed = len(doc["attempts"]) - len(kept)
             doc["attempts"] = kept
             return removed
+
+    def _aaa_admit(self, account: str, policy, holder: dict, device: str, credential: str) -> dict:
+        now = utc_now()
+        ts = format_ts(now)
+        with self._document(write=True) as doc:
+            row = doc["aaa_accounts"].get(account, {})
+            mine = [r for r in doc["aaa_reservations"] if r["account"] == account]
+            dead = {r["id"] for r in mine if _aaa_guard.reservation_dead(r, holder["host"], ts)}
+            doc["aaa_reservations"] = [r for r in doc["aaa_reservations"] if r["id"] not in dead]
+            decision = _aaa_guard.decide(row, len(mine) - len(dead), policy, now)
+            decision["id"] = None
+            if decision["admitted"]:
+                decision["id"] = doc["next_reservation_id"]
+                doc["next_reservation_id"] += 1
+                doc["aaa_reservations"].append({
+                    "id": decision["id"], "account": account, "host": holder["host"], "pid": holder["pid"],
+                    "device": device, "credential": credential, "reserved_at": ts,
+                    "expires_at": format_ts(now + datetime.timedelta(seconds=_aaa_guard.LEASE_S)),
+                })
+        return decision
+
+    def _aaa_settle(self, reservation, account: str, kind, window: float) -> dict:
+        now = utc_now()
+        with self._document(write=True) as doc:
+            doc["aaa_reservations"] = [r for r in doc["aaa_reservations"] if r["id"] != reservation]
+            state = _aaa_guard.after(doc["aaa_accounts"].get(account, {}), kind, window, format_ts(now), now)
+            if kind is not None:
+                doc["aaa_accounts"][account] = state
+        return state
+
+    def _aaa_accounts(self) -> list:
+        ts = format_ts(utc_now())
+        with self._document(write=False) as doc:
+            return [
+                dict({k: row.get(k) for k in AAA_ACCOUNT_FIELDS[1:]}, account=name,
+                     in_flight=sum(1 for r in doc["aaa_reservations"] if r["account"] == name and r["expires_at"] >= ts))
+                for name, row in doc["aaa_accounts"].items()
+            ]
 
     def _schema_version(self) -> int:
         with self._document(write=False) as doc:

@@ -26,6 +26,7 @@ a transaction-scoped advisory lock (PostgreSQL), and re-check the version once t
 from __future__ import annotations
 
 import contextlib
+import datetime
 import random
 import sqlite3
 import time
@@ -37,8 +38,10 @@ try:
 except ImportError:  # only postgresql:// stores need it; open_sql_store says so clearly
     psycopg = None  # type: ignore[assignment]
 
+from ansible_collections.netraven.core.plugins.module_utils import _aaa_guard
 from ansible_collections.netraven.core.plugins.module_utils import _connect_memo
 from ansible_collections.netraven.core.plugins.module_utils._metrics_store import (
+    AAA_ACCOUNT_FIELDS,
     COUNT,
     COUNTERS,
     FIGURE_NAMES,
@@ -48,8 +51,10 @@ from ansible_collections.netraven.core.plugins.module_utils._metrics_store impor
     MetricsStore,
     MetricsStoreError,
     Figure,
+    format_ts,
     redact_url,
     stats_row,
+    utc_now,
 )
 
 BUSY_TIMEOUT_S = 30.0
@@ -109,6 +114,16 @@ def migrations(figures: tuple = FIGURES, schema_version: int = SCHEMA_VERSION) -
             "CREATE INDEX netraven_attempts_device ON netraven_attempts (device, time)",
             "CREATE INDEX netraven_attempts_credential ON netraven_attempts (credential, time)",
         ),
+        # Version 3: the AAA guard (module_utils/_aaa_guard.py): per shared account its streak, and the
+        # reservations of attempts in flight (docs/docsite/rst/credentials.rst, "Shared AAA accounts").
+        3: (
+            "CREATE TABLE netraven_aaa_accounts (account TEXT PRIMARY KEY, streak BIGINT NOT NULL DEFAULT 0,"
+            " last_outcome TEXT, last_success TEXT, last_failure TEXT, max_streak BIGINT NOT NULL DEFAULT 0)",
+            "CREATE TABLE netraven_aaa_reservations (id {id_pk}, account TEXT NOT NULL, host TEXT NOT NULL,"
+            " pid BIGINT NOT NULL, device TEXT NOT NULL, credential TEXT NOT NULL, reserved_at TEXT NOT NULL,"
+            " expires_at TEXT NOT NULL)",
+            "CREATE INDEX netraven_aaa_reservations_account ON netraven_aaa_reservations (account)",
+        ),
     }
     for version in range(2, schema_version + 1):
         added = [f for f in _figures(version, figures) if f.since == version]
@@ -157,6 +172,19 @@ SELECT_BINDINGS = "SELECT device, credential, last_success FROM netraven_binding
 SELECT_ATTEMPTS = "SELECT id, time, job_id, device, credential, outcome, elapsed_ms, message FROM netraven_attempts"
 ATTEMPT_FIELDS = ("id", "time", "job_id", "device", "credential", "outcome", "elapsed_ms", "message")
 DELETE_OLD = "DELETE FROM netraven_attempts WHERE time < ?"
+ENSURE_AAA_ACCOUNT = "INSERT INTO netraven_aaa_accounts (account) VALUES (?) ON CONFLICT (account) DO NOTHING"
+SELECT_AAA_ACCOUNT = "SELECT %s FROM netraven_aaa_accounts WHERE account = ?" % ", ".join(AAA_ACCOUNT_FIELDS[1:])
+UPDATE_AAA_ACCOUNT = "UPDATE netraven_aaa_accounts SET %s WHERE account = ?" % ", ".join(
+    "%s = ?" % name for name in AAA_ACCOUNT_FIELDS[1:])
+SELECT_AAA_RESERVATIONS = "SELECT id, host, pid, expires_at FROM netraven_aaa_reservations WHERE account = ?"
+INSERT_AAA_RESERVATION = (
+    "INSERT INTO netraven_aaa_reservations (account, host, pid, device, credential, reserved_at, expires_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"
+)
+SELECT_AAA_ACCOUNTS = (
+    "SELECT %s, (SELECT COUNT(*) FROM netraven_aaa_reservations r WHERE r.account = a.account AND r.expires_at >= ?)"
+    " FROM netraven_aaa_accounts a" % ", ".join("a." + name for name in AAA_ACCOUNT_FIELDS)
+)
 # attempt_counts(): the SQL expression of each column it can group by (time is fixed-width UTC text).
 COUNT_EXPRESSIONS = {"day": "substr(time, 1, 10)", "device": "device", "credential": "credential",
                      "outcome": "outcome", "job_id": "job_id"}
@@ -289,6 +317,51 @@ class SqlStore(MetricsStore):
             cur.execute(self._sql(statement), params)
             return [dict(zip(columns + ("count", "last"), r[:-2] + (int(r[-2]), r[-1]))) for r in cur.fetchall()]
 
+    row_lock = ""
+    """What locks the selected account row until the transaction ends (PostgreSQL: FOR UPDATE)."""
+
+    def _aaa_row(self, cur, account: str) -> dict:
+        """The account's state, its row created and locked for this write transaction."""
+        cur.execute(self._sql(ENSURE_AAA_ACCOUNT), (account,))
+        cur.execute(self._sql(SELECT_AAA_ACCOUNT + self.row_lock), (account,))
+        return dict(zip(AAA_ACCOUNT_FIELDS[1:], cur.fetchone()))
+
+    def _aaa_admit(self, account: str, policy, holder: dict, device: str, credential: str) -> dict:
+        now = utc_now()
+        ts = format_ts(now)
+        with self._write_tx() as cur:
+            row = self._aaa_row(cur, account)
+            cur.execute(self._sql(SELECT_AAA_RESERVATIONS), (account,))
+            reservations = [dict(zip(("id", "host", "pid", "expires_at"), r)) for r in cur.fetchall()]
+            dead = [r["id"] for r in reservations if _aaa_guard.reservation_dead(r, holder["host"], ts)]
+            if dead:
+                cur.execute(self._sql("DELETE FROM netraven_aaa_reservations WHERE id IN (%s)" % ", ".join("?" * len(dead))),
+                            tuple(dead))
+            decision = _aaa_guard.decide(row, len(reservations) - len(dead), policy, now)
+            decision["id"] = None
+            if decision["admitted"]:
+                expires = format_ts(now + datetime.timedelta(seconds=_aaa_guard.LEASE_S))
+                cur.execute(self._sql(INSERT_AAA_RESERVATION),
+                            (account, holder["host"], holder["pid"], device, credential, ts, expires))
+                decision["id"] = cur.fetchone()[0]
+        return decision
+
+    def _aaa_settle(self, reservation, account: str, kind: str | None, window: float) -> dict:
+        now = utc_now()
+        with self._write_tx() as cur:
+            row = self._aaa_row(cur, account)  # the account row first: the lock order of _aaa_admit
+            if reservation is not None:
+                cur.execute(self._sql("DELETE FROM netraven_aaa_reservations WHERE id = ?"), (reservation,))
+            state = _aaa_guard.after(row, kind, window, format_ts(now), now)
+            if kind is not None:
+                cur.execute(self._sql(UPDATE_AAA_ACCOUNT), tuple(state[k] for k in AAA_ACCOUNT_FIELDS[1:]) + (account,))
+        return state
+
+    def _aaa_accounts(self) -> list:
+        with self._read_cursor() as cur:
+            cur.execute(self._sql(SELECT_AAA_ACCOUNTS), (format_ts(utc_now()),))
+            return [dict(zip(AAA_ACCOUNT_FIELDS + ("in_flight",), r)) for r in cur.fetchall()]
+
     def _prune(self, cutoff: str) -> int:
         with self._write_tx() as cur:
             cur.execute(self._sql(DELETE_OLD), (cutoff,))
@@ -315,7 +388,8 @@ class SqliteStore(SqlStore):
         super().__init__(url, warn)
         self.path = path
         try:
-            self._conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            # check_same_thread=False: the AAA guard of fleet mode serialises its calls from many threads
+            self._conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
             self._conn.execute("PRAGMA busy_timeout = %d" % int(BUSY_TIMEOUT_S * 1000))
             mode = self._prepare()
         except MetricsStoreError:
@@ -394,6 +468,7 @@ class PostgresStore(SqlStore):
 
     kind = "postgresql"
     placeholder = "%s"
+    row_lock = " FOR UPDATE"
     id_pk = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
 
     def __init__(self, url: str, warn=None):

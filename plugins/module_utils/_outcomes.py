@@ -11,25 +11,39 @@ every document listing outcomes lists exactly ``ALL``.
 """
 from __future__ import annotations
 
+import enum
 from typing import NamedTuple
 
 
-class Outcome(NamedTuple):
-    """One row of the outcome table.
+class Trait(enum.Flag):
+    """What an outcome means; an outcome row carries a combination (``|``) of these.
 
-    ``word``: the stored and returned word. ``message``: what it means, for humans.
-    ``moves_on``: the next credential may be tried after it (``enable_failed`` only when the task
-    allows it). ``logged_in``: the device accepted the login. ``counted``: it changes the
+    ``MOVES_ON``: the next credential may be tried after it (``enable_failed`` only when the task
+    allows it). ``LOGGED_IN``: the device accepted the login. ``COUNTED``: it changes the
     credential's counters in the metrics store (all others go to the attempt log only).
-    ``credential_fault``: the credentials, not the device, were wrong (the report's rejections).
+    ``CREDENTIAL_FAULT``: the credentials, not the device, were wrong (the report's rejections).
+    ``AAA_FAILURE``: a central AAA server (TACACS+/RADIUS) counts it as a failed login of the
+    account (what ``_aaa_guard`` adds to a shared account's streak; every ``LOGGED_IN`` outcome
+    ends a streak). ``NOTHING_SENT``: no secret left the controller (the attempt log keeps it,
+    the credential's counters do not).
     """
+
+    NONE = 0
+    MOVES_ON = enum.auto()
+    LOGGED_IN = enum.auto()
+    COUNTED = enum.auto()
+    CREDENTIAL_FAULT = enum.auto()
+    AAA_FAILURE = enum.auto()
+    NOTHING_SENT = enum.auto()
+
+
+class Outcome(NamedTuple):
+    """One row of the outcome table: ``word`` (stored and returned), ``message`` (what it means,
+    for humans) and ``traits`` (a ``Trait`` combination)."""
 
     word: str
     message: str
-    moves_on: bool = False
-    logged_in: bool = False
-    counted: bool = False
-    credential_fault: bool = False
+    traits: Trait = Trait.NONE
 
 
 SUCCESS = "success"
@@ -47,13 +61,16 @@ POST_AUTH_INTERACTION_FAILED = "post_auth_interaction_failed"
 COMMAND_FAILED = "command_failed"
 COMMAND_TIMEOUT = "command_timeout"
 COMMAND_REJECTED = "command_rejected"
+AAA_BUDGET_EXHAUSTED = "aaa_budget_exhausted"
 
 TABLE: tuple[Outcome, ...] = (
-    Outcome(SUCCESS, "logged in", logged_in=True, counted=True),
-    Outcome(AUTH_REJECTED, "the device rejected this credential", moves_on=True, counted=True, credential_fault=True),
-    Outcome(ENABLE_FAILED, "logged in, but the enable secret was refused", logged_in=True, counted=True, credential_fault=True),
-    Outcome(AUTH_METHOD_UNSUPPORTED, "the device offers no authentication method this credential has", moves_on=True,
-            credential_fault=True),
+    Outcome(SUCCESS, "logged in", Trait.LOGGED_IN | Trait.COUNTED),
+    Outcome(AUTH_REJECTED, "the device rejected this credential",
+            Trait.MOVES_ON | Trait.COUNTED | Trait.CREDENTIAL_FAULT | Trait.AAA_FAILURE),
+    Outcome(ENABLE_FAILED, "logged in, but the enable secret was refused",
+            Trait.LOGGED_IN | Trait.COUNTED | Trait.CREDENTIAL_FAULT),
+    Outcome(AUTH_METHOD_UNSUPPORTED, "the device offers no authentication method this credential has",
+            Trait.MOVES_ON | Trait.CREDENTIAL_FAULT),
     Outcome(AUTH_TIMEOUT, "no answer to authentication within the auth timeout"),
     Outcome(UNREACHABLE, "the device's SSH service could not be reached"),
     Outcome(SSH_NEGOTIATION_FAILED, "no common SSH algorithm with the device"),
@@ -62,21 +79,34 @@ TABLE: tuple[Outcome, ...] = (
                              "(host variable netraven_known_hosts_file)"),
     Outcome(HOSTKEY_MISMATCH, "the device's host key differs from the known one; no secret was sent"),
     Outcome(PASSWORD_EXPIRED, "logged in, but the device demands a new password"),
-    Outcome(LOCKED_OUT, "the device blocks logins (locked out)"),
-    Outcome(POST_AUTH_INTERACTION_FAILED, "logged in, then the post-login dialogue failed", logged_in=True),
-    Outcome(COMMAND_FAILED, "logged in, then the session failed", logged_in=True),
-    Outcome(COMMAND_TIMEOUT, "logged in, then the device did not answer in time", logged_in=True),
-    Outcome(COMMAND_REJECTED, "logged in, but the device answered a command with a CLI error", logged_in=True),
+    Outcome(LOCKED_OUT, "the device blocks logins (locked out)", Trait.AAA_FAILURE),
+    Outcome(POST_AUTH_INTERACTION_FAILED, "logged in, then the post-login dialogue failed", Trait.LOGGED_IN),
+    Outcome(COMMAND_FAILED, "logged in, then the session failed", Trait.LOGGED_IN),
+    Outcome(COMMAND_TIMEOUT, "logged in, then the device did not answer in time", Trait.LOGGED_IN),
+    Outcome(COMMAND_REJECTED, "logged in, but the device answered a command with a CLI error", Trait.LOGGED_IN),
+    Outcome(AAA_BUDGET_EXHAUSTED, "the shared AAA account's fleet-wide failure budget is spent, so nothing was sent "
+                                  "(see netraven_aaa)", Trait.MOVES_ON | Trait.NOTHING_SENT),
 )
 
 BY_WORD: dict[str, Outcome] = {row.word: row for row in TABLE}
+
+
+def having(trait: Trait) -> frozenset[str]:
+    """The words of the outcomes that carry ``trait``."""
+    return frozenset(row.word for row in TABLE if trait in row.traits)
+
+
 ALL: tuple[str, ...] = tuple(BY_WORD)
 MESSAGES: dict[str, str] = {row.word: row.message for row in TABLE}
 # Outcomes after which the next credential may be tried (enable_failed only when the task allows it).
-MOVE_ON = frozenset(row.word for row in TABLE if row.moves_on)
+MOVE_ON = having(Trait.MOVES_ON)
 # Outcomes in which the credential itself authenticated (the device accepted the login).
-LOGGED_IN = frozenset(row.word for row in TABLE if row.logged_in)
+LOGGED_IN = having(Trait.LOGGED_IN)
 # Outcomes that change a credential's counters in the metrics store; all others go to the log only.
-COUNTED = frozenset(row.word for row in TABLE if row.counted)
+COUNTED = having(Trait.COUNTED)
 # Outcomes that mean "the credentials were wrong for this device" (the report's rejections).
-CREDENTIAL_FAULT = frozenset(row.word for row in TABLE if row.credential_fault)
+CREDENTIAL_FAULT = having(Trait.CREDENTIAL_FAULT)
+# Outcomes a central AAA server counts as a failed login of the account (a shared account's streak grows).
+AAA_FAILURE = having(Trait.AAA_FAILURE)
+# Outcomes of an attempt that sent nothing to the device (no connection, no secret).
+NOTHING_SENT = having(Trait.NOTHING_SENT)

@@ -15,9 +15,9 @@ description:
   - Every attempt is classified by what actually happened into one outcome word
     (V(success), V(auth_rejected), V(enable_failed), V(auth_method_unsupported), V(auth_timeout),
     V(unreachable), V(ssh_negotiation_failed), V(hostkey_unknown), V(hostkey_mismatch), V(password_expired),
-    V(locked_out), V(post_auth_interaction_failed), V(command_failed), V(command_timeout), V(command_rejected))
-    and written to the metrics store.
-  - Only V(auth_rejected) and V(auth_method_unsupported) (and V(enable_failed) with
+    V(locked_out), V(post_auth_interaction_failed), V(command_failed), V(command_timeout), V(command_rejected),
+    V(aaa_budget_exhausted)) and written to the metrics store.
+  - Only V(auth_rejected), V(auth_method_unsupported) and V(aaa_budget_exhausted) (and V(enable_failed) with
     O(next_on_enable_failed)) move on to the next credential. A device problem
     (V(unreachable), V(ssh_negotiation_failed), V(auth_timeout), V(password_expired),
     V(locked_out), V(post_auth_interaction_failed)) stops at once, and V(hostkey_unknown) and
@@ -191,7 +191,9 @@ credential:
       type: int
   sample: {name: cisco_admin, username: admin, priority: 10}
 attempts:
-  description: One item per connection made, in order.
+  description:
+    - One item per credential tried, in order (a password sent, or, as V(aaa_budget_exhausted), a shared AAA
+      account the AAA guard skipped without sending anything).
   returned: always
   type: list
   elements: dict
@@ -219,6 +221,9 @@ attempts:
       type: str
     cause:
       description: Class name of the underlying (paramiko or socket) exception, or null.
+      type: str
+    aaa_account:
+      description: The shared AAA account (C(user@aaa-server)) the guard skipped, only on V(aaa_budget_exhausted) items.
       type: str
   sample:
     - {credential: old_admin, username: admin, outcome: auth_rejected, elapsed_ms: 412, phase: connect,

@@ -208,13 +208,21 @@ content:
   description: The saved content.
   returned: with O(return_content=true)
   type: str
+aaa_skipped:
+  description: The shared AAA accounts the fleet-wide AAA guard skipped on this device (V(aaa_budget_exhausted)).
+  returned: when the guard skipped one
+  type: list
+  elements: str
+  sample: [netops@tacacs-prod]
 ansible_facts:
   description: Facts set for the host.
   returned: when the loop ran
   type: dict
   contains:
     netraven_credential:
-      description: Which credential worked, never a secret - C(name), C(username), C(outcome), C(attempts) (count), C(time) (UTC).
+      description:
+        - Which credential worked, never a secret - C(name), C(username), C(outcome), C(attempts) (count), C(time) (UTC).
+        - C(aaa_skipped) (list of C(user@aaa-server)) when the AAA guard skipped shared accounts on this device.
       type: dict
 hosts:
   description: Fleet mode - each host's result, by inventory hostname.

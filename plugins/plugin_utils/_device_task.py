@@ -44,6 +44,7 @@ HOST_VARIABLES: tuple[tuple[str, str], ...] = (
     ("command_errors", "netraven_command_errors"),
     ("login_prompts", "netraven_login_prompts"),
     ("host_key_checking", "ansible_host_key_checking"),
+    ("aaa", "netraven_aaa"),
 )
 """(option, host variable): the option's default for a host of any inventory."""
 

@@ -90,8 +90,8 @@ def normalise_credential(item: t.Any, index: int, secret_types: tuple[type, ...]
     Input: a mapping as written by the user (see the module docstring). ``secret_types`` are
     extra types accepted for string fields without being inspected (vault-encrypted values;
     they stay opaque and are never decrypted here).
-    Output: a new dict with every key of ``ALLOWED_FIELDS`` except ``matched_tags`` and
-    ``description`` (which is kept only when given): absent or empty optional text fields are
+    Output: a new dict with every key of ``ALLOWED_FIELDS`` except ``matched_tags``,
+    ``description`` and ``aaa`` (which are kept only when given): absent or empty optional text fields are
     ``None``, ``priority`` defaults to ``DEFAULT_PRIORITY``, ``tags`` is a list of unique strings.
     Raises ``CredentialError`` naming the credential and field (never the value).
     """
@@ -116,8 +116,9 @@ def normalise_credential(item: t.Any, index: int, secret_types: tuple[type, ...]
         else:
             hint = " (quote it in YAML)" if isinstance(value, (int, float)) else ""
             raise CredentialError(label, field, "must be a string, got %s%s" % (type_word(value), hint))
-    if cred["description"] is None:
-        del cred["description"]
+    for optional in ("description", "aaa"):  # kept only when given
+        if cred[optional] is None:
+            del cred[optional]
     if cred["username"] is None:
         raise CredentialError(label, "username", "is required")
     if _credential.lacks_login_material(cred):

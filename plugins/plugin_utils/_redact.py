@@ -201,8 +201,23 @@ def redact_line(line: str, parent: str = "") -> str:
 
     ``parent``: the head of the enclosing block (Cisco: the last non-indented line;
     Junos curly format: the block path joined by spaces), "" at top level.
-    Returns the line with each secret value replaced by :data:`REDACTION_MARKER`.
+    Returns the line with each secret value replaced by :data:`REDACTION_MARKER`. Idempotent:
+    a changed line is redacted again until it is stable (a value removed by one rule can make
+    another rule apply, e.g. ``password secret secret "$9$x"``); at most ``_PASSES`` passes.
     """
+    for _pass in range(_PASSES):
+        redacted = _redact_once(line, parent)
+        if redacted == line:
+            break
+        line = redacted
+    return line
+
+
+_PASSES = 4
+
+
+def _redact_once(line: str, parent: str) -> str:
+    """One pass of the rules over ``line``: the first keyword rule that applies, then every-line rules."""
     for rule in _KEYWORD_RULES:
         if rule.parent is not None and not rule.parent.search(parent):
             continue

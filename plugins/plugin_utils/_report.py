@@ -35,6 +35,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
+from ansible_collections.netraven.core.plugins.module_utils import _aaa_guard
 from ansible_collections.netraven.core.plugins.module_utils import _outcomes
 from ansible_collections.netraven.core.plugins.module_utils._metrics_store import FIGURE_NAMES, STAMPS, parse_time, stats_row
 
@@ -326,6 +327,38 @@ def aaa_rows(accounts: Iterable[Mapping[str, Any]]) -> list[dict]:
             "skipped_on": sorted(str(d) for d in item.get("skipped_on") or []),
         })
     return sorted(rows, key=lambda r: r["name"])
+
+
+def aaa_accounts_from(rows: Iterable[Mapping[str, Any]], run: Optional[Mapping[str, Mapping[str, Any]]] = None,
+                      credentials: Optional[Mapping[str, str]] = None,
+                      policies: Optional[Mapping[str, Any]] = None) -> list[dict]:
+    """The input of ``aaa_rows`` from the store and this run.
+
+    ``rows``: the store's ``aaa_accounts()`` (``account``, ``streak``, ``max_streak``,
+    ``last_success``...). ``run``: the hosts' ``netraven_credential`` facts; a fact's
+    ``aaa_skipped`` lists the accounts the guard skipped on that host in this run.
+    ``credentials``: ``{credential name: "user@server"}`` (the credentials naming an AAA server).
+    ``policies``: the ``netraven_aaa`` settings, ``{server: {lockout_threshold, ...}}`` (a server
+    without one: the guard's default, 3). Returns one dict per account seen in either.
+    """
+    stored = {str(r["account"]): r for r in rows}
+    skipped: dict[str, list[str]] = {}
+    for host, fact in (run or {}).items():
+        for account in (fact or {}).get("aaa_skipped") or []:
+            skipped.setdefault(str(account), []).append(str(host))
+    named: dict[str, list[str]] = {}
+    for credential, account in (credentials or {}).items():
+        named.setdefault(str(account), []).append(str(credential))
+    out = []
+    for name in sorted(set(stored) | set(skipped)):
+        row = stored.get(name, {})
+        policy = (policies or {}).get(name.rpartition("@")[2]) or {}
+        out.append({"name": name, "credentials": named.get(name, []),
+                    "lockout_threshold": policy.get("lockout_threshold") or _aaa_guard.DEFAULT_THRESHOLD,
+                    "streak": row.get("streak"), "highest_streak": row.get("max_streak"),
+                    "last_success": row.get("last_success"),
+                    "budget_exhausted": len(skipped.get(name, [])), "skipped_on": skipped.get(name, [])})
+    return out
 
 
 def gate(summary: Mapping[str, Any], fail_on: Iterable[str]) -> dict:

@@ -180,7 +180,7 @@ def test_a_figure_added_later_migrates_existing_stores(kind: str, tmp_path: Path
         conn = psycopg.connect(target)
     with conn:
         for statement in (s for version in versions for s in steps[version]):
-            conn.execute(statement.replace("?", dialect.placeholder))
+            conn.execute(statement.replace("?", dialect.placeholder).replace("{id_pk}", dialect.id_pk))
         rows = conn.execute("SELECT credential, attempts, test_logins, last_success FROM netraven_credentials").fetchall()
     conn.close()
     assert [tuple(r) for r in rows] == [("a", 1, 0, "2026-01-01T00:00:00.000000Z")]

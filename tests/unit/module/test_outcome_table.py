@@ -16,7 +16,9 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def test_the_sets_follow_the_table() -> None:
     assert len(set(_outcomes.ALL)) == len(_outcomes.TABLE)
-    assert _outcomes.MOVE_ON == {"auth_rejected", "auth_method_unsupported"}
+    assert _outcomes.MOVE_ON == {"auth_rejected", "auth_method_unsupported", "aaa_budget_exhausted"}
+    assert _outcomes.AAA_FAILURE == {"auth_rejected", "locked_out"}
+    assert _outcomes.NOTHING_SENT == {"aaa_budget_exhausted"} and not _outcomes.NOTHING_SENT & _outcomes.COUNTED
     assert _outcomes.COUNTED == {"success", "auth_rejected", "enable_failed"}
     assert _outcomes.LOGGED_IN >= {"success", "enable_failed", "command_failed", "command_timeout"}
     assert not _outcomes.MOVE_ON & _outcomes.LOGGED_IN

@@ -1,0 +1,93 @@
+"""The AAA guard in the credential loop (issue 17): settings, skips, waiting, failing closed."""
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.netraven.core.plugins.module_utils import _aaa_guard as guard
+from ansible_collections.netraven.core.plugins.module_utils import _attempts
+from ansible_collections.netraven.core.plugins.module_utils import _metrics_store as ms
+
+TARGET = _attempts.Target(host="192.0.2.1")
+SHARED = {"name": "tacacs", "username": "netops", "password": "pw-tacacs", "aaa": "tacacs-prod"}
+LOCAL = {"name": "local", "username": "admin", "password": "pw-local"}
+
+
+def test_policies_default_to_the_stig_rule_and_name_bad_fields() -> None:
+    assert guard.parse_policies({"tacacs-prod": None})["tacacs-prod"] == guard.Policy(3, 900.0, 1, 30.0)
+    assert guard.parse_policies({"ise": {"lockout_threshold": 5, "window": "600"}})["ise"].limit == 3
+    with pytest.raises(ValueError, match=r"netraven_aaa.ise: unknown key\(s\) treshold"):
+        guard.parse_policies({"ise": {"treshold": 3}})
+    with pytest.raises(ValueError, match=r"netraven_aaa.ise.lockout_threshold must be >= 1"):
+        guard.parse_policies({"ise": {"lockout_threshold": 0}})
+    with pytest.raises(ValueError, match="must be a mapping"):
+        guard.parse_policies(["ise"])
+
+
+def fake_attempt(outcomes: dict):
+    calls = []
+
+    def attempt(target, cred, commands, timeouts, on_login=None):
+        calls.append(cred["name"])
+        outcome = outcomes[cred["name"]]
+        if outcome == "success" and on_login is not None:
+            on_login()
+        return {"outcome": outcome, "phase": "done", "exception": None, "cause": None, "detail": "", "stdout": []}
+    return attempt, calls
+
+
+def test_a_skipped_account_sends_nothing_and_the_next_credential_is_tried(tmp_path) -> None:
+    with ms.open_store(f"sqlite://{tmp_path}/m.db") as store:
+        g = guard.Guard(store, {"tacacs-prod": guard.Policy(wait=0)})
+        attempt, calls = fake_attempt({"tacacs": "auth_rejected", "local": "success"})
+        first = _attempts.run_attempts(TARGET, [SHARED, LOCAL], [], attempt=attempt, guard=g, device="r1")
+        assert [a["outcome"] for a in first["attempts"]] == ["auth_rejected", "success"]
+        second = _attempts.run_attempts(TARGET, [SHARED, LOCAL], [], attempt=attempt, guard=g, device="r2",
+                                        max_attempts=1)
+        skipped = second["attempts"][0]
+        assert calls == ["tacacs", "local", "local"] and second["outcome"] == "success"  # the skip is not one of max_attempts
+        assert skipped["outcome"] == "aaa_budget_exhausted" and skipped["elapsed_ms"] == 0
+        assert skipped["aaa_account"] == "netops@tacacs-prod" and "streak 1" in skipped["message"]
+        assert "pw-" not in repr(second)
+        assert g.summary()["accounts"] == [{"account": "netops@tacacs-prod", "aaa": "tacacs-prod", "streak": 1, "exhausted": True}]
+        assert g.summary()["skipped"] == [{"account": "netops@tacacs-prod", "device": "r2", "credential": "tacacs", "streak": 1}]
+        (state,) = store.aaa_accounts()
+        assert state["streak"] == 1 and state["in_flight"] == 0
+
+
+def test_an_attempt_waits_for_the_one_in_flight_then_runs_once_it_is_proven(tmp_path) -> None:
+    with ms.open_store(f"sqlite://{tmp_path}/m.db") as store:
+        probe = guard.Guard(store).admit(SHARED, "r1")  # in flight, unproven: the budget is used
+        sleeps = []
+
+        def sleep(seconds: float) -> None:
+            sleeps.append(seconds)
+            probe.settle("success")  # the probe logs in while we wait
+
+        ticket = guard.Guard(store, sleep=sleep).admit(SHARED, "r2")
+        assert ticket.admitted and ticket.decision["proven"] and sleeps == [guard.POLL_S]
+
+
+def test_the_guard_fails_closed_without_a_store() -> None:
+    warnings: list = []
+    ticket = guard.Guard(None, warn=warnings.append).admit(SHARED, "r1")
+    assert not ticket.admitted and "could not reserve" in warnings[0]
+    assert guard.Guard(None).admit(LOCAL, "r1") is None  # no aaa: no guard
+
+
+def test_the_report_rows_come_from_the_store_and_this_runs_facts() -> None:
+    from ansible_collections.netraven.core.plugins.plugin_utils._report import aaa_accounts_from, build_report
+
+    stored = [{"account": "netops@tacacs-prod", "streak": 1, "max_streak": 2, "last_success": "2026-12-01T10:00:00.000000Z",
+               "last_outcome": "failure", "last_failure": "2026-12-01T11:00:00.000000Z", "in_flight": 0}]
+    run = {"r1": {"outcome": "success", "aaa_skipped": ["netops@tacacs-prod"]}, "r2": {"outcome": "success"},
+           "r3": {"outcome": "aaa_budget_exhausted", "aaa_skipped": ["netops@tacacs-prod", "ro@ise"]}}
+    rows = aaa_accounts_from(stored, run, {"tacacs": "netops@tacacs-prod"}, {"ise": {"lockout_threshold": 5}})
+    report = build_report([], [], [], run=run, aaa_accounts=rows, fail_on=["aaa_budget_exhausted"])
+    assert report["aaa_accounts"] == [
+        {"name": "netops@tacacs-prod", "credentials": ["tacacs"], "lockout_threshold": 3, "streak": 1, "highest_streak": 2,
+         "last_success": "2026-12-01T10:00:00.000000Z", "budget_exhausted": 2, "skipped_on": ["r1", "r3"]},
+        {"name": "ro@ise", "credentials": [], "lockout_threshold": 5, "streak": 0, "highest_streak": None,
+         "last_success": None, "budget_exhausted": 1, "skipped_on": ["r3"]},
+    ]
+    assert report["summary"]["aaa_budget_exhausted"] == ["netops@tacacs-prod", "ro@ise"]
+    assert "aaa_budget_exhausted (2 AAA accounts" in report["gate"]["message"]
