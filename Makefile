@@ -123,7 +123,7 @@ $(BENCH_STAMP): requirements-bench.txt $(STAMP)
 	$(BIN)/python -m pip install -q -r requirements-bench.txt
 	touch $(BENCH_STAMP)
 
-bench: setup $(BENCH_STAMP) ## benchmarks P1-P6 at full size -> bench/results/*.json, bench/README.md (BENCH_ARGS="--only P2,P3")
+bench: setup $(BENCH_STAMP) ## the benchmarks of bench/run.py at full size -> bench/results/*.json, bench/README.md (BENCH_ARGS="--only P6A,P7")
 	$(BIN)/python bench/run.py --full $(BENCH_ARGS)
 
 bench-quick: setup $(BENCH_STAMP) ## the benchmarks at tiny sizes, one run each (harness check for make test, ~1 min)

@@ -1,27 +1,26 @@
 # Copyright: netraven.core contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""P1, P3 and P6 of bench/README.md: whole ``ansible-playbook`` runs against the lab.
+"""P1 and P3 of bench/README.md: whole ``ansible-playbook`` runs against the lab.
 
 - P1 fall-through: ``netraven.core.backup`` vs bench/fallthrough/baseline.yml (block/rescue over
   ansible.netcommon.network_cli + cisco.ios.ios_command), devices that accept only the 3rd credential.
 - P3 learned order: login attempts per device (from the lab's auth log) in run 1 and run 2 of the
   backup with one metrics store.
-- P6 backup at scale: the backup of N devices at forks F vs the sum of raw netmiko
-  connect + ``show running-config`` + disconnect times over the devices, divided by F.
+
+P6a, P6b, P7 and P8 (the backup against a raw netmiko pool and a ping playbook) are in
+bench/fleet_scenarios.py.
 
 Each function takes a scratch folder and sizes, returns a result dict for bench/run.py and raises
 common.BenchError when a run does not back up every device or logs in an unexpected number of times.
 """
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
-import netmiko
 import yaml
 
-from common import (BIN, CREDENTIALS, ROOT, BenchError, ansible_env, auth_attempts, lab_spec, load_average,
+from common import (CREDENTIALS, ROOT, BenchError, ansible_env, auth_attempts, lab_spec, load_average,
                     profile_playbook, run_playbook, start_lab, summary, write_native_inventory, write_netraven_inventory)
 
 BASELINE = ROOT / "bench" / "fallthrough" / "baseline.yml"
@@ -86,7 +85,7 @@ def p1_fallthrough(work: Path, devices: int, runs: int, forks: int, profile: boo
         ratio = summary([o / b for o, b in zip(ours, base)])
         cli_ratio = summary([c / b for c, b in zip(cli, base)])
         where = None
-        if profile and ratio["median"] > 0.25:
+        if profile and ratio["median"] > 0.20:
             where = profile_playbook(_backup_args(inv, work, "profiled", forks),
                                      ansible_env(NETRAVEN_METRICS_STORE=f"sqlite:///{work / 'metrics-profiled.db'}"), work, "p1")
     finally:
@@ -97,7 +96,7 @@ def p1_fallthrough(work: Path, devices: int, runs: int, forks: int, profile: boo
         "cli_command_s": summary(cli), "cli_command_ratio": cli_ratio,
         "figure": ratio["median"], "unit": "x (netraven.core.backup / block-rescue network_cli baseline)",
         "detail": f"cli_command-only playbook: {cli_ratio['median']:g}x ({cli_ratio['min']:g}-{cli_ratio['max']:g})",
-        "goal": "<= 0.25", "met": ratio["median"] <= 0.25, "load_avg_1m": loads, "profile": where,
+        "goal": "<= 0.20", "met": ratio["median"] <= 0.20, "load_avg_1m": loads, "profile": where,
         "params": {"devices": devices, "runs": runs, "forks": forks},
     }
 
@@ -124,54 +123,4 @@ def p3_learned(work: Path, devices: int, forks: int) -> dict[str, Any]:
         "figure": round(run2, 2), "unit": "login attempts per device on run 2 (lab auth log)",
         "goal": "== 1.00", "met": run2 == 1.0, "load_avg_1m": loads,
         "params": {"devices": devices, "forks": forks},
-    }
-
-
-def _raw_netmiko_pass(running) -> list[float]:
-    """Seconds per device for ConnectHandler + ``show running-config`` + disconnect, one device at a time."""
-    times = []
-    for dev in running.devices:
-        cred = CREDENTIALS[0]
-        start = time.perf_counter()
-        conn = netmiko.ConnectHandler(device_type=dev["platform"], host=dev["host"], port=dev["port"],
-                                      username=cred["username"], password=cred["password"], use_keys=False,
-                                      allow_agent=False, ssh_strict=False, system_host_keys=False)
-        out = conn.send_command("show running-config")
-        conn.disconnect()
-        times.append(time.perf_counter() - start)
-        if "hostname" not in out:
-            raise BenchError(f"raw netmiko: no configuration from {dev['name']}")
-    return times
-
-
-def p6_backup(work: Path, devices: int, runs: int, forks: int, profile: bool = False) -> dict[str, Any]:
-    """P6: backup wall time vs (sum of raw netmiko times) / forks; ``runs`` alternating pairs.
-
-    ``profile``: one more backup run under py-spy when the goal is missed.
-    """
-    running = start_lab(lab_spec("bench-p6", devices, "bench-c1"), work)
-    try:
-        inv = write_netraven_inventory(running, work / "inventory")
-        ours, ideal, floor, loads = [], [], [], []
-        for run in range(runs):
-            loads.append(load_average())
-            ideal.append(sum(_raw_netmiko_pass(running)) / forks)
-            ours.append(_backup(inv, work, f"run{run}", forks, f"sqlite:///{work / f'metrics-{run}.db'}", devices))
-            floor.append(run_playbook([str(FLOOR), "-i", str(inv), "-f", str(forks)], ansible_env(), work / f"floor-{run}.log", work))
-        ratio = summary([o / i for o, i in zip(ours, ideal)])
-        where = None
-        if profile and ratio["median"] > 1.5:
-            where = profile_playbook(_backup_args(inv, work, "profiled", forks),
-                                     ansible_env(NETRAVEN_METRICS_STORE=f"sqlite:///{work / 'metrics-profiled.db'}"), work, "p6")
-    finally:
-        running.stop()
-    return {
-        "id": "P6", "title": f"backup of {devices} devices at forks {forks}",
-        "netraven_s": summary(ours), "ideal_s": summary(ideal), "ratio": ratio, "ping_playbook_s": summary(floor),
-        "figure": ratio["median"], "unit": "x (backup wall time / (sum of raw netmiko connect+command) / forks)",
-        "detail": f"one ansible.builtin.ping task on the same hosts and forks: {summary(floor)['median']:g} s "
-                  f"({summary(floor)['min']:g}-{summary(floor)['max']:g}), backup / ping playbook "
-                  f"{summary([o / f for o, f in zip(ours, floor)])['median']:g}x",
-        "goal": "<= 1.5", "met": ratio["median"] <= 1.5, "load_avg_1m": loads, "profile": where,
-        "params": {"devices": devices, "runs": runs, "forks": forks, "ansible_playbook": str(BIN / "ansible-playbook")},
     }

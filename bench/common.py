@@ -168,8 +168,11 @@ def run_playbook(args: list[str], env: dict[str, str], log: Path, cwd: Path) -> 
     return elapsed
 
 
-def profile_playbook(args: list[str], env: dict[str, str], work: Path, tag: str) -> dict[str, Any]:
+def profile_playbook(args: list[str], env: dict[str, str], work: Path, tag: str, gil: bool = False) -> dict[str, Any]:
     """Run ``ansible-playbook *args`` once under ``py-spy record --subprocesses``; summarise where time goes.
+
+    ``gil``: sample only the thread holding the GIL (``py-spy --gil``), so a process with a pool
+    of threads waiting on sockets (fleet mode) counts its Python CPU, not its thread count.
 
     Returns ``{"tool", "seconds", "table"}`` (table: Markdown from bench/pyspy_summary.py), or
     ``{"tool": None, "table": reason}`` when py-spy is not installed or cannot attach here.
@@ -178,8 +181,8 @@ def profile_playbook(args: list[str], env: dict[str, str], work: Path, tag: str)
     if not spy:
         return {"tool": None, "table": "py-spy is not installed (pip install py-spy)"}
     raw, log = work / f"{tag}.pyspy.txt", work / f"{tag}.pyspy.log"
-    cmd = [spy, "record", "--subprocesses", "--format", "raw", "--rate", "50", "--output", str(raw), "--",
-           str(BIN / "ansible-playbook"), *args]
+    cmd = [spy, "record", "--subprocesses", *(["--gil"] if gil else []), "--format", "raw", "--rate", "50",
+           "--output", str(raw), "--", str(BIN / "ansible-playbook"), *args]
     start = time.perf_counter()
     with open(log, "w", encoding="utf-8") as out:
         rc = subprocess.run(cmd, env=env, cwd=work, stdout=out, stderr=subprocess.STDOUT, check=False).returncode
@@ -189,5 +192,6 @@ def profile_playbook(args: list[str], env: dict[str, str], work: Path, tag: str)
                 + log.read_text(encoding="utf-8", errors="replace")[-300:].replace("\n", " ")}
     import pyspy_summary  # pylint: disable=import-outside-toplevel
 
-    return {"tool": "py-spy " + subprocess.run([spy, "--version"], capture_output=True, text=True, check=False).stdout.split()[-1],
+    return {"tool": "py-spy " + subprocess.run([spy, "--version"], capture_output=True, text=True, check=False).stdout.split()[-1]
+            + (" --gil" if gil else ""),
             "seconds": round(seconds, 2), "table": pyspy_summary.markdown(raw)}

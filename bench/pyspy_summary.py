@@ -20,8 +20,10 @@ from pathlib import Path
 MODULE_RE = re.compile(r"AnsiballZ_(\w+)\.py")
 
 # (what, substrings of a frame) in order; the first rule with a matching frame wins.
-WAIT_LEAVES = ("select (", "_recv (", "sleep", "wait (", "poll (", "acquire", "recv (", "read (")
-"""Leaf frames that mean the process was blocked (py-spy's idle filter does not drop them all)."""
+WAIT_LEAVES = ("select (", "_recv (", "sleep", "wait (", "poll (", "acquire", "recv (", "read (",
+               "_worker (", "read_all (")
+"""Leaf frames that mean the process or thread was blocked (py-spy's idle filter does not drop them
+all): ``_worker`` is an idle pool thread at its queue, paramiko's ``read_all`` a socket read."""
 MODULE_RULES = [
     ("Python imports (module start-up)", ("_find_and_load",)),
     ("metrics store", ("_metrics_store",)),
@@ -29,12 +31,21 @@ MODULE_RULES = [
 ]
 CONTROLLER_RULES = [
     ("Python imports", ("_find_and_load",)),
-    ("netraven.core action plugin / lookups", ("action/cli_command", "lookup/credentials", "lookup/credential_metrics")),
+    ("netmiko / paramiko (SSH, CLI; fleet threads)", ("netmiko/", "paramiko/")),
+    ("metrics store", ("_metrics_store",)),
+    # py-spy names a collection file by its base name only, e.g. "ActionModule.run (fetch_config.py:180)"
+    ("netraven.core action plugin (options, credentials lookup, checks, write)",
+     ("(fetch_config.py:", "(cli_command.py:", "(_device_task.py:", "(_backup.py:", "(_redact.py:", "(_cli_command.py:",
+      "(_attempts.py:", "(credentials.py:", "(credential_metrics.py:", "(_fetch_config.py:")),
     ("templating", ("_templating", "/template/")),
     ("starting modules (AnsiballZ build, fork/exec, wait)", ("_execute_module", "_low_level_execute_command", "modify_module")),
     ("persistent connection (network_cli)", ("netcommon", "persistent")),
+    ("Ansible's task executor in the fork (set-up, result back to the main process)", ("task_executor.py", "executor/process/worker.py")),
     ("task queue / results / callbacks", ("strategy/", "task_queue_manager", "callback")),
 ]
+MAIN_RULES = [("forking a worker per host and task", ("WorkerProcess.start", "ForkProcess._Popen")), *CONTROLLER_RULES]
+"""The main process forks a WorkerProcess per host and task; in the forks themselves every stack
+starts inside that fork call, so the rule applies to the main process only."""
 
 
 def classify(line: str) -> tuple[str, str, int] | None:
@@ -53,7 +64,7 @@ def classify(line: str) -> tuple[str, str, int] | None:
         role, rules = "ansible-connection (network_cli)", MODULE_RULES
     else:
         role = "controller main process" if len(procs) <= 1 else "controller worker forks"
-        rules = CONTROLLER_RULES
+        rules = MAIN_RULES if len(procs) <= 1 else CONTROLLER_RULES
     if not calls:
         return role, "interpreter start-up (no Python frame yet)", int(count)
     if any(w in calls[-1] for w in WAIT_LEAVES):

@@ -1,6 +1,6 @@
 # Copyright: netraven.core contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Run the netraven.core benchmarks P1-P6 (bench/README.md) and write their figures.
+"""Run the netraven.core benchmarks (bench/README.md, the rows of ``ROWS`` below) and write their figures.
 
     .venv/bin/python bench/run.py --quick              # tiny sizes, one run each (make bench-quick, make test)
     .venv/bin/python bench/run.py --full               # the real sizes (make bench)
@@ -28,12 +28,13 @@ from typing import Any, Callable
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import backup_scenarios as bs  # noqa: E402  pylint: disable=wrong-import-position
+import fleet_scenarios as fs  # noqa: E402  pylint: disable=wrong-import-position
+import reject_cost  # noqa: E402  pylint: disable=wrong-import-position
+import wan  # noqa: E402  pylint: disable=wrong-import-position
+import aaa  # noqa: E402  pylint: disable=wrong-import-position
 from common import ROOT, BenchError, load_average, machine, versions  # noqa: E402  pylint: disable=wrong-import-position
 
-SIZES = {
-    "quick": {"p1": (3, 1, 3), "p2": 10, "p3": (3, 3), "p4": ([50], 1), "p5": None, "p6": (3, 1, 3)},
-    "full": {"p1": (20, 5, 20), "p2": 100, "p3": (20, 20), "p4": ([1000, 10000], 3), "p5": None, "p6": (100, 3, 20)},
-}
 MARK_START, MARK_END = "<!-- bench-run:start -->", "<!-- bench-run:end -->"
 
 
@@ -93,23 +94,29 @@ def p5_store(work: Path, full: bool) -> dict[str, Any]:
             "skipped": doc.get("skipped", {}), "params": {"full": full}}
 
 
-def benchmarks(sizes: dict[str, Any], full: bool) -> dict[str, Callable[[Path], dict[str, Any]]]:
-    """``{id: function(work_dir) -> result}`` for the chosen sizes."""
-    import backup_scenarios as bs  # pylint: disable=import-outside-toplevel
-    import reject_cost  # pylint: disable=import-outside-toplevel
-    import wan  # pylint: disable=import-outside-toplevel
-    import aaa  # pylint: disable=import-outside-toplevel
+# The rows: id -> (function, its arguments for --quick, its arguments for --full). The function
+# takes the scratch folder first and returns the row's result dict (id, title, figure, unit, goal,
+# met, load_avg_1m, ...; see _cell and table). One line per row, in the order they run.
+ROWS: dict[str, tuple[Callable[..., dict[str, Any]], dict[str, Any], dict[str, Any]]] = {
+    "P1": (bs.p1_fallthrough, dict(devices=3, runs=1, forks=3), dict(devices=20, runs=3, forks=20, profile=True)),
+    "P2": (reject_cost.p2_reject, dict(repetitions=10), dict(repetitions=100)),
+    "P3": (bs.p3_learned, dict(devices=3, forks=3), dict(devices=20, forks=20)),
+    "P4": (p4_inventory, dict(sizes=[50], runs=1, full=False), dict(sizes=[1000, 10000], runs=3, full=True)),
+    "P5": (p5_store, dict(full=False), dict(full=True)),
+    "P6A": (fs.p6a_per_host, dict(devices=3, runs=1, forks=3), dict(devices=100, runs=5, forks=20, profile=True)),
+    "P6B": (fs.p6b_fleet, dict(devices=3, workers_list=[2], runs=1, forks=3), dict(devices=100, workers_list=[20, 50], runs=3, forks=20)),
+    "P7": (fs.p7_fleet_rate, dict(devices=6, workers_list=[2, 3], runs=1, forks=3),
+           dict(devices=1000, workers_list=[20, 100], runs=3, forks=20, profile=True)),
+    "P8": (fs.p8_vs_ping, dict(devices=3, runs=1, forks=3), dict(devices=20, runs=5, forks=20)),
+    **wan.ROWS,  # P9, P9B (bench/wan.py)
+    "P10": (aaa.p10_aaa, aaa.SIZES["quick"], aaa.SIZES["full"]),
+}
 
-    return {
-        "P1": lambda w: bs.p1_fallthrough(w, *sizes["p1"], profile=full),
-        "P2": lambda w: reject_cost.p2_reject(w, sizes["p2"]),
-        "P3": lambda w: bs.p3_learned(w, *sizes["p3"]),
-        "P4": lambda w: p4_inventory(w, *sizes["p4"], full),
-        "P5": lambda w: p5_store(w, full),
-        "P6": lambda w: bs.p6_backup(w, *sizes["p6"], profile=full),
-        **{rid: (lambda w, f=f, kw=(fk if full else qk): f(w, **kw)) for rid, (f, qk, fk) in wan.ROWS.items()},
-        "P10": lambda w: aaa.p10_aaa(w, **aaa.SIZES["full" if full else "quick"]),
-    }
+
+def _order(rid: str) -> tuple[int, str]:
+    """Sort key of a row id: P2 before P10, P6A before P6B."""
+    digits = "".join(ch for ch in rid[1:] if ch.isdigit())
+    return int(digits or 0), rid
 
 
 def _cell(result: dict[str, Any]) -> str:
@@ -134,7 +141,7 @@ def table(results: dict[str, dict[str, Any]]) -> str:
     """The Markdown table of bench/README.md (one row per benchmark, in id order)."""
     lines = ["| id | benchmark | figure (median) | goal | met | runs: min-max and parts | load avg 1 min | measured |",
              "|---|---|---:|---|---|---|---|---|"]
-    for rid in sorted(results):
+    for rid in sorted(results, key=_order):
         r = results[rid]
         loads = r.get("load_avg_1m") or []
         load = f"{min(loads):g}-{max(loads):g}" if loads else "?"
@@ -145,10 +152,11 @@ def table(results: dict[str, dict[str, Any]]) -> str:
     lines += ["", f"Machine: {m.get('cores')} cores ({m.get('platform')}); ansible-core {v.get('ansible-core')}, "
               f"ansible {v.get('ansible')}, netmiko {v.get('netmiko')}, paramiko {v.get('paramiko')}, Python {v.get('python')}. "
               "Units and the raw runs of each row: `bench/results/<id>.json`."]
-    for rid in sorted(results):
+    for rid in sorted(results, key=_order):
         where = results[rid].get("profile")
         if where:
-            lines += ["", f"**{rid}, where the time of one more netraven.core.backup run goes** "
+            title = where.get("title") or f"{rid}, where the time of one more netraven.core.backup run goes"
+            lines += ["", f"**{title}** "
                       f"({where.get('tool') or 'no profiler'}, {where.get('seconds', '?')} s under the profiler):", "",
                       where["table"]]
     return "\n".join(lines)
@@ -171,13 +179,12 @@ def main(argv: list[str] | None = None) -> int:
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--quick", action="store_true", help="tiny sizes, one run each; writes build/bench-quick/ only")
     mode.add_argument("--full", action="store_true", help="the real sizes; writes bench/results/ and bench/README.md")
-    parser.add_argument("--only", default="P1,P2,P3,P4,P5,P6,P9,P9B,P10", help="comma-separated ids, e.g. P2,P3")
+    parser.add_argument("--only", default=",".join(ROWS), help="comma-separated ids, e.g. P2,P6B (default: all)")
     args = parser.parse_args(argv)
     chosen = [x.strip().upper() for x in args.only.split(",") if x.strip()]
-    todo = benchmarks(SIZES["full" if args.full else "quick"], args.full)
-    unknown = [x for x in chosen if x not in todo]
+    unknown = [x for x in chosen if x not in ROWS]
     if unknown:
-        parser.error(f"unknown benchmark id(s) {', '.join(unknown)}; known: {', '.join(todo)}")
+        parser.error(f"unknown benchmark id(s) {', '.join(unknown)}; known: {', '.join(ROWS)}")
     out_dir = ROOT / "bench" / "results" if args.full else ROOT / "build" / "bench-quick"
     out_dir.mkdir(parents=True, exist_ok=True)
     failed = []
@@ -186,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
             before = machine()
             print(f"== {rid} (load {before['load_avg_1m']})", flush=True)
             try:
-                result = todo[rid](Path(tmp))
+                function, quick, full = ROWS[rid]
+                result = function(Path(tmp), **(full if args.full else quick))
             except Exception as exc:  # noqa: BLE001 - reported, then the exit status says it
                 traceback.print_exc()
                 print(f"{rid}: FAILED: {exc}", file=sys.stderr, flush=True)
@@ -196,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
                       mode="full" if args.full else "quick", machine=before, versions=versions())
         (out_dir / f"{rid.lower()}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
         print(f"{rid}: {result['figure']:g} {result['unit']} (goal {result['goal']}: {'met' if result['met'] else 'MISSED'})", flush=True)
-    saved = {p.stem.upper(): json.loads(p.read_text(encoding="utf-8")) for p in sorted(out_dir.glob("p[1-9]*.json"))}
+    saved = {rid: json.loads((out_dir / f"{rid.lower()}.json").read_text(encoding="utf-8"))
+             for rid in ROWS if (out_dir / f"{rid.lower()}.json").exists()}
     if args.full:
         update_readme(saved)
     print(table(saved))
