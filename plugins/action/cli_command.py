@@ -33,6 +33,7 @@ from ansible_collections.netraven.core.plugins.module_utils import _metrics_stor
 from ansible_collections.netraven.core.plugins.plugin_utils import _device_task
 
 logging.getLogger("paramiko").addHandler(logging.NullHandler())  # no transport tracebacks on the console
+_device_task.preload_lookups()  # once, in the main process before the forks (see its docstring)
 
 MODULE = "netraven.core.cli_command"
 ARGUMENT_SPEC = _cli_command.argument_spec()

@@ -49,6 +49,7 @@ from ansible_collections.netraven.core.plugins.plugin_utils import _device_task
 from ansible_collections.netraven.core.plugins.plugin_utils._redact import redact_config
 
 logging.getLogger("paramiko").addHandler(logging.NullHandler())  # no transport tracebacks on the console
+_device_task.preload_lookups()  # once, in the main process before the forks (see its docstring)
 
 display = Display()
 MODULE = "netraven.core.fetch_config"

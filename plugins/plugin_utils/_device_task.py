@@ -13,6 +13,7 @@ every host of the batch). Read top to bottom:
   sees it (Ansible's own option resolution of the ``netraven.core.metrics_store`` doc fragment:
   variable ``netraven_metrics_store``, environment ``NETRAVEN_METRICS_STORE``, ini
   ``[netraven] metrics_store``);
+- ``preload_lookups``: the lookups loaded once, before the forks (called when an action plugin is imported);
 - ``runs_on_controller``: whether the task's connection is the controller itself, so the
   credential loop can run in the worker instead of shipping the module.
 """
@@ -47,6 +48,22 @@ HOST_VARIABLES: tuple[tuple[str, str], ...] = (
     ("aaa", "netraven_aaa"),
 )
 """(option, host variable): the option's default for a host of any inventory."""
+
+
+def preload_lookups() -> None:
+    """Load the classes and option definitions of the two lookups the action plugins use, now.
+
+    Called at the top of the action plugin files, which ansible-core imports once in its main
+    process before it forks a worker per host and task: each worker then inherits them instead of
+    importing the lookup files and parsing their documentation again (about 15 ms per host and
+    task, measured in bench P6A). Loads code only: no connection, thread or file is opened. Never
+    raises (it is only a speed-up; the task loads them itself when this could not).
+    """
+    for name in (CREDENTIALS_LOOKUP, SETTINGS_LOOKUP):
+        try:
+            lookup_loader.get(name, class_only=True)
+        except Exception:  # noqa: BLE001 - see the docstring  # pylint: disable=broad-except
+            pass
 
 
 def runs_on_controller(connection: Any) -> bool:

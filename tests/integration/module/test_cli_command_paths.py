@@ -3,7 +3,8 @@ module on a host the task is delegated to. One lab, one playbook run for both po
 
 - netmiko is imported once per ``ansible-playbook`` run, not once per host: a ``sitecustomize``
   on PYTHONPATH logs the process id of every Python process that imports netmiko afresh (a
-  forked worker inherits the import, a module process would import it again);
+  forked worker inherits the import, a module process would import it again); the credentials
+  lookup's file is executed once too, by the main process (the action plugins preload it);
 - the same device, reached once in process and once through the module on a "jump host",
   gives the same result, outcomes and metrics records. The jump host is this machine behind a
   connection plugin that is not ``local`` (``jumphost``: the ``local`` plugin under another
@@ -44,6 +45,21 @@ class _CountNetmikoImports:
         return None
 
 sys.meta_path.insert(0, _CountNetmikoImports())
+
+# The credentials lookup's file, executed once per process that loads it (Ansible's collection
+# finder imports plugins itself, so the file's execution is what is seen, through exec of its code).
+import importlib.machinery
+_exec_module = importlib.machinery.SourceFileLoader.exec_module
+
+
+def _logged_exec_module(self, module):
+    if module.__name__.endswith("netraven.core.plugins.lookup.credentials"):
+        with open(os.environ["NETRAVEN_IMPORT_LOG"] + ".lookup", "a") as log:
+            log.write("%d\\n" % os.getpid())
+    return _exec_module(self, module)
+
+
+importlib.machinery.SourceFileLoader.exec_module = _logged_exec_module
 '''
 
 JUMPHOST = '''
@@ -109,6 +125,9 @@ def test_in_process_imports_netmiko_once_and_matches_the_module_path(lab, tmp_pa
     # the controller's main process (r1-r3 share it through the fork) and the module process for r4
     assert len(pids) == 2, pids
     assert len(set(pids)) == 2
+    # the credentials lookup, too, is loaded once, by the main process, before the forks (preload_lookups)
+    lookup_pids = (tmp_path / "netmiko-imports.log.lookup").read_text().split()
+    assert lookup_pids == [pids[0]], (lookup_pids, pids)
 
     got = {p.stem: json.loads(p.read_text()) for p in results.glob("*.json")}
     assert sorted(got) == ["r1", "r2", "r3", "r4"]
