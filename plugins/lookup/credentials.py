@@ -217,6 +217,7 @@ _raw:
   description:
     - One list per host (or one list for O(tags)), each the matching credentials, first to try first.
     - With V(lookup) and a single host, the list of that host's credentials.
+    - With O(output=tags), one list of tag names per host instead (the default tag included).
   type: list
   elements: list
   contains:
@@ -401,7 +402,8 @@ class LookupModule(LookupBase):
     """Implements ``lookup('netraven.core.credentials', host, ...)``; see DOCUMENTATION."""
 
     def run(self, terms: list, variables: dict | None = None, **kwargs) -> list[list[Any]]:
-        """Return one list of credentials per host in ``terms`` (or one for ``tags=``), first to try first.
+        """Return one list of credentials per host in ``terms`` (or one for ``tags=``), first to try first;
+        with ``output=tags``, one list of tag names per host instead (no credential is loaded).
 
         Raises AnsibleLookupError naming the host, file, credential and field, never a secret value.
         """
