@@ -2,6 +2,9 @@
 NetBox platform slug, through the platform map (plugin_utils/_device_task.py)."""
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from ansible.errors import AnsibleActionFail
 
@@ -78,3 +81,14 @@ def test_loop_options_platform_rule() -> None:
 def test_map_values_are_netmiko_device_types() -> None:
     assert set(PLATFORM_MAP.values()) <= netmiko_platforms()
     assert _device_task.PLATFORM_FALLBACKS == ("ansible_network_os", "platforms", "platform")
+
+
+def test_guide_lists_exactly_the_platform_map() -> None:
+    """docs/docsite/rst/any_inventory.rst's table of the map is PLATFORM_MAP, entry for entry."""
+    text = (Path(__file__).resolve().parents[3] / "docs" / "docsite" / "rst" / "any_inventory.rst").read_text()
+    table = text.split("* - ``ansible_network_os`` or slug", 1)[1].split("\n\n", 1)[0]
+    listed = {}
+    for keys, value in re.findall(r"\* - (.+)\n\s+- ``([^`]+)``", table):
+        for key in re.findall(r"``([^`]+)``", keys):
+            listed[key] = value
+    assert listed == PLATFORM_MAP
