@@ -206,6 +206,18 @@ EXAMPLES = r"""
     creds: "{{ lookup('netraven.core.credentials', inventory_hostname, credentials_file='files/credentials.yml', missing='error') }}"
   no_log: true
 
+- name: Hosts of netbox.netbox.nb_inventory - its tags (slugs) where netraven_tags is not set, plus the group names
+  ansible.builtin.set_fact:
+    creds: "{{ lookup('netraven.core.credentials', inventory_hostname, tags_vars=['netraven_tags', 'tags'], tags_from_groups=true) }}"
+  no_log: true
+# The same for every task and the backup roles, once in group_vars/all:
+#   netraven_tags_vars: [netraven_tags, tags]
+#   netraven_tags_from_groups: true     # sites_nyc, device_roles_core, ... count as tags
+
+- name: Which tags a host is matched with (no credential is loaded)
+  ansible.builtin.debug:
+    msg: "{{ query('netraven.core.credentials', inventory_hostname, output='tags')[0] }}"
+
 - name: Learned order from a metrics store (the last credential that worked on the device first)
   ansible.builtin.set_fact:
     creds: "{{ lookup('netraven.core.credentials', inventory_hostname, metrics_store='sqlite:///var/lib/netraven/metrics.db') }}"
