@@ -12,7 +12,7 @@ configuration, unless ``return_content``) and the fact ``netraven_credential``.
 Fleet mode (``hosts``, with ``run_once``): the same work for every listed inventory host, in a
 bounded thread pool inside this one worker; attempts are recorded from this thread, progress is
 shown every ``progress_interval`` seconds, and each host's result is returned under ``hosts``.
-A second task with ``fleet_result`` then publishes each host's part (its fact, changed, failed),
+A second task with ``fleet_result_var`` then publishes each host's part (its fact, changed, failed),
 so the PLAY RECAP and ``--limit @retry`` stay per host.
 
 Heavy imports (netmiko, paramiko, the store backends) happen at the top of this file, once per
@@ -163,8 +163,9 @@ class ActionModule(ActionBase):
         args = dict(self._task.args)
         save_args = {key: args.pop(key) for key in list(args) if key in SAVE_SPEC}
         save = _validate(save_args, SAVE_SPEC, MODULE)[0]
-        if save["fleet_result"] is not None:
-            result.update(self._publish(save["fleet_result"], task_vars.get("inventory_hostname", "")))
+        if save["fleet_result_var"] is not None:
+            var = save["fleet_result_var"]
+            result.update(self._publish(task_vars.get(var), var, task_vars.get("inventory_hostname", "")))
             return result
         problem = _fetch_config.check_save(save)
         if problem is None and save["dir_path"] is None:
@@ -301,7 +302,7 @@ class ActionModule(ActionBase):
         elapsed = time.monotonic() - started
         failed = sorted(name for name, res in results.items() if res.get("failed"))
         out: dict[str, Any] = {
-            "changed": False,  # each host's change is its own, published by the fleet_result task
+            "changed": False,  # each host's change is its own, published by the fleet_result_var task
             "hosts": results,
             "failed_hosts": failed,
             "elapsed_s": round(elapsed, 3),
@@ -333,9 +334,13 @@ class ActionModule(ActionBase):
         return {"changed": False, "hosts": results, "failed_hosts": sorted(results), "msg": f"0 device(s) backed up: {problem}"}
 
     @staticmethod
-    def _publish(fleet_result: dict[str, Any], name: str) -> dict[str, Any]:
-        """This host's part of a fleet run's result, as its own task result (facts, changed, failure)."""
-        part = (fleet_result.get("hosts") or {}).get(name)
+    def _publish(fleet: Any, var: str, name: str) -> dict[str, Any]:
+        """Host ``name``'s part of the fleet result registered as ``var`` (``fleet``: its value for
+        this host, read without templating), as this host's own task result."""
+        if not isinstance(fleet, dict):
+            return {"failed": True, "changed": False, "outcome": "not_run",
+                    "msg": f"not_run: {name}: no fleet result in the variable {var!r} (register the fleet task's result under that name)"}
+        part = (fleet.get("hosts") or {}).get(name)
         if part is None:
             return {"failed": True, "changed": False, "outcome": "not_run",
                     "msg": f"not_run: {name} is not in the fleet run's hosts (was it in the play batch?)"}

@@ -31,7 +31,7 @@ description:
   - "Fleet mode: with O(hosts) (and C(run_once: true)) one task backs up all those inventory hosts in a
     pool of O(workers) threads, shows progress every O(progress_interval) seconds and returns each
     host's result under RV(hosts); it never fails because a device failed. A second task with
-    O(fleet_result) then gives each host its own result (fact, changed, failure), so the play recap and
+    O(fleet_result_var) then gives each host its own result (fact, changed, failure), so the play recap and
     C(--limit @retry) stay per host (the fleet task itself never reports C(changed)). The role P(netraven.core.config_backup#role) does both with
     C(config_backup_fleet=true)."
 author: netraven.core contributors (@netraven)
@@ -53,7 +53,7 @@ options:
   dir_path:
     description:
       - Folder on the controller for the backup; created (mode C(0750)) when missing.
-      - Required, except with O(fleet_result).
+      - Required, except with O(fleet_result_var).
     type: path
   filename:
     description:
@@ -121,11 +121,14 @@ options:
       - Fleet mode - seconds between two progress lines (devices done and failed, in flight, rate, time left).
     type: float
     default: 10
-  fleet_result:
+  fleet_result_var:
     description:
-      - Fleet mode, second task - the registered result of the fleet task; this host's part of it becomes this
-        task's result. All other options are ignored.
-    type: dict
+      - Fleet mode, second task - the name of the variable the fleet task registered; this host's part of
+        it becomes this task's result. All other options are ignored.
+      - A name, not the value (V(fleet), not a template of the variable). The action reads the host's part
+        straight from the host's variables; templating the whole fleet result for every host would cost
+        time in proportion to the number of hosts, per host.
+    type: str
   fleet_requested:
     description:
       - Set by the role from C(config_backup_fleet); a per-host task then warns that the variable must be an extra var.
@@ -162,7 +165,7 @@ EXAMPLES = r"""
 
 - name: Give each host its own result (recap, retry files, netraven_credential)
   netraven.core.fetch_config:
-    fleet_result: "{{ fleet }}"
+    fleet_result_var: fleet
 """
 
 RETURN = r"""
