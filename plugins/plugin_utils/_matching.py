@@ -41,16 +41,17 @@ class CredentialError(ValueError):
 
     Attributes: ``credential`` (its name, or ``#<index>`` when it has no usable name, or the
     device/what the tags belong to), ``field`` (the offending field or ``None``), ``problem``
-    (text without any field value).
+    (text without any field value). ``where`` replaces the message's ``credential ..., field ...`` part.
     """
 
-    def __init__(self, credential: str, field: str | None, problem: str) -> None:
+    def __init__(self, credential: str, field: str | None, problem: str, where: str | None = None) -> None:
         self.credential = credential
         self.field = field
         self.problem = problem
-        where = "credential %s" % credential
-        if field:
-            where += ", field %r" % field
+        if where is None:
+            where = "credential %s" % credential
+            if field:
+                where += ", field %r" % field
         super().__init__("%s: %s" % (where, problem))
 
 
@@ -87,11 +88,8 @@ def normalise_tags(tags: t.Any, what: str, field: str = "tags") -> list[str]:
 class TagError(CredentialError):
     """A host's tag variable breaks the tag rule. ``credential`` holds the host, ``field`` the variable."""
 
-    def __init__(self, host: str, variable: str, problem: str) -> None:  # pylint: disable=super-init-not-called
-        self.credential = repr(host)
-        self.field = variable
-        self.problem = problem
-        ValueError.__init__(self, "host %r, variable %r: %s" % (host, variable, problem))
+    def __init__(self, host: str, variable: str, problem: str) -> None:
+        super().__init__(repr(host), variable, problem, where="host %r, variable %r" % (host, variable))
 
 
 UNGROUPED = "ungrouped"

@@ -110,14 +110,15 @@ def test_guide_netbox_example_backs_up_with_tag_matched_credentials(lab, tmp_pat
     assert "have no netraven_tags" not in out and "invalid_options" not in out
 
     backups = tmp_path / "backups"
-    for name, (_, _, config) in DEVICES.items():
+    for name, (_platform, _accepted, config) in DEVICES.items():
         assert (backups / f"{name}.cfg").read_text() == redact_config((CONFIGS / config).read_text()), name
     with open_store(store_url) as store:
         tried = {}
         for attempt in sorted(store.attempts(limit=100), key=lambda a: a["id"] if "id" in a else 0):
             tried.setdefault(attempt["device"], []).append((attempt["credential"], attempt["outcome"]))
-        assert tried == {name: [(accepted, "success")] for name, (_, accepted, _) in DEVICES.items()}
-        assert {b["device"]: b["credential"] for b in store.bindings()} == {name: accepted for name, (_, accepted, _) in DEVICES.items()}
+        accepted = {name: device[1] for name, device in DEVICES.items()}
+        assert tried == {name: [(credential, "success")] for name, credential in accepted.items()}
+        assert {b["device"]: b["credential"] for b in store.bindings()} == accepted
 
     report = json.loads((tmp_path / "report" / "report.json").read_text())
     assert report["coverage"]["by"] == "tags"
