@@ -171,8 +171,9 @@ def platform_for(name: str, host_vars: Mapping[str, Any]) -> str | None:
         seen.append(f"{variable} {value!r} (not in the platform map)")
     if not seen:
         return None
-    raise AnsibleActionFail(f"{name}: no platform: netraven_platform is not set and " + ", ".join(seen)
-                            + f"; set netraven_platform (a netmiko device_type) or add the value to {PLATFORM_MAP_VARIABLE}")
+    found = ", ".join(seen)
+    raise AnsibleActionFail(f"{name}: no platform: netraven_platform is not set and {found}; "
+                            f"set netraven_platform (a netmiko device_type) or add the value to {PLATFORM_MAP_VARIABLE}")
 
 
 def no_platform(name: str) -> str:
