@@ -75,10 +75,10 @@ options:
         (default 1) failed logins are left for people logging in by hand; C(wait) (seconds,
         default 30) is how long an attempt waits for attempts in flight before it is skipped as
         V(aaa_budget_exhausted); C(proven_for) (seconds, default 60) is how long a recorded login
-        lets the account run at full concurrency (after that, one probe first: a login from an
+        lets the account run at full concurrency (after that, one probe first, since a login from an
         earlier run may predate a rotation). The defaults are the DISA STIG rule for Cisco ISE (3
         invalid logons in 15 minutes).
-      - Checked: numbers only, C(lockout_threshold) a whole number >= 2, C(headroom) a whole
+      - Each setting is checked (numbers only), C(lockout_threshold) a whole number >= 2, C(headroom) a whole
         number >= 0 leaving at least one attempt (C(lockout_threshold - 1 - headroom >= 1)),
         C(window) >= 60; an error names the server and the field.
       - Defaults (through the action plugin) to the host variable C(netraven_aaa).

@@ -21,7 +21,7 @@ description:
     O(next_on_enable_failed)) move on to the next credential. A device problem
     (V(unreachable), V(ssh_negotiation_failed), V(auth_timeout), V(password_expired),
     V(locked_out), V(post_auth_interaction_failed)) stops at once, and V(hostkey_unknown) and
-    V(hostkey_mismatch) stop before any secret is sent. Exception: V(locked_out) of a credential
+    V(hostkey_mismatch) stop before any secret is sent. An exception is V(locked_out) of a credential
     with C(aaa) (a shared AAA account) moves on, because the account on the AAA server is what
     is locked, not the device; the next credential (a local account) is tried.
   - "After authentication, what the device prints before its CLI prompt is answered by rule:
