@@ -161,3 +161,38 @@ def test_the_credential_fact_counts_only_attempts_that_sent_something() -> None:
         {"credential": "local", "outcome": "success"}]}
     fact = credential_fact(read)
     assert fact["attempts"] == 1 and fact["aaa_skipped"] == ["netops@tacacs-prod"]
+
+
+def test_the_scratch_store_is_private_warns_once_and_clears_dead_runs(tmp_path, monkeypatch) -> None:
+    import multiprocessing
+    import os
+    import stat
+    import tempfile
+
+    from ansible_collections.netraven.core.plugins.module_utils import _cli_command
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    folder = tmp_path / f"netraven-aaa-{os.getuid()}"
+    folder.mkdir(mode=0o700)
+    dead = multiprocessing.get_context("fork").Process(target=os._exit, args=(0,))
+    dead.start()
+    dead.join()
+    for name in (f"run-{dead.pid}.db", f"run-{dead.pid}.db-journal", f"run-{os.getpid()}.db", "other.txt"):
+        (folder / name).write_text("")
+    warnings: list = []
+    first = _cli_command.guard_store("none", warnings.append)
+    second = _cli_command.guard_store("none", warnings.append)
+    try:
+        mine = folder / f"run-{os.getppid()}.db"
+        assert stat.S_IMODE(mine.stat().st_mode) == 0o600 and stat.S_IMODE(folder.stat().st_mode) == 0o700
+        left = sorted(p.name for p in folder.iterdir() if not p.name.endswith(("-wal", "-shm")))  # this run's WAL files
+        assert left == sorted([mine.name, f"run-{os.getpid()}.db", "other.txt"])  # the dead run's files are gone
+        assert len(warnings) == 1 and "guard counts the failed logins of shared AAA accounts within this run only" in warnings[0]
+        assert first.aaa_admit("netops@tacacs-prod", guard.Policy(), guard.owner(), "r1", "tacacs")["admitted"]
+        assert not second.aaa_admit("netops@tacacs-prod", guard.Policy(), guard.owner(), "r2", "tacacs")["admitted"]  # one store
+    finally:
+        first.close()
+        second.close()
+    folder.chmod(0o755)  # someone widened it (or another user made it): refused, the guard fails closed
+    warnings.clear()
+    assert _cli_command.guard_store("none", warnings.append) is None and "not a private folder" in warnings[0]
