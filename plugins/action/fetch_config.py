@@ -71,7 +71,8 @@ def credential_fact(read: dict[str, Any]) -> dict[str, Any]:
     ``username``, ``outcome``, ``attempts`` (logins tried: attempts that sent something; a
     credential the AAA guard skipped, ``_outcomes.NOTHING_SENT``, is not one) and ``time``
     (UTC, ISO 8601), plus ``aaa_skipped`` (the shared AAA accounts the guard skipped on this
-    device, ``user@server``) when there are any. No secret."""
+    device, ``user@server``) and ``aaa_skipped_credentials`` (the names of the credentials it
+    skipped) when there are any. No secret."""
     credential = read.get("credential") or {}
     fact = {
         "name": credential.get("name"),
@@ -83,6 +84,8 @@ def credential_fact(read: dict[str, Any]) -> dict[str, Any]:
     skipped = sorted({a["aaa_account"] for a in read.get("attempts") or [] if a.get("aaa_account")})
     if skipped:
         fact["aaa_skipped"] = skipped
+        fact["aaa_skipped_credentials"] = sorted({str(a["credential"]) for a in read.get("attempts") or []
+                                                  if a.get("aaa_account")})
     return fact
 
 
@@ -145,6 +148,7 @@ def back_up_one(device: str, loop: dict[str, Any], save: dict[str, Any], read: C
     result["attempts"] = fact["attempts"]  # a count: each credential's outcome is in msg, each attempt in the store
     if fact.get("aaa_skipped"):
         result["aaa_skipped"] = fact["aaa_skipped"]  # for the role's fact of a failed device
+        result["aaa_skipped_credentials"] = fact["aaa_skipped_credentials"]
     result.pop("not_tried", None)
     result.pop("device", None)
     if not result.get("failed"):

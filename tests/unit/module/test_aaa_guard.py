@@ -161,6 +161,22 @@ def test_the_credential_fact_counts_only_attempts_that_sent_something() -> None:
         {"credential": "local", "outcome": "success"}]}
     fact = credential_fact(read)
     assert fact["attempts"] == 1 and fact["aaa_skipped"] == ["netops@tacacs-prod"]
+    assert fact["aaa_skipped_credentials"] == ["tacacs"]
+
+
+def test_the_report_flags_a_credential_the_guard_skipped_in_this_run() -> None:
+    from ansible_collections.netraven.core.plugins.plugin_utils._report import build_report
+
+    # after a rotation: the old password failed once, the new one was skipped everywhere, local worked
+    stats = [{"name": "t-old", "attempts": 3, "successes": 2, "failures": 1}, {"name": "local", "attempts": 2, "successes": 2}]
+    run = {"r1": {"outcome": "success", "attempts": 2, "aaa_skipped": ["netops@tacacs-prod"], "aaa_skipped_credentials": ["t-new"]},
+           "r2": {"outcome": "success", "attempts": 1, "aaa_skipped": ["netops@tacacs-prod"],
+                  "aaa_skipped_credentials": ["t-new", "t-old"]}}
+    report = build_report(stats, [], [], run=run, known_names=["t-new", "t-old", "local"])
+    flags = {c["name"]: c["flags"] for c in report["credentials"]}
+    assert "aaa_budget_exhausted" in flags["t-new"] and "aaa_budget_exhausted" in flags["t-old"]
+    assert "aaa_budget_exhausted" not in flags["local"]
+    assert report["summary"]["aaa_skipped_credentials"] == ["t-new", "t-old"] and report["summary"]["run_attempts"] == 3
 
 
 def test_the_scratch_store_is_private_warns_once_and_clears_dead_runs(tmp_path, monkeypatch) -> None:
