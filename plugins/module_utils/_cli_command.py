@@ -237,7 +237,7 @@ def open_scratch_store(warn: Callable[[str], None]) -> Any:
 def remove_stale_scratch(folder: str, keep: int) -> list[str]:
     """Remove the scratch stores (and their SQLite side files) in ``folder`` whose controller
     process is gone; ``keep``: this run's pid. Returns the names removed; never raises."""
-    removed = []
+    removed: list[str] = []
     try:
         names = os.listdir(folder)
     except OSError:
