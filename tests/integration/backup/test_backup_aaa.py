@@ -157,6 +157,10 @@ def test_fleet_mode_without_a_metrics_store_never_locks(aaa_lab, tmp_path, ansib
     seen = account(aaa_lab, "netops-e")
     assert seen.get("locks", 0) == 0 and 1 <= seen["max_streak"] <= THRESHOLD - 2, seen
     assert backed_up(tmp_path) == {d["name"] for d in aaa_lab.devices}
+    report = json.loads((tmp_path / "report" / "report.json").read_text())  # fleet mode's facts reach the report
+    assert report["summary"]["aaa_budget_exhausted"] == ["netops-e@tacacs-prod"]
+    assert report["summary"]["aaa_skipped_credentials"] == ["tacacs-netops-e"]
+    assert (run.stdout + run.stderr).count("within this run only") == 1, run.stderr  # metrics off: said once for the run
 
 
 def test_a_right_password_rejected_on_three_devices_never_locks(aaa_lab, tmp_path, ansible_env):
