@@ -298,6 +298,10 @@ def test_the_audit_fails_on_unknowns_a_misspelt_name_and_no_hosts(aaa_lab, tmp_p
     typo = audit(inv, tmp_path, ansible_env, "-e", "credential_audit_name=tacacs-netops-x")
     assert typo.returncode != 0 and 'no credential named "tacacs-netops-x" matches any of the 5' in typo.stdout, typo.stdout[-3000:]
     assert "known: local, tacacs-netops-b" in typo.stdout
+    off = audit(inv, tmp_path, ansible_env, "-e", "credential_audit_name=tacacs-netops-b",
+                "-e", '{"netraven_aaa": {"tacacs-prod": {"window": 0}}}')  # window 0 would switch the guard off
+    assert off.returncode != 0 and "netraven_aaa).tacacs-prod.window must be >= 60" in off.stdout + off.stderr, off.stdout[-3000:]
+    assert account(aaa_lab, "netops-b").get("max_streak", 0) <= 1  # nothing was sent
     nohost = audit(inv, tmp_path, ansible_env, "-e", "credential_audit_name=local", "-e", "credential_audit_hosts=nosuch")
     assert nohost.returncode != 0 and "credential_audit_hosts=nosuch matches no host" in nohost.stdout, nohost.stdout[-3000:]
     # A relative credentials file is read from the current working directory; a wrong shared password is
