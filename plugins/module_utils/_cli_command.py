@@ -225,6 +225,8 @@ def open_scratch_store(warn: Callable[[str], None]) -> Any:
             pass  # another fork of this run created it
         else:
             remove_stale_scratch(os.path.dirname(path), keep=os.getppid())
+            remove_stale_scratch(os.path.dirname(os.path.dirname(path)), keep=os.getppid(),
+                                 prefix=f"netraven-aaa-{os.getuid()}-")  # the files of earlier versions (temp folder)
             warn("AAA guard: the metrics store is off (metrics_store: none), so the guard counts the failed logins of "
                  "shared AAA accounts within this run only; runs before it and jobs beside it are not seen "
                  "(set a metrics store to share the count)")
@@ -234,18 +236,18 @@ def open_scratch_store(warn: Callable[[str], None]) -> Any:
     return _metrics_store.open_store_safely(url, warn=warn)
 
 
-def remove_stale_scratch(folder: str, keep: int) -> list[str]:
-    """Remove the scratch stores (and their SQLite side files) in ``folder`` whose controller
-    process is gone; ``keep``: this run's pid. Returns the names removed; never raises."""
+def remove_stale_scratch(folder: str, keep: int, prefix: str = SCRATCH_PREFIX) -> list[str]:
+    """Remove the scratch stores (and their SQLite side files) in ``folder`` named ``<prefix><pid>.db...``
+    whose controller process is gone; ``keep``: this run's pid. Returns the names removed; never raises."""
     removed: list[str] = []
     try:
         names = os.listdir(folder)
     except OSError:
         return removed
     for name in names:
-        if not name.startswith(SCRATCH_PREFIX):
+        if not name.startswith(prefix):
             continue
-        pid_text = name[len(SCRATCH_PREFIX):].split(".", 1)[0]
+        pid_text = name[len(prefix):].split(".", 1)[0]
         if not pid_text.isdigit() or int(pid_text) == keep or _aaa_guard.pid_alive(int(pid_text)):
             continue
         try:
