@@ -103,7 +103,13 @@ options:
   platform:
     description:
       - Netmiko device_type of the device, for example V(cisco_ios), V(arista_eos), V(juniper_junos).
-      - Defaults (through the action plugin) to the host variable C(netraven_platform).
+      - Defaults (through the action plugin) to the host variable C(netraven_platform), else C(ansible_network_os)
+        (V(cisco.ios.ios) or V(ios) is V(cisco_ios), V(arista.eos.eos) is V(arista_eos), ...), else the NetBox platform
+        slug of C(netbox.netbox.nb_inventory) (C(platforms) or C(platform), V(cisco-ios) is V(cisco_ios)), the last two
+        through a platform map that the host or group variable C(netraven_platform_map) extends or overrides.
+      - A host with none of these variables set, or whose values the map does not know, fails with an error naming
+        the host and the variables (V(invalid_options) in P(netraven.core.fetch_config#module)). The rule and the map are
+        in the guide "Using netraven.core with NetBox, Nautobot or your own inventory".
     type: str
   device:
     description:

@@ -13,9 +13,15 @@ description:
   - Returns the credentials that may be tried on a device, first to last, following NetRaven's
     tag rule. A credential matches a device when it shares at least one tag with it; every device
     carries the default tag (O(default_tag)), so a credential tagged V(default) matches everywhere.
-  - The device's tags come from its C(netraven_tags) host variable (set by the
-    P(netraven.core.devices#inventory) inventory plugin). A host without C(netraven_tags) has only the default tag;
-    the lookup warns about such hosts once per run (set C(netraven_tags) on them, or set it to V([]) to accept that).
+  - "The device's tags come from the first host variable of O(tags_vars) that is set on the host (defined and not
+    null); the later ones are not read, and an empty list counts as set. The default V([netraven_tags]) reads the variable the
+    P(netraven.core.devices#inventory) inventory plugin sets; V([netraven_tags, tags]) also takes the C(tags) host variable
+    of C(netbox.netbox.nb_inventory) (or of a YAML/INI inventory) with no glue. A value is a list of tag names, or
+    a list of mappings with C(slug) or C(name) (NetBox/Nautobot tag objects; C(slug) wins)."
+  - With O(tags_from_groups=true) the host's group names (C(group_names), without V(ungrouped)) are added to those tags, so
+    groups such as nb_inventory's C(sites_nyc) or C(device_roles_core) can be credential tags.
+  - A host for which none of O(tags_vars) is set (and no group counts) has only the default tag; the lookup warns about
+    such hosts once per run (set one of the variables on them, or set it to V([]) to accept that).
   - Credentials come from the variable named by O(credentials_var) (usually vault-encrypted
     group_vars) or, when O(credentials_file) is set, only from that YAML file.
   - Each credential is a mapping with C(name) (unique), C(username), C(password) and/or
@@ -45,9 +51,45 @@ options:
     type: list
     elements: str
     required: false
+  tags_vars:
+    description:
+      - Host variables that hold a device's tags, in order; the first one set on the host wins (see the description).
+      - For example V([netraven_tags, tags]) for hosts of C(netbox.netbox.nb_inventory) next to hosts of
+        P(netraven.core.devices#inventory).
+    type: list
+    elements: str
+    default: [netraven_tags]
+    env:
+      - name: NETRAVEN_TAGS_VARS
+    ini:
+      - section: netraven
+        key: tags_vars
+    vars:
+      - name: netraven_tags_vars
+  tags_from_groups:
+    description:
+      - Add the host's inventory group names (C(group_names), without V(ungrouped)) to its tags.
+    type: bool
+    default: false
+    env:
+      - name: NETRAVEN_TAGS_FROM_GROUPS
+    ini:
+      - section: netraven
+        key: tags_from_groups
+    vars:
+      - name: netraven_tags_from_groups
+  output:
+    description:
+      - V(credentials) returns the matching credentials (see RV(_raw)).
+      - V(tags) returns, per host, the tags the lookup matches credentials against (the O(tags_vars) and
+        O(tags_from_groups) rule, plus the default tag) and loads no credential; the
+        P(netraven.core.credential_report#role) role's coverage matrix reads them this way.
+    type: str
+    default: credentials
+    choices: [credentials, tags]
   tags:
     description:
-      - Match this explicit tag list instead of a host's C(netraven_tags). The default tag is
+      - Match this explicit tag list instead of a host's tags (O(tags_vars)). The default tag is
         added, as for a device. Cannot be combined with host names. The order is always
         V(priority) order (there is no device whose last working credential could be looked up).
     type: list
@@ -164,6 +206,18 @@ EXAMPLES = r"""
     creds: "{{ lookup('netraven.core.credentials', inventory_hostname, credentials_file='files/credentials.yml', missing='error') }}"
   no_log: true
 
+- name: Hosts of netbox.netbox.nb_inventory - its tags (slugs) where netraven_tags is not set, plus the group names
+  ansible.builtin.set_fact:
+    creds: "{{ lookup('netraven.core.credentials', inventory_hostname, tags_vars=['netraven_tags', 'tags'], tags_from_groups=true) }}"
+  no_log: true
+# The same for every task and the backup roles, once in group_vars/all:
+#   netraven_tags_vars: [netraven_tags, tags]
+#   netraven_tags_from_groups: true     # sites_nyc, device_roles_core, ... count as tags
+
+- name: Which tags a host is matched with (no credential is loaded)
+  ansible.builtin.debug:
+    msg: "{{ query('netraven.core.credentials', inventory_hostname, output='tags')[0] }}"
+
 - name: Learned order from a metrics store (the last credential that worked on the device first)
   ansible.builtin.set_fact:
     creds: "{{ lookup('netraven.core.credentials', inventory_hostname, metrics_store='sqlite:///var/lib/netraven/metrics.db') }}"
@@ -175,6 +229,7 @@ _raw:
   description:
     - One list per host (or one list for O(tags)), each the matching credentials, first to try first.
     - With V(lookup) and a single host, the list of that host's credentials.
+    - With O(output=tags), one list of tag names per host instead (the default tag included).
   type: list
   elements: list
   contains:
@@ -215,6 +270,7 @@ _raw:
 import os  # noqa: E402
 import re  # noqa: E402
 from collections.abc import Mapping  # noqa: E402
+from typing import Any  # noqa: E402
 
 from ansible.errors import AnsibleError, AnsibleFileNotFound, AnsibleLookupError  # noqa: E402
 from ansible.module_utils.common.text.converters import to_text  # noqa: E402
@@ -268,16 +324,20 @@ def last_working_names(url: str | None, devices: list[str]) -> dict[str, str | N
         return {}
 
 
-def warn_untagged(hosts: list[str], default_tag: str) -> None:
-    """Warn that ``hosts`` have no ``netraven_tags`` (so only ``default_tag`` credentials match them).
+def warn_untagged(hosts: list[str], default_tag: str, tags_vars: list[str] | None = None) -> None:
+    """Warn that ``hosts`` have none of the ``tags_vars`` host variables set (so only ``default_tag``
+    credentials match them). ``tags_vars``: the lookup's option (default ``[netraven_tags]``).
 
     The warning text does not name the hosts, so Ansible's Display (which drops a warning it has
     shown before, also for warnings sent from forks) shows it once per run; -vvv lists the hosts.
     """
-    display.warning("netraven.core.credentials: some hosts have no netraven_tags (not from the netraven.core.devices "
-                    "inventory?), so they get only the credentials tagged %r; set netraven_tags (a list of tags) "
-                    "as a host or group variable, or netraven_tags: [] to accept that" % default_tag)
-    display.vvv("netraven.core.credentials: hosts without netraven_tags: %s" % ", ".join(hosts))
+    tags_vars = list(tags_vars or ["netraven_tags"])
+    which = " or ".join(tags_vars)
+    display.warning("netraven.core.credentials: some hosts have no %s (not from the netraven.core.devices "
+                    "inventory?), so they get only the credentials tagged %r; set %s (a list of tags) "
+                    "as a host or group variable, or %s: [] to accept that, or add the variable your inventory sets "
+                    "to the tags_vars option (netraven_tags_vars)" % (which, default_tag, tags_vars[0], tags_vars[0]))
+    display.vvv("netraven.core.credentials: hosts without %s: %s" % (which, ", ".join(hosts)))
 
 
 def check_key_file(name: str, path: str) -> None:
@@ -353,8 +413,9 @@ def _failure_reason(exc: BaseException) -> str:
 class LookupModule(LookupBase):
     """Implements ``lookup('netraven.core.credentials', host, ...)``; see DOCUMENTATION."""
 
-    def run(self, terms: list, variables: dict | None = None, **kwargs) -> list[list[dict]]:
-        """Return one list of credentials per host in ``terms`` (or one for ``tags=``), first to try first.
+    def run(self, terms: list, variables: dict | None = None, **kwargs) -> list[list[Any]]:
+        """Return one list of credentials per host in ``terms`` (or one for ``tags=``), first to try first;
+        with ``output=tags``, one list of tag names per host instead (no credential is loaded).
 
         Raises AnsibleLookupError naming the host, file, credential and field, never a secret value.
         """
@@ -368,16 +429,18 @@ class LookupModule(LookupBase):
         if tags is None and not hosts:
             raise AnsibleLookupError("netraven.core.credentials: give at least one host name, or tags=[...]")
 
+        if self.get_option("output") == "tags":
+            if tags is not None:
+                raise AnsibleLookupError("netraven.core.credentials: output=tags takes host names, not tags=")
+            found = self._tags_of(variables, hosts)
+            return [_matching.device_tag_set(found[host] or [], default_tag) for host in hosts]
+
         credentials = self._credentials(variables)
         if tags is not None:
             device_tags = self._checked_tags(tags, "tags option")
             return [self._finish(_matching.select_credentials(credentials, device_tags, "priority", None, default_tag), "tags %s" % device_tags)]
 
-        per_host_tags = {host: self._host_tags(variables, host) for host in hosts}
-        untagged = [host for host, host_tags in per_host_tags.items() if host_tags is None]
-        if untagged:
-            warn_untagged(untagged, default_tag)
-        per_host_tags = {host: host_tags or [] for host, host_tags in per_host_tags.items()}
+        per_host_tags = {host: host_tags or [] for host, host_tags in self._tags_of(variables, hosts).items()}
         order, learned = self._order(hosts)
         results = []
         for host in hosts:
@@ -407,18 +470,32 @@ class LookupModule(LookupBase):
         except _matching.CredentialError as exc:
             raise AnsibleLookupError("netraven.core.credentials: %s" % exc) from None
 
+    def _tags_of(self, variables, hosts: list[str]) -> dict[str, list[str] | None]:
+        """Each host's tags (``_host_tags``); warns once about the hosts that have none set."""
+        per_host_tags = {host: self._host_tags(variables, host) for host in hosts}
+        untagged = [host for host, host_tags in per_host_tags.items() if host_tags is None]
+        if untagged:
+            warn_untagged(untagged, self.get_option("default_tag"), self.get_option("tags_vars"))
+        return per_host_tags
+
     def _host_tags(self, variables, host: str) -> list[str] | None:
-        """The host's ``netraven_tags`` from hostvars, ``None`` when unset; unknown host is an error."""
+        """The host's tags by the O(tags_vars)/O(tags_from_groups) rule (``_matching.host_tags``).
+
+        ``None`` when no variable of ``tags_vars`` is set and no group counts. Errors (AnsibleLookupError):
+        an unknown host; a value that is not a list of tag names or tag mappings (naming host and variable).
+        """
         hostvars = variables.get("hostvars")
         if not isinstance(hostvars, Mapping) or host not in hostvars:
             raise AnsibleLookupError("netraven.core.credentials: unknown host %r (not in the inventory's hostvars)" % host)
         host_vars = hostvars[host]
-        if "netraven_tags" not in host_vars:
-            return None
-        tags = self._templar.template(host_vars["netraven_tags"])
-        if isinstance(tags, (list, tuple)):
-            tags = list(tags)
-        return self._checked_tags(tags, "host %r" % host)
+        tags_vars = self._checked_tags(self.get_option("tags_vars"), "option tags_vars")
+        groups = None
+        if self.get_option("tags_from_groups"):
+            groups = self._templar.template(host_vars["group_names"]) if "group_names" in host_vars else []
+        try:
+            return _matching.host_tags(host, host_vars, tags_vars, groups, render=self._templar.template)
+        except _matching.CredentialError as exc:
+            raise AnsibleLookupError("netraven.core.credentials: %s" % exc) from None
 
     def _credentials(self, variables) -> list[dict]:
         """Load, template (all but the secrets) and validate the credential list."""

@@ -144,8 +144,8 @@ class SharedLogin:
         """The kept connection (a paramiko ``Transport``) when ``credential`` may go on it (same
         user name, password only, under the limit, still open); else None, the kept one closed."""
         transport, self.transport = self.transport, None
-        if (transport is not None and sharable(credential) and credential.get("username") == self.username
-                and self.sent < self.limit and transport.is_active()):
+        same_user = sharable(credential) and credential.get("username") == self.username
+        if transport is not None and same_user and self.sent < self.limit and transport.is_active():
             return transport
         if transport is not None:
             transport.close()

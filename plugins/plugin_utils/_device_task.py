@@ -29,7 +29,9 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.loader import lookup_loader
 
 from ansible_collections.netraven.core.plugins.module_utils import _credential
+from ansible_collections.netraven.core.plugins.module_utils._platforms import netmiko_platforms
 from ansible_collections.netraven.core.plugins.module_utils._urls import url_password
+from ansible_collections.netraven.core.plugins.plugin_utils._devices import NETWORK_OS_MAP
 
 CREDENTIALS_LOOKUP = "netraven.core.credentials"
 SETTINGS_LOOKUP = "netraven.core.credential_metrics"  # declares the netraven.core.metrics_store fragment's sources
@@ -48,6 +50,44 @@ HOST_VARIABLES: tuple[tuple[str, str], ...] = (
     ("aaa", "netraven_aaa"),
 )
 """(option, host variable): the option's default for a host of any inventory."""
+
+PLATFORM_FALLBACKS: tuple[str, ...] = ("ansible_network_os", "platforms", "platform")
+"""Host variables read, in order, for a host without ``netraven_platform``: Ansible's network platform
+(``cisco.ios.ios`` or the short ``ios``), then the NetBox platform slug as ``netbox.netbox.nb_inventory``
+sets it (``platforms: [slug]``, or ``platform: slug`` with ``plurals: false``). Each value goes through
+the platform map (``platform_map``)."""
+PLATFORM_MAP_VARIABLE = "netraven_platform_map"
+"""Host/group variable with ``{value: netmiko device_type}`` entries that extend or override ``PLATFORM_MAP``."""
+
+_SLUG_ALIASES: dict[str, str] = {
+    "cisco-ios-xe": "cisco_xe",
+    "cisco-iosxe": "cisco_xe",
+    "cisco-ios-xr": "cisco_xr",
+    "cisco-iosxr": "cisco_xr",
+    "cisco-nx-os": "cisco_nxos",
+}
+"""NetBox platform slugs seen in the field whose ``-`` -> ``_`` spelling is not the device_type."""
+
+
+def _platform_map() -> dict[str, str]:
+    """``PLATFORM_MAP``: every ``ansible_network_os`` of ``_devices.NETWORK_OS_MAP`` (FQCN and its last
+    part, the short pre-collections name such as ``ios``) to the first device_type that has it, plus
+    ``_SLUG_ALIASES``."""
+    table: dict[str, str] = {}
+    for device_type, network_os in NETWORK_OS_MAP.items():
+        table.setdefault(network_os, device_type)
+        table.setdefault(network_os.rsplit(".", 1)[-1], device_type)
+    table.update(_SLUG_ALIASES)
+    return table
+
+
+PLATFORM_MAP: dict[str, str] = _platform_map()
+"""The platform map: ``ansible_network_os`` value or NetBox platform slug -> netmiko device_type
+(``cisco.ios.ios``/``ios`` -> ``cisco_ios``, ``cisco.nxos.nxos``/``nxos`` -> ``cisco_nxos``,
+``cisco.iosxr.iosxr`` -> ``cisco_xr``, ``cisco.asa.asa`` -> ``cisco_asa``, ``arista.eos.eos`` -> ``arista_eos``,
+``junipernetworks.junos.junos``/``junos`` -> ``juniper_junos``, ``vyos.vyos.vyos`` -> ``vyos``, ...). A value
+not in it that is a netmiko device_type once ``-`` is read as ``_`` (slug ``cisco-ios``) is that device_type.
+Listed in docs/docsite/rst/any_inventory.rst (a unit test compares)."""
 
 
 def preload_lookups() -> None:
@@ -87,6 +127,62 @@ def variables_of(task_vars: Mapping[str, Any], name: str) -> Mapping[str, Any]:
                     host_variables(task_vars, name))  # type: ignore[arg-type]  # read-only use: lookups only read it
 
 
+def _platform_value(value: Any) -> str | None:
+    """One platform name from a host variable's value: a string, a one-item list (nb_inventory's
+    ``plurals``), or a mapping with ``slug``/``name`` (a NetBox/Nautobot platform object); else None."""
+    if isinstance(value, (list, tuple)) and len(value) == 1:
+        value = value[0]
+    if isinstance(value, Mapping):
+        value = next((value[key] for key in ("slug", "name") if isinstance(value.get(key), str) and value[key]), None)
+    return str(value) if isinstance(value, str) and value else None
+
+
+def platform_for(name: str, host_vars: Mapping[str, Any]) -> str | None:
+    """Host ``name``'s netmiko device_type when it has no ``netraven_platform``, from ``PLATFORM_FALLBACKS``.
+
+    The first of those variables whose value the platform map knows gives the device_type: the map is
+    ``PLATFORM_MAP`` updated with the host's ``netraven_platform_map`` (its entries win); a value is looked
+    up as written, then in lower case, then (lower case, ``-`` read as ``_``) as a netmiko device_type itself.
+    Returns None when no variable is set. Raises AnsibleActionFail naming the host and every variable
+    looked at (with its value: platform names are not secret) when some are set but none maps, or when
+    ``netraven_platform_map`` is not a mapping of strings.
+    """
+    extra = host_vars.get(PLATFORM_MAP_VARIABLE)
+    if extra is not None and not (isinstance(extra, Mapping) and all(isinstance(k, str) and isinstance(v, str) and v
+                                                                     for k, v in extra.items())):
+        raise AnsibleActionFail(f"{name}: host variable {PLATFORM_MAP_VARIABLE} must be a mapping of "
+                                "platform names to netmiko device_types (strings)")
+    table = dict(PLATFORM_MAP, **(extra or {}))
+    known = netmiko_platforms() or frozenset()
+    seen: list[str] = []
+    for variable in PLATFORM_FALLBACKS:
+        raw = host_vars.get(variable)
+        if raw is None:
+            continue
+        value = _platform_value(raw)
+        if value is None:
+            seen.append(f"{variable} (not a name: a string, a one-item list or a mapping with slug)")
+            continue
+        for key in (value, value.lower()):
+            if key in table:
+                return table[key]
+        if value.lower().replace("-", "_") in known:
+            return value.lower().replace("-", "_")
+        seen.append(f"{variable} {value!r} (not in the platform map)")
+    if not seen:
+        return None
+    found = ", ".join(seen)
+    raise AnsibleActionFail(f"{name}: no platform: netraven_platform is not set and {found}; "
+                            f"set netraven_platform (a netmiko device_type) or add the value to {PLATFORM_MAP_VARIABLE}")
+
+
+def no_platform(name: str) -> str:
+    """The error of a host with no platform at all (no variable of the platform rule is set)."""
+    looked = ", ".join(("netraven_platform",) + PLATFORM_FALLBACKS)
+    return (f"{name}: no platform: none of the host variables {looked} is set; set netraven_platform "
+            "(a netmiko device_type such as cisco_ios) or ansible_network_os (such as cisco.ios.ios), or give the task platform")
+
+
 def metrics_store_setting(loader: Any, templar: Any, variables: Mapping[str, Any]) -> str | None:
     """The ``metrics_store`` URL configured for the controller (variable, env, ini), or None.
 
@@ -106,14 +202,19 @@ def loop_options(action: Any, args: Mapping[str, Any], name: str, variables: Map
     task's options. ``variables``: host ``name``'s variables (``variables_of``). ``store``: the
     ``metrics_store`` setting (``metrics_store_setting``), used when the task gives none.
     Defaults come from ``HOST_VARIABLES`` (``host`` falls back to the inventory name,
-    ``host_key_checking`` to Ansible's setting), ``device`` is the inventory name, and the
+    ``platform`` to ``platform_for``, ``host_key_checking`` to Ansible's setting), ``device`` is the inventory name, and the
     credentials are the ``netraven.core.credentials`` lookup's for the host (reduced to the
-    fields of ``_credential.NAMES``). Raises AnsibleActionFail naming the host when the lookup fails.
+    fields of ``_credential.NAMES``). Raises AnsibleActionFail naming the host when the lookup fails or
+    when the host has no platform (``platform_for``, ``no_platform``).
     """
     host_vars = host_variables(variables, name)
     options = dict(args)
     defaults: dict[str, Any] = {option: host_vars.get(variable) for option, variable in HOST_VARIABLES}
     defaults["host"] = defaults["host"] or name
+    if options.get("platform") is None and defaults["platform"] is None:
+        defaults["platform"] = platform_for(name, host_vars)
+        if defaults["platform"] is None:
+            raise AnsibleActionFail(no_platform(name))
     defaults["device"] = name
     defaults["metrics_store"] = store
     if defaults["host_key_checking"] is None:

@@ -47,6 +47,7 @@ _CORE_KEYS = frozenset(k for keys in ALIASES.values() for k in keys)
 # plugins, as ansible.netcommon's network_cli expects). Sources: each collection's docs
 # (cisco.ios, cisco.iosxr, cisco.nxos, cisco.asa, arista.eos, junipernetworks.junos, vyos.vyos,
 # community.routeros, dellemc.os6/os9/os10, community.network). A trailing ``_ssh`` is ignored.
+# The first device_type of each ansible_network_os is the one it maps back to (``_device_task.PLATFORM_MAP``).
 NETWORK_OS_MAP: dict[str, str] = {
     "cisco_ios": "cisco.ios.ios",
     "cisco_xe": "cisco.ios.ios",
@@ -54,8 +55,8 @@ NETWORK_OS_MAP: dict[str, str] = {
     "cisco_nxos": "cisco.nxos.nxos",
     "cisco_asa": "cisco.asa.asa",
     "arista_eos": "arista.eos.eos",
-    "juniper": "junipernetworks.junos.junos",
     "juniper_junos": "junipernetworks.junos.junos",
+    "juniper": "junipernetworks.junos.junos",
     "vyos": "vyos.vyos.vyos",
     "vyatta_vyos": "vyos.vyos.vyos",
     "mikrotik_routeros": "community.routeros.routeros",

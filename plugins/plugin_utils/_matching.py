@@ -41,16 +41,17 @@ class CredentialError(ValueError):
 
     Attributes: ``credential`` (its name, or ``#<index>`` when it has no usable name, or the
     device/what the tags belong to), ``field`` (the offending field or ``None``), ``problem``
-    (text without any field value).
+    (text without any field value). ``where`` replaces the message's ``credential ..., field ...`` part.
     """
 
-    def __init__(self, credential: str, field: str | None, problem: str) -> None:
+    def __init__(self, credential: str, field: str | None, problem: str, where: str | None = None) -> None:
         self.credential = credential
         self.field = field
         self.problem = problem
-        where = "credential %s" % credential
-        if field:
-            where += ", field %r" % field
+        if where is None:
+            where = "credential %s" % credential
+            if field:
+                where += ", field %r" % field
         super().__init__("%s: %s" % (where, problem))
 
 
@@ -82,6 +83,73 @@ def normalise_tags(tags: t.Any, what: str, field: str = "tags") -> list[str]:
         if str(tag) not in result:
             result.append(str(tag))
     return result
+
+
+class TagError(CredentialError):
+    """A host's tag variable breaks the tag rule. ``credential`` holds the host, ``field`` the variable."""
+
+    def __init__(self, host: str, variable: str, problem: str) -> None:
+        super().__init__(repr(host), variable, problem, where="host %r, variable %r" % (host, variable))
+
+
+UNGROUPED = "ungrouped"
+"""Ansible's implicit group of hosts in no other group; never a tag (``all`` is not in ``group_names``)."""
+
+
+def tag_names(value: t.Any, host: str, variable: str) -> list[str]:
+    """The tag names in host variable ``variable``'s ``value``, as a list of unique strings (order kept).
+
+    Accepted shapes: a list (or tuple) of non-empty strings (``netraven_tags``; nb_inventory's ``tags``,
+    a list of tag slugs), or of mappings with a non-empty ``slug`` or ``name`` (NetBox/Nautobot tag
+    objects, as their REST APIs return them; ``slug`` wins, as nb_inventory uses it). Raises
+    ``TagError`` naming the host, the variable and the item's position, never a value.
+    """
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        raise TagError(host, variable, "must be a list of tag names (or of tag mappings with slug or name), got %s" % a_type_word(value))
+    names: list[str] = []
+    for pos, item in enumerate(value):
+        if isinstance(item, Mapping):
+            name = next((item[key] for key in ("slug", "name") if isinstance(item.get(key), str) and item[key]), None)
+            if name is None:
+                raise TagError(host, variable, "item %d is a mapping without a non-empty slug or name" % pos)
+        elif isinstance(item, str) and item:
+            name = item
+        else:
+            raise TagError(host, variable, "item %d must be a non-empty string or a mapping with slug or name, got %s"
+                           % (pos, "an empty string" if item == "" else a_type_word(item)))
+        if str(name) not in names:
+            names.append(str(name))
+    return names
+
+
+def host_tags(host: str, host_vars: t.Mapping[str, t.Any], tags_vars: t.Sequence[str], groups: t.Iterable[str] | None = None,
+              render: t.Callable[[t.Any], t.Any] | None = None) -> list[str] | None:
+    """A device's tags by the lookup's rule (options ``tags_vars`` and ``tags_from_groups``).
+
+    The first variable of ``tags_vars`` that ``host_vars`` defines with a value other than None gives
+    the tags (``tag_names``); the variables after it are not read. An empty list counts as set.
+    ``groups``: the host's group names when they count as tags (``tags_from_groups``), added after
+    those tags, without ``ungrouped``; None when they do not count. ``render``: applied to each value
+    read (the lookup's templar). Returns None when no variable is set and no group counts (the
+    lookup then warns that the host has only the default tag). Raises ``TagError``.
+    """
+    found: list[str] | None = None
+    for variable in tags_vars:
+        if variable not in host_vars:
+            continue
+        value = host_vars[variable]
+        if render is not None:
+            value = render(value)
+        if value is None:
+            continue
+        found = tag_names(value, host, variable)
+        break
+    if groups is None:
+        return found
+    group_tags = [name for name in tag_names(list(groups), host, "group_names") if name != UNGROUPED]
+    if found is None and not group_tags:
+        return None
+    return list(dict.fromkeys((found or []) + group_tags))
 
 
 def normalise_credential(item: t.Any, index: int, secret_types: tuple[type, ...] = ()) -> dict[str, t.Any]:

@@ -6,6 +6,8 @@ playbook on the lab, per host and in fleet mode:
 - a host whose options cannot be resolved (platform ``cisco_iso``, not a netmiko device_type)
   fails as ``invalid_options``, its fact is published, and the report counts it as failed
   (the role's rescue used to crash on a result without ``credential``, so the report said "0 failed");
+- hosts of another inventory without any platform variable, or whose ``ansible_network_os`` the platform map
+  does not know, fail as ``invalid_options`` with an error naming the host and the variables (issue 15);
 - a fleet option out of range (``workers: 0``) fails each host of the batch with the reason (a failed
   ``run_once`` task used to drop the other hosts from the recap);
 - in fleet mode only the host whose backup changed is ``changed`` in the recap (the batch task
@@ -32,7 +34,11 @@ pytestmark = [pytest.mark.lab, pytest.mark.slow]
 ESCAPING = ("../../escaped-dev", "sub/dir/dev")
 TYPO = "r2-typo"
 GOOD = "r1-first"
-BAD = (*ESCAPING, TYPO)
+NO_PLATFORM = {  # host: what the error says (issue 15: the platform rule of hosts of any inventory)
+    "r3-noplatform": "no platform: none of the host variables netraven_platform, ansible_network_os, platforms, platform is set",
+    "r4-unmapped": "no platform: netraven_platform is not set and ansible_network_os 'acme.os.os' (not in the platform map)",
+}
+BAD = (*ESCAPING, TYPO, *NO_PLATFORM)
 
 
 def _recap(stdout: str) -> dict:
@@ -52,7 +58,10 @@ def _inventory(folder: Path, running, spec: dict) -> Path:
     # netraven.core.devices refuses such names; another inventory (Ansible's YAML one) accepts them
     (inv / "other.yml").write_text(yaml.safe_dump({"all": {"hosts": {name: {
         "ansible_host": "127.0.0.1", "ansible_port": port, "netraven_platform": "cisco_ios", "netraven_tags": ["ios"]}
-        for name in ESCAPING}}}))
+        for name in ESCAPING} | {
+        "r3-noplatform": {"ansible_host": "127.0.0.1", "ansible_port": port, "netraven_tags": ["ios"]},
+        "r4-unmapped": {"ansible_host": "127.0.0.1", "ansible_port": port, "ansible_network_os": "acme.os.os", "netraven_tags": ["ios"]},
+    }}}))
     (inv / "group_vars" / "all.yml").write_text(yaml.safe_dump({
         "netraven_credentials": spec["credentials"],
         "config_backup_command_options": {"known_hosts_file": str(running.known_hosts)},
@@ -90,6 +99,8 @@ def _check_failed_hosts(folder: Path, out: str) -> None:
     for name in BAD:
         assert re.search(rf"invalid_options: {re.escape(name)}: ", out), name
     assert "r2-typo: r2-typo" not in out
+    for name, problem in NO_PLATFORM.items():
+        assert f"invalid_options: {name}: {problem}" in out, name
     report = json.loads((folder / "report" / "report.json").read_text())
     assert sorted(report["summary"]["failed_devices"]) == sorted(BAD), report["summary"]
     assert {d["name"]: d["outcome"] for d in report["devices"] if d["name"] in BAD} == dict.fromkeys(BAD, "invalid_options")

@@ -116,7 +116,7 @@ def test_unknown_host_and_bad_host_tags(lookup, world, warnings) -> None:
     with pytest.raises(AnsibleLookupError, match="unknown host 'ghost'"):
         lookup.run(["ghost"], variables=world)
     world["hostvars"]["bad"] = {"netraven_tags": "cisco"}
-    with pytest.raises(AnsibleLookupError, match="host 'bad', field 'tags': must be a list"):
+    with pytest.raises(AnsibleLookupError, match="host 'bad', variable 'netraven_tags': must be a list"):
         lookup.run(["bad"], variables=world)
 
 
@@ -414,3 +414,70 @@ def test_empty_metrics_store_is_an_error_not_the_default_store(lookup, world, wa
         monkeypatch.setenv("NETRAVEN_METRICS_STORE", "")
     assert names(lookup.run(["nyc-core-01"], variables=world, **kwargs)[0]) == ["cisco_admin", "backup_admin"]
     assert len(warnings) == 1 and "metrics store URL is empty" in warnings[0] and "using priority order" in warnings[0]
+
+
+# -- issue 15: tags of hosts from any inventory (tags_vars, tags_from_groups, output=tags) ----------------
+
+def test_tags_vars_first_set_variable_wins(lookup, world, warnings, monkeypatch) -> None:
+    """nb_inventory's ``tags`` (slugs) and NetBox/Nautobot tag objects work with tags_vars=[netraven_tags, tags];
+    a host with netraven_tags keeps it (the later variable is not read, even when it is malformed)."""
+    world["hostvars"]["nb-slugs"] = {"tags": ["juniper", "site-nyc"]}
+    world["hostvars"]["nb-objects"] = {"tags": [{"slug": "cisco", "name": "Cisco IOS"}, {"name": "juniper"}]}
+    world["hostvars"]["nb-null"] = {"netraven_tags": None, "tags": ["cisco"]}
+    world["hostvars"]["both"] = {"netraven_tags": [], "tags": "not read"}
+    hosts = ["nb-slugs", "nb-objects", "nb-null", "both", "nyc-core-01"]
+    assert [names(r) for r in lookup.run(hosts, variables=world, tags_vars=["netraven_tags", "tags"])] == [
+        ["juniper_admin", "backup_admin"], ["cisco_admin", "juniper_admin", "backup_admin"],
+        ["cisco_admin", "backup_admin"], ["backup_admin"], ["cisco_admin", "backup_admin"]]
+    assert warnings == []
+    # default: only netraven_tags is read; the NetBox hosts are untagged and warned about, naming the variable
+    assert [names(r) for r in lookup.run(["nb-slugs"], variables=world)] == [["backup_admin"]]
+    assert len(warnings) == 1 and "have no netraven_tags" in warnings[0]
+    warnings.clear()
+    # the variable source (netraven_tags_vars), like the lookup's other options
+    world["netraven_tags_vars"] = ["tags"]
+    assert names(lookup.run(["nb-slugs"], variables=world)[0]) == ["juniper_admin", "backup_admin"]
+    lookup.run(["nyc-core-01"], variables=world)
+    assert len(warnings) == 1 and "have no tags" in warnings[0] and "tags_vars" in warnings[0]
+    del world["netraven_tags_vars"]
+    warnings.clear()
+    monkeypatch.setenv("NETRAVEN_TAGS_VARS", "tags")  # the environment source: a comma-separated list
+    assert names(lookup.run(["nb-objects"], variables=world)[0]) == ["cisco_admin", "juniper_admin", "backup_admin"]
+
+
+def test_tags_vars_bad_values_name_host_and_variable(lookup, world, warnings) -> None:
+    for value, problem in (("cisco", "must be a list of tag names"), ([{"id": 3}], "item 0 is a mapping without a non-empty slug or name"),
+                           (["ok", ""], "item 1 must be a non-empty string or a mapping with slug or name, got an empty string"),
+                           ([7], "item 0 must be a non-empty string or a mapping with slug or name, got an int")):
+        world["hostvars"]["nb"] = {"tags": value}
+        with pytest.raises(AnsibleLookupError) as err:
+            lookup.run(["nb"], variables=world, tags_vars=["netraven_tags", "tags"])
+        assert "host 'nb', variable 'tags': " + problem in str(err.value)
+    with pytest.raises(AnsibleLookupError, match="option tags_vars"):
+        lookup.run(["nb"], variables=world, tags_vars=["tags", 3])
+
+
+def test_tags_from_groups(lookup, world, warnings) -> None:
+    """Group names count as tags (added to the variable's tags), ``ungrouped`` never does."""
+    world["hostvars"]["grouped"] = {"group_names": ["sites_nyc", "juniper"]}
+    world["hostvars"]["lonely"] = {"group_names": ["ungrouped"]}
+    world["hostvars"]["mixed"] = {"netraven_tags": ["cisco"], "group_names": ["juniper", "cisco"]}
+    result = lookup.run(["grouped", "lonely", "mixed"], variables=world, tags_from_groups=True)
+    assert [names(r) for r in result] == [["juniper_admin", "backup_admin"], ["backup_admin"],
+                                          ["cisco_admin", "juniper_admin", "backup_admin"]]
+    assert result[2][1]["matched_tags"] == ["juniper"]
+    assert len(warnings) == 1 and "have no netraven_tags" in warnings[0]  # only 'lonely' has neither
+    warnings.clear()
+    assert names(lookup.run(["grouped"], variables=world)[0]) == ["backup_admin"]  # off by default
+    world["netraven_tags_from_groups"] = True
+    assert names(lookup.run(["grouped"], variables=world)[0]) == ["juniper_admin", "backup_admin"]
+
+
+def test_output_tags_gives_the_matched_tags_without_credentials(lookup, world, warnings) -> None:
+    """output=tags: what the report's coverage matrix reads; no credential list is needed."""
+    del world["netraven_credentials"]
+    world["hostvars"]["nb"] = {"tags": [{"slug": "edge"}], "group_names": ["sites_lon"]}
+    assert lookup.run(["nyc-core-01", "nb", "bare"], variables=world, output="tags", tags_vars=["netraven_tags", "tags"],
+                      tags_from_groups=True) == [["site-nyc", "cisco", "core", "default"], ["edge", "sites_lon", "default"], ["default"]]
+    with pytest.raises(AnsibleLookupError, match="output=tags takes host names"):
+        lookup.run([], variables=world, output="tags", tags=["x"])
