@@ -227,7 +227,7 @@ def open_scratch_store(warn: Callable[[str], None]) -> Any:
             remove_stale_scratch(os.path.dirname(path), keep=os.getppid())
             remove_stale_scratch(os.path.dirname(os.path.dirname(path)), keep=os.getppid(),
                                  prefix=f"netraven-aaa-{os.getuid()}-")  # the files of earlier versions (temp folder)
-            warn("AAA guard: the metrics store is off (metrics_store: none), so the guard counts the failed logins of "
+            warn("AAA guard: no metrics store (metrics_store: none, or it could not be opened), so the guard counts the failed logins of "
                  "shared AAA accounts within this run only; runs before it and jobs beside it are not seen "
                  "(set a metrics store to share the count)")
     except OSError as exc:
