@@ -68,20 +68,24 @@ def _validate(args: dict[str, Any], spec: dict[str, Any], what: str) -> tuple[di
 
 def credential_fact(read: dict[str, Any]) -> dict[str, Any]:
     """The cacheable fact ``netraven_credential`` from the credential loop's result: ``name``,
-    ``username``, ``outcome``, ``attempts`` (count, skipped credentials included) and ``time``
+    ``username``, ``outcome``, ``attempts`` (logins tried: attempts that sent something; a
+    credential the AAA guard skipped, ``_outcomes.NOTHING_SENT``, is not one) and ``time``
     (UTC, ISO 8601), plus ``aaa_skipped`` (the shared AAA accounts the guard skipped on this
-    device, ``user@server``) when there are any. No secret."""
+    device, ``user@server``) and ``aaa_skipped_credentials`` (the names of the credentials it
+    skipped) when there are any. No secret."""
     credential = read.get("credential") or {}
     fact = {
         "name": credential.get("name"),
         "username": credential.get("username"),
         "outcome": read.get("outcome") or "not_run",
-        "attempts": len(read.get("attempts") or []),
+        "attempts": sum(1 for a in read.get("attempts") or [] if a.get("outcome") not in _outcomes.NOTHING_SENT),
         "time": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
     skipped = sorted({a["aaa_account"] for a in read.get("attempts") or [] if a.get("aaa_account")})
     if skipped:
         fact["aaa_skipped"] = skipped
+        fact["aaa_skipped_credentials"] = sorted({str(a["credential"]) for a in read.get("attempts") or []
+                                                  if a.get("aaa_account")})
     return fact
 
 
@@ -99,8 +103,8 @@ def back_up_one(device: str, loop: dict[str, Any], save: dict[str, Any], read: C
 
     ``loop``: validated credential-loop options without ``commands``; ``save``: validated save
     options. The result is short, so that a failed device prints one line: ``changed``,
-    ``outcome``, ``credential`` (public view or None), ``attempts`` (how many credentials were
-    tried), ``path``, ``size`` and ``ansible_facts.netraven_credential``; a failed one has
+    ``outcome``, ``credential`` (public view or None), ``attempts`` (how many logins were
+    tried, skipped credentials not counted), ``path``, ``size`` and ``ansible_facts.netraven_credential``; a failed one has
     ``failed`` and a ``msg`` that starts with the failure word (an outcome, ``no_credentials``,
     ``no_command``, ``partial_output``, ``write_failed``) and names each credential tried with its
     outcome, and no facts (Ansible sets none for a failed task; the role's rescue publishes the
@@ -144,6 +148,7 @@ def back_up_one(device: str, loop: dict[str, Any], save: dict[str, Any], read: C
     result["attempts"] = fact["attempts"]  # a count: each credential's outcome is in msg, each attempt in the store
     if fact.get("aaa_skipped"):
         result["aaa_skipped"] = fact["aaa_skipped"]  # for the role's fact of a failed device
+        result["aaa_skipped_credentials"] = fact["aaa_skipped_credentials"]
     result.pop("not_tried", None)
     result.pop("device", None)
     if not result.get("failed"):

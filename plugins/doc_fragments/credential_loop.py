@@ -68,14 +68,19 @@ options:
   aaa:
     description:
       - "Lockout rules of the central AAA servers that credentials name in their C(aaa) field, as
-        C({server: {lockout_threshold, window, headroom, wait}}), for example
+        C({server: {lockout_threshold, window, headroom, wait, proven_for}}), for example
         V({tacacs-prod: {lockout_threshold: 3, window: 900}})."
       - C(lockout_threshold) (default 3) failed logins lock the account on the server;
         C(window) (seconds, default 900) is how long the server counts them; C(headroom)
         (default 1) failed logins are left for people logging in by hand; C(wait) (seconds,
         default 30) is how long an attempt waits for attempts in flight before it is skipped as
-        V(aaa_budget_exhausted). The defaults are the DISA STIG rule for Cisco ISE (3 invalid
-        logons in 15 minutes).
+        V(aaa_budget_exhausted); C(proven_for) (seconds, default 60) is how long a recorded login
+        lets the account run at full concurrency (after that, one probe first, since a login from an
+        earlier run may predate a rotation). The defaults are the DISA STIG rule for Cisco ISE (3
+        invalid logons in 15 minutes).
+      - Each setting is checked (numbers only), C(lockout_threshold) a whole number >= 2, C(headroom) a whole
+        number >= 0 leaving at least one attempt (C(lockout_threshold - 1 - headroom >= 1)),
+        C(window) >= 60; an error names the server and the field.
       - Defaults (through the action plugin) to the host variable C(netraven_aaa).
     type: dict
   learn:

@@ -16,7 +16,9 @@ description:
     C(report.html) (filter C(netraven.core.credential_report_html)).
   - "Flags per credential: C(never_successful) (counted attempts, never a success), C(unused) (attempted
     before, but no attempt of any outcome in the last O(unused_days) days) and C(never_attempted) (no
-    attempt recorded at all: its tags match no device, or it could never be decrypted). Per device:
+    attempt recorded at all: its tags match no device, or it could never be decrypted), and
+    C(aaa_budget_exhausted) (the AAA guard skipped it in this run, so it was not tried: a host's
+    fact lists it in C(aaa_skipped_credentials)). Per device:
     C(no_credential_works) (every credential tried was rejected), C(failed) (this run's outcome was
     not C(success)) and C(needs_login_prompt_rule) (a credential logged in, then the device asked
     something no C(netraven_login_prompts) rule answers: outcome C(post_auth_interaction_failed)).
@@ -159,7 +161,7 @@ _value:
         - "Counts (C(credentials), C(devices), C(devices_in_run), C(not_in_run), C(run_attempts), C(window_attempts))
           and lists of names (C(backed_up), C(changed), C(unchanged), C(never_successful), C(unused),
           C(never_attempted), C(flagged_credentials), C(no_credential_works), C(failed_devices),
-          C(needs_login_prompt_rule), C(aaa_budget_exhausted))."
+          C(needs_login_prompt_rule), C(aaa_budget_exhausted) (accounts), C(aaa_skipped_credentials))."
       type: dict
     gate:
       description: C(fail_on), C(raised) (flag to names) and C(message) (one line, or null when no flag is raised).

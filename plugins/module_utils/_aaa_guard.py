@@ -19,8 +19,11 @@ fleet-mode thread and job that shares one metrics store):
 - ``streak``: failed logins (``_outcomes.AAA_FAILURE``) recorded since the last login
   (``_outcomes.LOGGED_IN``); a streak whose newest failure is older than ``window`` is 0 (the
   server has forgotten it).
-- *proven*: the last recorded outcome is a login, within ``window``. A proven account is admitted
-  at full concurrency (a correct shared account costs no speed).
+- *proven*: the last recorded outcome is a login, at most ``proven_for`` seconds ago (default 60).
+  A proven account is admitted at full concurrency (a correct shared account costs no speed). A
+  login older than that proves nothing about the password sent now (a vault typo or a rotation
+  since the last run): the next attempt is a probe under the unproven rule, and its login proves
+  the account again.
 - otherwise at most ``budget = lockout_threshold - 1 - headroom - streak`` attempts may be in
   flight (``headroom`` default 1: one failed login left for the humans who log in by hand), so a
   password that is wrong everywhere stops before the server locks the account, whatever the forks.
@@ -30,8 +33,9 @@ Admission is a reservation written to the metrics store before the password is s
 transaction with the decision (``MetricsStore.aaa_admit``); the outcome settles it
 (``aaa_settle``). A reservation lives ``LEASE_S`` seconds at most, and one whose process (same
 controller host) is gone is dropped at the next admission. The residual risk: attempts admitted
-while the account was proven are not bounded, so a password changed on the AAA server in the
-middle of a run can add at most the attempts in flight at that moment to the streak.
+while the account was proven (within ``proven_for`` seconds of a recorded login) are not bounded,
+so a password changed on the AAA server (or in the vault) within ``proven_for`` seconds of a
+login can add at most the attempts in flight at that moment to the streak.
 
 Pure logic (``Policy``, ``decide``, ``after``) plus ``Guard``, which a device task uses. Standard
 library and this collection's module_utils only (it runs inside modules too).
@@ -39,6 +43,7 @@ library and this collection's module_utils only (it runs inside modules too).
 from __future__ import annotations
 
 import datetime
+import math
 import os
 import socket
 import threading
@@ -60,19 +65,29 @@ LEASE_S = 300.0
 """Seconds after which a reservation that was never settled expires (its process died elsewhere)."""
 POLL_S = 0.1
 """Seconds between two admission tries while waiting."""
-POLICY_KEYS = ("lockout_threshold", "window", "headroom", "wait")
+DEFAULT_PROVEN_FOR_S = 60.0
+"""Seconds a recorded login keeps the account proven (full concurrency). Short, because only a
+login seen moments ago says the password sent now is right: an older one may predate a rotation
+or a vault typo, and a whole fork's worth of wrong passwords would lock the account."""
+MIN_WINDOW_S = 60.0
+"""The smallest ``window`` accepted: AAA servers count failures over minutes (STIG: 15 minutes);
+a window of seconds would forget every failure at once and switch the guard off."""
+POLICY_KEYS = ("lockout_threshold", "window", "headroom", "wait", "proven_for")
 
 
 @dataclass(frozen=True)
 class Policy:
-    """One AAA server's counting rule: ``lockout_threshold`` (failed logins that lock, >= 1),
-    ``window`` (seconds a streak is remembered), ``headroom`` (failed logins kept for humans,
-    >= 0) and ``wait`` (seconds an attempt waits for attempts in flight before it is skipped)."""
+    """One AAA server's counting rule: ``lockout_threshold`` (failed logins that lock, >= 2),
+    ``window`` (seconds a streak is remembered, >= ``MIN_WINDOW_S``), ``headroom`` (failed logins
+    kept for humans, >= 0), ``wait`` (seconds an attempt waits for attempts in flight before it
+    is skipped) and ``proven_for`` (seconds a recorded login keeps the account proven).
+    ``parse_policies`` enforces the bounds; constructing one directly does not (tests)."""
 
     lockout_threshold: int = DEFAULT_THRESHOLD
     window: float = DEFAULT_WINDOW_S
     headroom: int = DEFAULT_HEADROOM
     wait: float = DEFAULT_WAIT_S
+    proven_for: float = DEFAULT_PROVEN_FOR_S
 
     @property
     def limit(self) -> int:
@@ -81,11 +96,15 @@ class Policy:
 
 
 def parse_policies(raw: Any, where: str = "netraven_aaa") -> dict[str, Policy]:
-    """``{server: {lockout_threshold, window, headroom, wait}}`` (the host variable ``netraven_aaa``)
-    as ``{server: Policy}``; missing keys take the documented defaults.
+    """``{server: {lockout_threshold, window, headroom, wait, proven_for}}`` (the host variable
+    ``netraven_aaa``) as ``{server: Policy}``; missing (or null) keys take the documented defaults.
 
-    Raises ValueError naming ``where``, the server and the field for anything else (not a
-    mapping, unknown key, a threshold below 1, a negative number).
+    Raises ValueError naming ``where``, the server and the field for anything else: not a
+    mapping, an unknown key, a value that is not a YAML number (``"3"``, ``true``, nan, inf), a
+    ``lockout_threshold`` or ``headroom`` that is not an integer (2.9 is not truncated), a
+    threshold below 2, a negative headroom, wait or proven_for, a ``window`` below
+    ``MIN_WINDOW_S``, and a threshold/headroom pair that leaves no attempt
+    (``lockout_threshold - 1 - headroom`` must be >= 1, else the account could never be tried).
     """
     if raw is None:
         return {}
@@ -104,16 +123,38 @@ def parse_policies(raw: Any, where: str = "netraven_aaa") -> dict[str, Policy]:
         for key in POLICY_KEYS:
             if settings.get(key) is None:
                 continue
-            value = settings[key]
-            try:
-                number = float(value) if key in ("window", "wait") else int(value)
-            except (TypeError, ValueError):
-                raise ValueError(f"{at}.{key} must be a number, got {value!r}") from None
-            if isinstance(value, bool) or number < (1 if key == "lockout_threshold" else 0):
-                raise ValueError(f"{at}.{key} must be >= {1 if key == 'lockout_threshold' else 0}, got {value!r}")
-            values[key] = number
-        out[str(server)] = Policy(**values)
+            values[key] = _setting(at, key, settings[key])
+        policy = Policy(**values)
+        if policy.limit < 1:
+            raise ValueError(f"{at}: lockout_threshold {policy.lockout_threshold} with headroom {policy.headroom} leaves no "
+                             f"attempt (lockout_threshold - 1 - headroom must be >= 1); lower headroom or check the threshold")
+        out[str(server)] = policy
     return out
+
+
+_INTEGER_KEYS = {"lockout_threshold": 2, "headroom": 0}
+"""Settings that are integers, with their smallest accepted value."""
+_SECONDS_KEYS = {"window": MIN_WINDOW_S, "wait": 0.0, "proven_for": 0.0}
+"""Settings that are seconds (int or float), with their smallest accepted value."""
+
+
+def _setting(at: str, key: str, value: Any) -> int | float:
+    """One checked setting (see ``parse_policies``); ValueError naming ``at.key`` and the value's type."""
+    name = f"{at}.{key}"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name} must be a number (unquoted in YAML), got {type(value).__name__}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    if key in _INTEGER_KEYS:
+        if isinstance(value, float) and not value.is_integer():
+            raise ValueError(f"{name} must be a whole number, got {value!r}")
+        if value < _INTEGER_KEYS[key]:
+            raise ValueError(f"{name} must be >= {_INTEGER_KEYS[key]}, got {value!r}")
+        return int(value)
+    if value < _SECONDS_KEYS[key]:
+        why = " (seconds the AAA server keeps counting failures; a shorter window switches the guard off)" if key == "window" else ""
+        raise ValueError(f"{name} must be >= {_SECONDS_KEYS[key]:g}{why}, got {value!r}")
+    return float(value)
 
 
 def account_key(aaa: str, username: str) -> str:
@@ -141,10 +182,10 @@ def effective_streak(row: Mapping[str, Any], window: float, now: datetime.dateti
     return int(row["streak"])
 
 
-def is_proven(row: Mapping[str, Any], window: float, now: datetime.datetime) -> bool:
-    """True when the account's last recorded outcome is a login, within ``window`` seconds."""
+def is_proven(row: Mapping[str, Any], proven_for: float, now: datetime.datetime) -> bool:
+    """True when the account's last recorded outcome is a login, at most ``proven_for`` seconds ago."""
     age = _age_s(row.get("last_success"), now)
-    return row.get("last_outcome") == "success" and age is not None and age <= window
+    return row.get("last_outcome") == "success" and age is not None and age <= proven_for
 
 
 def decide(row: Mapping[str, Any], in_flight: int, policy: Policy, now: datetime.datetime) -> dict[str, Any]:
@@ -156,7 +197,7 @@ def decide(row: Mapping[str, Any], in_flight: int, policy: Policy, now: datetime
     "streak": int, "budget": int | None, "in_flight": int}`` (``budget`` None when proven).
     """
     streak = effective_streak(row, policy.window, now)
-    if is_proven(row, policy.window, now):
+    if is_proven(row, policy.proven_for, now):
         return {"admitted": True, "proven": True, "streak": streak, "budget": None, "in_flight": in_flight}
     budget = policy.limit - streak
     return {"admitted": in_flight < budget, "proven": False, "streak": streak, "budget": budget, "in_flight": in_flight}

@@ -341,7 +341,9 @@ def run_attempts(
     seams for unit tests. ``guard``: an ``_aaa_guard.Guard``; a credential naming an AAA server
     (``aaa``) is tried only when the guard admits it on ``device`` (default ``target.host``), else
     it is recorded as ``aaa_budget_exhausted`` (nothing sent, no connection, not one of the
-    ``max_attempts``) and the next credential is tried; ``attempt`` then gets ``on_login``.
+    ``max_attempts``) and the next credential is tried; ``attempt`` then gets ``on_login``. Whether
+    the loop moves on after an outcome is ``_outcomes.moves_on`` (``locked_out`` of a credential
+    with ``aaa`` moves on: the shared account is locked, not the device).
 
     Returns ``{"outcome", "credential", "attempts", "not_tried", "stdout"}``: the last attempt's
     outcome (``None`` when no credential could be tried), the public view of the credential that
@@ -351,7 +353,6 @@ def run_attempts(
     """
     secrets = _credential.secrets_of(credentials)
     candidates, not_tried = plan_attempts(credentials)
-    keep_going = _outcomes.MOVE_ON | ({_outcomes.ENABLE_FAILED} if next_on_enable_failed else set())
     summary: dict = {"outcome": None, "credential": None, "attempts": [], "not_tried": not_tried, "stdout": []}
     shared = _shared_login.SharedLogin(passwords_per_connection)
     if attempt is attempt_one:
@@ -399,7 +400,7 @@ def run_attempts(
         if raw["outcome"] in _outcomes.LOGGED_IN:
             summary["credential"] = _credential.public_view(cred)
             summary["stdout"] = [redact(out, secrets) for out in raw["stdout"]]
-        if raw["outcome"] not in keep_going:
+        if not _outcomes.moves_on(raw["outcome"], cred, next_on_enable_failed):
             if raw["outcome"] != _outcomes.SUCCESS:
                 not_tried.extend({"credential": c.get("name"), "reason": f"stopped after {raw['outcome']} with {cred.get('name')}"}
                                  for c in candidates[index + 1:])

@@ -183,20 +183,87 @@ def needs_guard(credentials: Any) -> bool:
     return any(isinstance(c, dict) and c.get("aaa") for c in credentials or [])
 
 
-def scratch_store_url() -> str:
-    """The per-run store of the AAA guard when metrics are off: an SQLite file in the temp folder
-    named after the user and the controller process (the parent of Ansible's workers), so every
-    fork and thread of one ``ansible-playbook`` run shares it; nothing in it is secret."""
+SCRATCH_PREFIX = "run-"
+"""Scratch store files are ``run-<controller pid>.db`` in ``scratch_folder()``."""
+
+
+def scratch_folder() -> str:
+    """The private folder of the AAA guard's per-run scratch stores: ``<temp>/netraven-aaa-<uid>``,
+    created mode 0700. Raises OSError when it exists but is not a folder of this user that only
+    this user can open (someone else created the predictable name first)."""
     import tempfile
-    return "sqlite:///" + os.path.join(tempfile.gettempdir(), f"netraven-aaa-{os.getuid()}-{os.getppid()}.db").lstrip("/")
+    import stat
+    folder = os.path.join(tempfile.gettempdir(), f"netraven-aaa-{os.getuid()}")
+    try:
+        os.mkdir(folder, 0o700)
+    except FileExistsError:
+        pass
+    info = os.lstat(folder)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        raise OSError(f"{folder} is not a private folder of this user (mode {stat.S_IMODE(info.st_mode):o}); remove it")
+    return folder
+
+
+def scratch_store_url() -> str:
+    """The per-run store of the AAA guard when metrics are off: an SQLite file in ``scratch_folder``
+    named after the controller process (the parent of Ansible's workers), so every fork and thread
+    of one ``ansible-playbook`` run shares it; nothing in it is secret."""
+    return "sqlite:///" + os.path.join(scratch_folder(), f"{SCRATCH_PREFIX}{os.getppid()}.db").lstrip("/")
+
+
+def open_scratch_store(warn: Callable[[str], None]) -> Any:
+    """Open (creating it, mode 0600, when this process is the run's first) the per-run scratch
+    store; None when it cannot be opened (warned). The process that creates it removes the
+    scratch stores of runs whose controller process is gone and warns once for the run that the
+    guard covers this run only (the metrics store is off)."""
+    try:
+        url = scratch_store_url()
+        path = "/" + url[len("sqlite:///"):]
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600))
+        except FileExistsError:
+            pass  # another fork of this run created it
+        else:
+            remove_stale_scratch(os.path.dirname(path), keep=os.getppid())
+            remove_stale_scratch(os.path.dirname(os.path.dirname(path)), keep=os.getppid(),
+                                 prefix=f"netraven-aaa-{os.getuid()}-")  # the files of earlier versions (temp folder)
+            warn("AAA guard: no metrics store (metrics_store: none, or it could not be opened), so the guard counts the failed logins of "
+                 "shared AAA accounts within this run only; runs before it and jobs beside it are not seen "
+                 "(set a metrics store to share the count)")
+    except OSError as exc:
+        warn(f"AAA guard: cannot create its per-run scratch store: {exc}")
+        return None
+    return _metrics_store.open_store_safely(url, warn=warn)
+
+
+def remove_stale_scratch(folder: str, keep: int, prefix: str = SCRATCH_PREFIX) -> list[str]:
+    """Remove the scratch stores (and their SQLite side files) in ``folder`` named ``<prefix><pid>.db...``
+    whose controller process is gone; ``keep``: this run's pid. Returns the names removed; never raises."""
+    removed: list[str] = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in names:
+        if not name.startswith(prefix):
+            continue
+        pid_text = name[len(prefix):].split(".", 1)[0]
+        if not pid_text.isdigit() or int(pid_text) == keep or _aaa_guard.pid_alive(int(pid_text)):
+            continue
+        try:
+            os.unlink(os.path.join(folder, name))
+            removed.append(name)
+        except OSError:
+            pass
+    return removed
 
 
 def guard_store(url: str | None, warn: Callable[[str], None]) -> Any:
     """A store for the AAA guard: the metrics store ``url``, else (metrics off or unavailable) the
-    per-run ``scratch_store_url``; None when neither opens (the guard then admits nothing)."""
+    per-run scratch store (``open_scratch_store``); None when neither opens (the guard then admits nothing)."""
     store = None if _metrics_store.is_disabled(url) else _metrics_store.open_store_safely(url, warn=warn)
     if store is None:
-        store = _metrics_store.open_store_safely(scratch_store_url(), warn=warn)
+        store = open_scratch_store(warn)
     return store
 
 

@@ -25,7 +25,9 @@ class Trait(enum.Flag):
     ``AAA_FAILURE``: a central AAA server (TACACS+/RADIUS) counts it as a failed login of the
     account (what ``_aaa_guard`` adds to a shared account's streak; every ``LOGGED_IN`` outcome
     ends a streak). ``NOTHING_SENT``: no secret left the controller (the attempt log keeps it,
-    the credential's counters do not).
+    the credential's counters do not). ``SHARED_MOVES_ON``: the next credential may be tried
+    after it when the credential is a shared AAA account (``aaa``): what is locked is the
+    account on the AAA server, not the device, so a local account may still log in.
     """
 
     NONE = 0
@@ -35,6 +37,7 @@ class Trait(enum.Flag):
     CREDENTIAL_FAULT = enum.auto()
     AAA_FAILURE = enum.auto()
     NOTHING_SENT = enum.auto()
+    SHARED_MOVES_ON = enum.auto()
 
 
 class Outcome(NamedTuple):
@@ -79,7 +82,7 @@ TABLE: tuple[Outcome, ...] = (
                              "(host variable netraven_known_hosts_file)"),
     Outcome(HOSTKEY_MISMATCH, "the device's host key differs from the known one; no secret was sent"),
     Outcome(PASSWORD_EXPIRED, "logged in, but the device demands a new password"),
-    Outcome(LOCKED_OUT, "the device blocks logins (locked out)", Trait.AAA_FAILURE),
+    Outcome(LOCKED_OUT, "the device blocks logins (locked out)", Trait.AAA_FAILURE | Trait.SHARED_MOVES_ON),
     Outcome(POST_AUTH_INTERACTION_FAILED, "logged in, then the post-login dialogue failed", Trait.LOGGED_IN),
     Outcome(COMMAND_FAILED, "logged in, then the session failed", Trait.LOGGED_IN),
     Outcome(COMMAND_TIMEOUT, "logged in, then the device did not answer in time", Trait.LOGGED_IN),
@@ -110,3 +113,18 @@ CREDENTIAL_FAULT = having(Trait.CREDENTIAL_FAULT)
 AAA_FAILURE = having(Trait.AAA_FAILURE)
 # Outcomes of an attempt that sent nothing to the device (no connection, no secret).
 NOTHING_SENT = having(Trait.NOTHING_SENT)
+# Outcomes after which the next credential may be tried when the credential is a shared AAA account.
+SHARED_MOVE_ON = MOVE_ON | having(Trait.SHARED_MOVES_ON)
+
+
+def moves_on(outcome: str | None, credential: "dict | None" = None, enable_failed: bool = False) -> bool:
+    """True when the credential loop may try the next credential after ``outcome`` of ``credential``.
+
+    ``MOVE_ON`` outcomes always; ``SHARED_MOVE_ON`` ones when the credential names an AAA server
+    (``aaa``: the shared account, not the device, is locked); ``enable_failed`` when the task
+    allows it (``enable_failed`` True).
+    """
+    if enable_failed and outcome == ENABLE_FAILED:
+        return True
+    shared = bool(credential and credential.get("aaa"))
+    return outcome in (SHARED_MOVE_ON if shared else MOVE_ON)

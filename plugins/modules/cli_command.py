@@ -21,7 +21,9 @@ description:
     O(next_on_enable_failed)) move on to the next credential. A device problem
     (V(unreachable), V(ssh_negotiation_failed), V(auth_timeout), V(password_expired),
     V(locked_out), V(post_auth_interaction_failed)) stops at once, and V(hostkey_unknown) and
-    V(hostkey_mismatch) stop before any secret is sent.
+    V(hostkey_mismatch) stop before any secret is sent. An exception is V(locked_out) of a credential
+    with C(aaa) (a shared AAA account) moves on, because the account on the AAA server is what
+    is locked, not the device; the next credential (a local account) is tried.
   - "After authentication, what the device prints before its CLI prompt is answered by rule:
     O(login_prompts) first, then the defaults shipped for every platform (a pager such as
     C(--More--) gets a space, C(Press any key to continue) gets Enter, a password-change
@@ -64,7 +66,7 @@ notes:
   - Secrets never appear in the result, the metrics store or messages; exception texts are
     redacted of every credential's secrets before they are returned or stored.
   - A userauth banner containing the word C(locked) or C(lockout) marks a rejection as
-    V(locked_out) (the loop stops). A login banner that always warns about locking accounts
+    V(locked_out) (the loop stops, or moves on for a credential with C(aaa)). A login banner that always warns about locking accounts
     therefore stops the loop at the first rejection; that errs on the side of fewer attempts.
   - A keyboard-interactive-only device is answered with the password (paramiko's single-prompt
     fallback); its refusal counts as V(auth_rejected).

@@ -217,6 +217,12 @@ aaa_skipped:
   type: list
   elements: str
   sample: [netops@tacacs-prod]
+aaa_skipped_credentials:
+  description: The names of the credentials the AAA guard skipped on this device (with RV(aaa_skipped)).
+  returned: when the guard skipped one
+  type: list
+  elements: str
+  sample: [tacacs-2025]
 ansible_facts:
   description: Facts set for the host.
   returned: when the loop ran
@@ -224,8 +230,10 @@ ansible_facts:
   contains:
     netraven_credential:
       description:
-        - Which credential worked, never a secret - C(name), C(username), C(outcome), C(attempts) (count), C(time) (UTC).
-        - C(aaa_skipped) (list of C(user@aaa-server)) when the AAA guard skipped shared accounts on this device.
+        - Which credential worked, never a secret - C(name), C(username), C(outcome), C(attempts) (logins tried; a
+          credential the AAA guard skipped sent nothing and is not counted), C(time) (UTC).
+        - C(aaa_skipped) (list of C(user@aaa-server)) and C(aaa_skipped_credentials) (credential names) when the AAA
+          guard skipped shared accounts on this device.
       type: dict
 hosts:
   description: Fleet mode - each host's result, by inventory hostname.

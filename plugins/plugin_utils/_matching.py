@@ -177,6 +177,8 @@ def normalise_credential(item: t.Any, index: int, secret_types: tuple[type, ...]
     cred: dict[str, t.Any] = {"name": str(name)}
     for field in TEXT_FIELDS:
         value = item.get(field)
+        if field == "aaa" and isinstance(value, str) and not value.strip():
+            raise CredentialError(label, field, "must name the AAA server (a non-empty string); leave it out for a local account")
         if value is None or (isinstance(value, str) and value == ""):
             cred[field] = None
         elif _is_text(value, secret_types):

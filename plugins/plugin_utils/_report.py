@@ -450,6 +450,11 @@ def build_report(
     # Matrix columns: the credentials tried in the window, most attempts first.
     matrix = [c["name"] for c in sorted(creds, key=lambda c: (-c["window"]["attempts"], c["name"])) if c["window"]["attempts"]]
     in_run = {str(k): v for k, v in (run or {}).items() if v}
+    # Credentials the AAA guard skipped in this run (nothing sent: their counters do not show it).
+    skipped = {str(c) for fact in in_run.values() for c in (fact or {}).get("aaa_skipped_credentials") or []}
+    for cred in creds:
+        if cred["name"] in skipped:
+            cred["flags"].append("aaa_budget_exhausted")
     devices = device_rows(bindings, device_counts, in_run, labels, changes)
     aaa = aaa_rows(aaa_accounts)
     run_devices = [d for d in devices if d["in_run"]]
@@ -473,6 +478,7 @@ def build_report(
         "window_success_rate": _rate(sum(c["window"]["successes"] for c in creds),
                                      sum(c["window"]["successes"] + c["window"]["failures"] for c in creds)),
         "aaa_budget_exhausted": [a["name"] for a in aaa if a["budget_exhausted"]],
+        "aaa_skipped_credentials": [c["name"] for c in creds if "aaa_budget_exhausted" in c["flags"]],
     }
     return {
         "generated": now.astimezone(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -15,9 +15,16 @@ own account (username), so one scenario's lockout cannot leak into another:
   ansible-runner jobs sharing one PostgreSQL store: never locked;
 - ``netops-e``: the wrong password in fleet mode (20 threads in one worker), metrics off (the
   per-run scratch store): never locked.
+- ``netops-g``: proven by a run that is over (its login older than ``proven_for``), then a wrong
+  password at 20 forks: one probe, never locked (break-it trial, issue 17 fixes item 1);
+- ``netops-h``: locked on the lab server, then backed up with the guard: ``locked_out`` of the
+  shared account moves on to the local account (item 3);
+- ``netops-i``: a wrong password audited by ``credential_audit``: the devices the guard skipped are
+  unknown, and the audit fails (item 4).
 """
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
@@ -42,13 +49,14 @@ def lab_spec() -> dict:
     """30 IOS devices on AAA server tacacs-prod; a local account works everywhere."""
     creds = [{"name": "local", "username": "localadm", "password": LOCAL_PASSWORD, "tags": ["default"]},
              {"name": "retired", "username": "retired", "password": RETIRED_PASSWORD, "tags": ["default"]}]
-    for user in ("netops-a", "netops-b", "netops-c", "netops-d", "netops-e", "netops-f"):
+    for user in ("netops-a", "netops-b", "netops-c", "netops-d", "netops-e", "netops-f", "netops-g", "netops-h", "netops-i"):
         creds.append({"name": f"tacacs-{user}", "username": user, "password": f"Right-{user}-7c1", "tags": ["default"],
                       "aaa": "tacacs-prod"})
     devices = []
     for i in range(1, DEVICES + 1):
         name = f"d{i:02d}"
-        accept = ["local"] + [f"tacacs-{u}" for u in ("netops-a", "netops-b", "netops-d", "netops-e")]
+        accept = ["local"] + [f"tacacs-{u}" for u in ("netops-a", "netops-b", "netops-d", "netops-e", "netops-g", "netops-h",
+                                                      "netops-i")]
         if name not in REJECTING:
             accept += ["tacacs-netops-c", "tacacs-netops-f"]
         if name in STILL_RETIRED:
@@ -149,6 +157,10 @@ def test_fleet_mode_without_a_metrics_store_never_locks(aaa_lab, tmp_path, ansib
     seen = account(aaa_lab, "netops-e")
     assert seen.get("locks", 0) == 0 and 1 <= seen["max_streak"] <= THRESHOLD - 2, seen
     assert backed_up(tmp_path) == {d["name"] for d in aaa_lab.devices}
+    report = json.loads((tmp_path / "report" / "report.json").read_text())  # fleet mode's facts reach the report
+    assert report["summary"]["aaa_budget_exhausted"] == ["netops-e@tacacs-prod"]
+    assert report["summary"]["aaa_skipped_credentials"] == ["tacacs-netops-e"]
+    assert (run.stdout + run.stderr).count("within this run only") == 1, run.stderr  # metrics off: said once for the run
 
 
 def test_a_right_password_rejected_on_three_devices_never_locks(aaa_lab, tmp_path, ansible_env):
@@ -225,3 +237,84 @@ def test_the_audit_lists_exactly_where_a_retired_credential_still_works(aaa_lab,
         tried = store.attempts(credential="retired", limit=None)
         assert sorted(a["device"] for a in tried if a["outcome"] == "success") == sorted(STILL_RETIRED) and len(tried) == 10
         assert store.attempts(credential="tacacs-netops-b", limit=None) == []  # only the audited credential was tried
+
+
+def test_a_login_from_an_earlier_run_does_not_let_a_wrong_password_out_at_full_concurrency(aaa_lab, tmp_path, ansible_env):
+    import sqlite3
+
+    store = tmp_path / "metrics.db"
+    first = tmp_path / "first"
+    first.mkdir()
+    inv = write_inventory(first, aaa_lab, credentials("netops-g", "Right-netops-g-7c1", guarded=True), f"sqlite:///{store}",
+                          GUARD, devices=20)
+    run = run_playbook(playbook_env(ansible_env, first), inv, first, "-f", "20", "-e", "config_backup_git=false")
+    assert run.returncode == 0 and account(aaa_lab, "netops-g")["successes"] == 20, run.stdout[-3000:]
+    with sqlite3.connect(store) as db:  # that run ended two minutes ago: its logins are older than proven_for (60 s)
+        db.execute("UPDATE netraven_aaa_accounts SET last_success = '2000-01-01T00:00:00.000000Z'")
+    second = tmp_path / "second"
+    second.mkdir()
+    inv = write_inventory(second, aaa_lab, credentials("netops-g", WRONG, guarded=True), f"sqlite:///{store}", GUARD, devices=20)
+    run = run_playbook(playbook_env(ansible_env, second), inv, second, "-f", "20", "-e", "config_backup_git=false")
+    assert run.returncode == 0, run.stdout[-4000:]
+    seen = account(aaa_lab, "netops-g")
+    assert seen.get("locks", 0) == 0 and seen["failures"] == 1, seen  # one probe, not 20 wrong passwords at once
+    assert backed_up(second) == {d["name"] for d in aaa_lab.devices[:20]}  # the local account did the rest
+    report = json.loads((second / "report" / "report.json").read_text())
+    assert report["summary"]["aaa_budget_exhausted"] == ["netops-g@tacacs-prod"]
+    assert report["summary"]["run_attempts"] == 20 + 1  # 20 local logins and the probe; the 19 skips sent nothing
+    (row,) = [c for c in report["credentials"] if c["name"] == "tacacs-netops-g"]
+    assert "aaa_budget_exhausted" in row["flags"]
+
+
+def test_locked_out_of_a_shared_account_moves_on_to_the_local_account(aaa_lab, tmp_path, ansible_env):
+    unguarded = tmp_path / "lock"
+    unguarded.mkdir()
+    inv = write_inventory(unguarded, aaa_lab, credentials("netops-h", WRONG, guarded=False), "none", None, devices=4)
+    run_playbook(playbook_env(ansible_env, unguarded), inv, unguarded, "-f", "4", "-e", "config_backup_git=false")
+    assert account(aaa_lab, "netops-h")["locked"]  # 4 wrong passwords: the lab's AAA server locked the account
+    inv = write_inventory(tmp_path, aaa_lab, credentials("netops-h", "Right-netops-h-7c1", guarded=True),
+                          f"sqlite:///{tmp_path / 'metrics.db'}", GUARD, devices=4)
+    run = run_playbook(playbook_env(ansible_env, tmp_path), inv, tmp_path, "-f", "4", "-e", "config_backup_git=false")
+    assert run.returncode == 0, run.stdout[-4000:]
+    assert backed_up(tmp_path) == {d["name"] for d in aaa_lab.devices[:4]}
+    from ansible_collections.netraven.core.plugins.module_utils._metrics_store import open_store
+    with open_store(f"sqlite:///{tmp_path / 'metrics.db'}") as store:
+        locked = store.attempts(outcome="locked_out", limit=None)
+        assert len(locked) == 1 and {b["credential"] for b in store.bindings()} == {"local"}  # the probe, then local
+
+
+def audit(inv: Path, folder: Path, env: dict, *extra: str):
+    import subprocess
+    import sys
+
+    return subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "netraven.core.credential_audit", "-i", str(inv),
+                           "-e", f"credential_audit_dir={folder / 'audit'}", *extra],
+                          cwd=folder, env=env, capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_the_audit_fails_on_unknowns_a_misspelt_name_and_no_hosts(aaa_lab, tmp_path, ansible_env):
+    inv = write_inventory(tmp_path, aaa_lab, credentials("netops-b", WRONG, guarded=True), f"sqlite:///{tmp_path / 'm.db'}",
+                          GUARD, devices=5)
+    typo = audit(inv, tmp_path, ansible_env, "-e", "credential_audit_name=tacacs-netops-x")
+    assert typo.returncode != 0 and 'no credential named "tacacs-netops-x" matches any of the 5' in typo.stdout, typo.stdout[-3000:]
+    assert "known: local, tacacs-netops-b" in typo.stdout
+    off = audit(inv, tmp_path, ansible_env, "-e", "credential_audit_name=tacacs-netops-b",
+                "-e", '{"netraven_aaa": {"tacacs-prod": {"window": 0}}}')  # window 0 would switch the guard off
+    assert off.returncode != 0 and "netraven_aaa).tacacs-prod.window must be >= 60" in off.stdout + off.stderr, off.stdout[-3000:]
+    assert account(aaa_lab, "netops-b").get("max_streak", 0) <= 1  # nothing was sent
+    nohost = audit(inv, tmp_path, ansible_env, "-e", "credential_audit_name=local", "-e", "credential_audit_hosts=nosuch")
+    assert nohost.returncode != 0 and "credential_audit_hosts=nosuch matches no host" in nohost.stdout, nohost.stdout[-3000:]
+    # A relative credentials file is read from the current working directory; a wrong shared password is
+    # rejected once, then the guard skips it: unknown on 4 devices, so the audit fails.
+    (tmp_path / "old.yml").write_text(yaml.safe_dump([{"name": "old_tacacs", "username": "netops-i", "password": WRONG,
+                                                       "tags": ["default"], "aaa": "tacacs-prod"}]))
+    run = audit(inv, tmp_path, ansible_env, "-f", "5", "-e", "credential_audit_name=old_tacacs",
+                "-e", "credential_audit_credentials_file=old.yml")
+    report = json.loads((tmp_path / "audit" / "report.json").read_text())
+    assert run.returncode != 0 and "4 device(s) could not be asked" in run.stdout, run.stdout[-4000:]
+    assert len(report["rejected"]) == 1 and report["accepted"] == [] and len(report["unknown"]) == 4
+    assert all(line.endswith(": aaa_budget_exhausted") for line in report["unknown"])
+    assert "old_tacacs works on 0, refused on 1, unknown on 4 (not answered: aaa_budget_exhausted) device(s)" in run.stdout
+    markdown = (tmp_path / "audit" / "report.md").read_text()
+    assert "# Credential audit: old\\_tacacs" in markdown and "unknown on 4" in markdown
+    assert WRONG not in run.stdout + markdown

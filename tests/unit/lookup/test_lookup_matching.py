@@ -197,3 +197,13 @@ def test_type_words_for_plain_and_ansible_tagged_values() -> None:
         "list", "set", "bytes", "date", "date and time"]
     assert type_word(enum.IntEnum("E", "A").A) == "int" and type_word(object()) == "object"
     assert [a_type_word(v) for v in ("x", 5, {}, None)] == ["a string", "an int", "a mapping", "null"]
+
+
+@pytest.mark.parametrize("value, why", [("", "must name the AAA server"), ("  ", "must name the AAA server"),
+                                        (5, "must be a string, got int")])
+def test_an_empty_or_non_string_aaa_is_an_error(value, why) -> None:
+    # aaa: "" would silently make a shared account a local one (no guard)
+    with pytest.raises(CredentialError, match=rf"credential 'a', field 'aaa': {why}"):
+        m.normalise_credential(cred("a", aaa=value), 0)
+    assert m.normalise_credential(cred("a", aaa="tacacs-prod"), 0)["aaa"] == "tacacs-prod"
+    assert "aaa" not in m.normalise_credential(cred("a"), 0)
