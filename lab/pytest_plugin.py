@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterator
 import pytest
 
 from .control import RunningLab, start
+from .silent import SilentServer
 
 
 @pytest.fixture
@@ -45,3 +46,11 @@ def lab(tmp_path: Path) -> Iterator[Callable[..., RunningLab]]:
             errors.append(f"{running.name}: {exc}")
     if errors:
         pytest.fail("lab fixture could not stop: " + "; ".join(errors))
+
+
+@pytest.fixture
+def silent_server() -> Iterator[SilentServer]:
+    """A TCP server on 127.0.0.1 that accepts and never answers (see lab/silent.py); closed after the test."""
+    server = SilentServer()
+    yield server
+    server.close()

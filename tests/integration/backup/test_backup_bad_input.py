@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import threading
 from pathlib import Path
 
 import pytest
@@ -69,30 +67,6 @@ def _inventory(folder: Path, running, spec: dict) -> Path:
     return inv
 
 
-class _SilentServer:
-    """Accepts TCP connections on 127.0.0.1 and never answers (a hung PostgreSQL); counts them."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        self.accepted: list[socket.socket] = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                self.accepted.append(self.sock.accept()[0])
-            except OSError:
-                return
-
-    def close(self) -> None:
-        self.sock.close()
-        for conn in self.accepted:
-            conn.close()
-
-
 def _check_failed_hosts(folder: Path, out: str) -> None:
     assert [p.name for p in (folder / "backups").rglob("*.cfg")] == [f"{GOOD}.cfg"], out[-3000:]
     assert not list(folder.parent.glob("escaped-dev*")) and not list(folder.glob("escaped-dev*"))
@@ -106,7 +80,7 @@ def _check_failed_hosts(folder: Path, out: str) -> None:
     assert {d["name"]: d["outcome"] for d in report["devices"] if d["name"] in BAD} == dict.fromkeys(BAD, "invalid_options")
 
 
-def test_bad_names_and_options_fail_their_hosts_only(lab, tmp_path: Path, ansible_env: dict) -> None:
+def test_bad_names_and_options_fail_their_hosts_only(lab, silent_server, tmp_path: Path, ansible_env: dict) -> None:
     spec = lab_spec()
     spec["devices"] = [d for d in spec["devices"] if d["name"] == GOOD]
     running = lab(spec)
@@ -146,17 +120,14 @@ def test_bad_names_and_options_fail_their_hosts_only(lab, tmp_path: Path, ansibl
     assert f"metrics store {missing}: folder {tmp_path / 'no-such-folder'} does not exist" in " ".join((run.stdout + run.stderr).split())
 
     # a hung PostgreSQL store: the backup and its report go on
-    server = _SilentServer()
-    try:
-        hung = dict(env, NETRAVEN_METRICS_STORE=f"postgresql://netraven:{CANARIES['c-first']}x@127.0.0.1:{server.port}/n?connect_timeout=2")
-        (tmp_path / "report" / "report.json").unlink()
-        run = run_playbook(hung, inv, tmp_path)
-        out = run.stdout + run.stderr
-        assert run.returncode == 2, out[-4000:]
-        assert backup.is_file() and (tmp_path / "report" / "report.json").is_file(), out[-3000:]
-        assert 1 <= len(server.accepted) <= 5, f"{len(server.accepted)} connections for 4 hosts and a report"
-        assert re.search(r"not retried for", out), out[-3000:]
-        assert CANARIES["c-first"] not in out
-    finally:
-        server.close()
+    server = silent_server
+    hung = dict(env, NETRAVEN_METRICS_STORE=f"postgresql://netraven:{CANARIES['c-first']}x@127.0.0.1:{server.port}/n?connect_timeout=2")
+    (tmp_path / "report" / "report.json").unlink()
+    run = run_playbook(hung, inv, tmp_path)
+    out = run.stdout + run.stderr
+    assert run.returncode == 2, out[-4000:]
+    assert backup.is_file() and (tmp_path / "report" / "report.json").is_file(), out[-3000:]
+    assert 1 <= len(server.accepted) <= 5, f"{len(server.accepted)} connections for 4 hosts and a report"
+    assert re.search(r"not retried for", out), out[-3000:]
+    assert CANARIES["c-first"] not in out
     assert files_containing(tmp_path / "backups", CANARIES.values()) == []

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
-import threading
 
 from ansible_collections.netraven.core.plugins.module_utils import _connect_memo
 from ansible_collections.netraven.core.plugins.module_utils._metrics_store import open_store_safely
@@ -18,33 +16,8 @@ from ansible_collections.netraven.core.plugins.module_utils._metrics_store impor
 PASSWORD = "Canary-pgmemo-9f3"
 
 
-class _SilentServer:
-    """Accepts connections on 127.0.0.1 and never sends a byte; counts them."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        self.accepted: list[socket.socket] = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _addr = self.sock.accept()
-            except OSError:
-                return
-            self.accepted.append(conn)
-
-    def close(self) -> None:
-        self.sock.close()
-        for conn in self.accepted:
-            conn.close()
-
-
-def test_a_hung_server_is_tried_once_per_run() -> None:
-    server = _SilentServer()
+def test_a_hung_server_is_tried_once_per_run(silent_server) -> None:
+    server = silent_server
     url = f"postgresql://netraven:{PASSWORD}@127.0.0.1:{server.port}/netraven?connect_timeout=1"
     other = f"postgresql://netraven@127.0.0.1:{server.port}/other?connect_timeout=1"
     warnings: list[str] = []
@@ -61,7 +34,6 @@ def test_a_hung_server_is_tried_once_per_run() -> None:
         with open(_connect_memo._path(url), encoding="utf-8") as memo:  # pylint: disable=protected-access
             assert PASSWORD not in memo.read()
     finally:
-        server.close()
         for memo_url in (url, other):
             with contextlib.suppress(OSError):
                 os.unlink(_connect_memo._path(memo_url))  # pylint: disable=protected-access
