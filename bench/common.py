@@ -157,14 +157,19 @@ def run_playbook(args: list[str], env: dict[str, str], log: Path, cwd: Path) -> 
 
     Output goes to ``log``. Raises BenchError unless it exits 0.
     """
-    cmd = [str(BIN / "ansible-playbook"), *args]
+    return run_logged([str(BIN / "ansible-playbook"), *args], env, log, cwd, f"ansible-playbook {' '.join(args[:1])}")
+
+
+def run_logged(cmd: list[str], env: dict[str, str], log: Path, cwd: Path, what: str) -> float:
+    """Run ``cmd`` with its output in ``log``; its wall time in seconds. Raises BenchError naming
+    ``what``, with the log's tail, unless it exits 0."""
     start = time.perf_counter()
     with open(log, "w", encoding="utf-8") as out:
         rc = subprocess.run(cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, check=False).returncode
     elapsed = time.perf_counter() - start
     if rc != 0:
         tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
-        raise BenchError(f"ansible-playbook {' '.join(args[:1])} exited {rc} (log {log}):\n{tail}")
+        raise BenchError(f"{what} exited {rc} (log {log}):\n{tail}")
     return elapsed
 
 

@@ -23,15 +23,13 @@ import os
 import resource
 import sqlite3
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 from backup_scenarios import FLOOR, _backup_args
 from common import (BIN, CREDENTIALS, BenchError, ansible_env, auth_attempts, lab_spec, load_average, profile_playbook,
-                    start_lab, summary, write_netraven_inventory)
+                    run_logged, start_lab, summary, write_netraven_inventory)
 
 HERE = Path(__file__).resolve().parent
 RAW_POOL = HERE / "raw_pool.py"
@@ -60,13 +58,7 @@ def _timed(cmd: list[str], env: dict[str, str], log: Path, cwd: Path, lab_pid: i
     """Run ``cmd`` (output to ``log``); ``{wall_s, cpu_s, lab_cpu_s, load_avg_1m}``. Raises BenchError unless it exits 0."""
     load = load_average()
     cpu0, lab0 = _children_cpu(), _lab_cpu(lab_pid)
-    start = time.perf_counter()
-    with open(log, "w", encoding="utf-8") as out:
-        rc = subprocess.run(cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, check=False).returncode
-    wall = time.perf_counter() - start
-    if rc != 0:
-        tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
-        raise BenchError(f"{Path(cmd[1] if 'python' in cmd[0] else cmd[0]).name} exited {rc} (log {log}):\n{tail}")
+    wall = run_logged(cmd, env, log, cwd, Path(cmd[1] if "python" in cmd[0] else cmd[0]).name)
     return {"wall_s": round(wall, 4), "cpu_s": round(_children_cpu() - cpu0, 3), "lab_cpu_s": round(_lab_cpu(lab_pid) - lab0, 3),
             "load_avg_1m": load}
 
