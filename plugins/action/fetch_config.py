@@ -89,10 +89,11 @@ def credential_fact(read: dict[str, Any]) -> dict[str, Any]:
     return fact
 
 
-def invalid_options(device: str, exc: Exception) -> dict[str, Any]:
-    """The failed result of a host whose options could not be resolved (lookup, validation):
-    outcome ``invalid_options``, the message naming the host once. Option errors never carry a secret."""
-    text = str(exc)
+def invalid_options(device: str, problem: object) -> dict[str, Any]:
+    """The failed result of a host whose options could not be resolved (lookup, validation, its
+    backup file name): outcome ``invalid_options``, the message (``problem``: an exception or a
+    text) naming the host once. Option errors never carry a secret."""
+    text = str(problem)
     text = text if text.startswith(f"{device}:") else f"{device}: {text}"
     return {"failed": True, "changed": False, "outcome": "invalid_options", "msg": f"invalid_options: {text}"}
 
@@ -114,7 +115,7 @@ def back_up_one(device: str, loop: dict[str, Any], save: dict[str, Any], read: C
     command = _backup.command_for(loop["platform"], save["command"], save["platform_commands"])
     problem = _fetch_config.unsafe_file_name(save, device)
     if problem:
-        return {"failed": True, "changed": False, "outcome": "invalid_options", "msg": f"invalid_options: {device}: {problem}"}
+        return invalid_options(device, problem)
     path = _fetch_config.backup_path(save, device)
     if not command:
         return {"failed": True, "changed": False, "outcome": "no_command", "path": path, "msg": (
@@ -335,7 +336,7 @@ class ActionModule(ActionBase):
     @staticmethod
     def _refuse_fleet(hosts: list[str], problem: str) -> dict[str, Any]:
         """A fleet result in which every host failed as ``invalid_options`` with ``problem`` (nothing sent)."""
-        results = {name: invalid_options(name, Exception(problem)) for name in dict.fromkeys(hosts)}
+        results = {name: invalid_options(name, problem) for name in dict.fromkeys(hosts)}
         return {"changed": False, "hosts": results, "failed_hosts": sorted(results), "msg": f"0 device(s) backed up: {problem}"}
 
     @staticmethod
