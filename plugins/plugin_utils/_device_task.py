@@ -31,6 +31,7 @@ from ansible.plugins.loader import lookup_loader
 from ansible_collections.netraven.core.plugins.module_utils import _credential
 from ansible_collections.netraven.core.plugins.module_utils._platforms import netmiko_platforms
 from ansible_collections.netraven.core.plugins.module_utils._urls import url_password
+from ansible_collections.netraven.core.plugins.plugin_utils import _matching
 from ansible_collections.netraven.core.plugins.plugin_utils._devices import NETWORK_OS_MAP
 
 CREDENTIALS_LOOKUP = "netraven.core.credentials"
@@ -133,7 +134,7 @@ def _platform_value(value: Any) -> str | None:
     if isinstance(value, (list, tuple)) and len(value) == 1:
         value = value[0]
     if isinstance(value, Mapping):
-        value = next((value[key] for key in ("slug", "name") if isinstance(value.get(key), str) and value[key]), None)
+        value = _matching.object_name(value)
     return str(value) if isinstance(value, str) and value else None
 
 
@@ -166,8 +167,9 @@ def platform_for(name: str, host_vars: Mapping[str, Any]) -> str | None:
         for key in (value, value.lower()):
             if key in table:
                 return table[key]
-        if value.lower().replace("-", "_") in known:
-            return value.lower().replace("-", "_")
+        device_type = value.lower().replace("-", "_")
+        if device_type in known:
+            return device_type
         seen.append(f"{variable} {value!r} (not in the platform map)")
     if not seen:
         return None

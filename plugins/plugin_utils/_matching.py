@@ -96,6 +96,12 @@ UNGROUPED = "ungrouped"
 """Ansible's implicit group of hosts in no other group; never a tag (``all`` is not in ``group_names``)."""
 
 
+def object_name(item: Mapping) -> t.Optional[str]:
+    """The name of a NetBox/Nautobot object as their REST APIs return it (a tag, a platform): its
+    non-empty ``slug``, else its non-empty ``name`` (nb_inventory uses the slug), else None."""
+    return next((item[key] for key in ("slug", "name") if isinstance(item.get(key), str) and item[key]), None)
+
+
 def tag_names(value: t.Any, host: str, variable: str) -> list[str]:
     """The tag names in host variable ``variable``'s ``value``, as a list of unique strings (order kept).
 
@@ -109,7 +115,7 @@ def tag_names(value: t.Any, host: str, variable: str) -> list[str]:
     names: list[str] = []
     for pos, item in enumerate(value):
         if isinstance(item, Mapping):
-            name = next((item[key] for key in ("slug", "name") if isinstance(item.get(key), str) and item[key]), None)
+            name = object_name(item)
             if name is None:
                 raise TagError(host, variable, "item %d is a mapping without a non-empty slug or name" % pos)
         elif isinstance(item, str) and item:
