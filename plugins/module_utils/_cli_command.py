@@ -206,9 +206,9 @@ def scratch_folder() -> str:
 
 def scratch_store_url() -> str:
     """The per-run store of the AAA guard when metrics are off: an SQLite file in ``scratch_folder``
-    named after the controller process (the parent of Ansible's workers), so every fork and thread
+    named after the run (``_metrics_store.run_pid``: the controller process), so every fork and thread
     of one ``ansible-playbook`` run shares it; nothing in it is secret."""
-    return "sqlite:///" + os.path.join(scratch_folder(), f"{SCRATCH_PREFIX}{os.getppid()}.db").lstrip("/")
+    return "sqlite:///" + os.path.join(scratch_folder(), f"{SCRATCH_PREFIX}{_metrics_store.run_pid()}.db").lstrip("/")
 
 
 def open_scratch_store(warn: Callable[[str], None]) -> Any:
@@ -224,8 +224,8 @@ def open_scratch_store(warn: Callable[[str], None]) -> Any:
         except FileExistsError:
             pass  # another fork of this run created it
         else:
-            remove_stale_scratch(os.path.dirname(path), keep=os.getppid())
-            remove_stale_scratch(os.path.dirname(os.path.dirname(path)), keep=os.getppid(),
+            remove_stale_scratch(os.path.dirname(path), keep=_metrics_store.run_pid())
+            remove_stale_scratch(os.path.dirname(os.path.dirname(path)), keep=_metrics_store.run_pid(),
                                  prefix=f"netraven-aaa-{os.getuid()}-")  # the files of earlier versions (temp folder)
             warn("AAA guard: no metrics store (metrics_store: none, or it could not be opened), so the guard counts the failed logins of "
                  "shared AAA accounts within this run only; runs before it and jobs beside it are not seen "

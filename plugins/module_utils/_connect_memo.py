@@ -10,17 +10,17 @@ temporary folder, named for the user, the run and the URL; later opens in the sa
 worker fork and fleet-mode thread) read it and fail at once with the same reason, until
 ``MEMO_S`` seconds have passed.
 
-The run is the ansible-playbook process: a worker process (``multiprocessing``, which Ansible's
-``WorkerProcess`` is) names its parent; any other process names itself, so two runs never share
-a memo. The file holds a time and the reason (already without the URL's password), never a secret.
+The run is the ansible-playbook process (``_metrics_store.run_pid``), so two runs never share a
+memo. The file holds a time and the reason (already without the URL's password), never a secret.
 """
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import tempfile
 import time
+
+from ansible_collections.netraven.core.plugins.module_utils._metrics_store import run_pid
 
 MEMO_S = 120.0
 """Seconds a failed connection is not retried within one run."""
@@ -28,10 +28,8 @@ MEMO_S = 120.0
 
 def _path(url: str) -> str:
     """The memo file of ``url`` for this user and run."""
-    parent = multiprocessing.parent_process()
-    run = parent.pid if parent is not None and parent.pid else os.getpid()
     digest = hashlib.sha256(url.encode("utf-8", "replace")).hexdigest()[:16]
-    return os.path.join(tempfile.gettempdir(), "netraven-store-down-%d-%d-%s" % (os.getuid(), run, digest))
+    return os.path.join(tempfile.gettempdir(), "netraven-store-down-%d-%d-%s" % (os.getuid(), run_pid(), digest))
 
 
 def recent_failure(url: str, now: float | None = None) -> str | None:

@@ -36,6 +36,7 @@ from __future__ import annotations
 import datetime
 import logging
 import math
+import multiprocessing
 import os
 import re
 
@@ -256,6 +257,15 @@ def parse_when(value, field: str = "since", now: datetime.datetime | None = None
         "%s=%r: expected an ISO-8601 time (2026-11-01T10:00:00Z), an age like 30m, 12h, 7d, "
         "a datetime or a timedelta" % (field, value)
     )
+
+
+def run_pid() -> int:
+    """The process id that names this ``ansible-playbook`` run: the parent of an Ansible worker
+    (``WorkerProcess`` is a ``multiprocessing`` process, forked by the controller's main process),
+    else this process itself. Every fork and fleet-mode thread of one run gets the same number;
+    two runs never share one."""
+    parent = multiprocessing.parent_process()
+    return parent.pid if parent is not None and parent.pid else os.getpid()
 
 
 def job_id_from_env(environ: dict | None = None) -> str | None:

@@ -185,7 +185,7 @@ def test_the_scratch_store_is_private_warns_once_and_clears_dead_runs(tmp_path, 
     import stat
     import tempfile
 
-    from ansible_collections.netraven.core.plugins.module_utils import _cli_command
+    from ansible_collections.netraven.core.plugins.module_utils import _cli_command, _metrics_store
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     folder = tmp_path / f"netraven-aaa-{os.getuid()}"
@@ -193,7 +193,8 @@ def test_the_scratch_store_is_private_warns_once_and_clears_dead_runs(tmp_path, 
     dead = multiprocessing.get_context("fork").Process(target=os._exit, args=(0,))
     dead.start()
     dead.join()
-    for name in (f"run-{dead.pid}.db", f"run-{dead.pid}.db-journal", f"run-{os.getpid()}.db", "other.txt"):
+    alive = os.getppid()  # a live process that is not this run: its store stays
+    for name in (f"run-{dead.pid}.db", f"run-{dead.pid}.db-journal", f"run-{alive}.db", "other.txt"):
         (folder / name).write_text("")
     old_style = tmp_path / f"netraven-aaa-{os.getuid()}-{dead.pid}.db"  # an earlier version's file, 0644 in the temp folder
     old_style.write_text("")
@@ -201,10 +202,10 @@ def test_the_scratch_store_is_private_warns_once_and_clears_dead_runs(tmp_path, 
     first = _cli_command.guard_store("none", warnings.append)
     second = _cli_command.guard_store("none", warnings.append)
     try:
-        mine = folder / f"run-{os.getppid()}.db"
+        mine = folder / f"run-{_metrics_store.run_pid()}.db"  # this run (here the pytest process itself)
         assert stat.S_IMODE(mine.stat().st_mode) == 0o600 and stat.S_IMODE(folder.stat().st_mode) == 0o700
         left = sorted(p.name for p in folder.iterdir() if not p.name.endswith(("-wal", "-shm")))  # this run's WAL files
-        assert left == sorted([mine.name, f"run-{os.getpid()}.db", "other.txt"])  # the dead run's files are gone
+        assert left == sorted([mine.name, f"run-{alive}.db", "other.txt"])  # the dead run's files are gone
         assert not old_style.exists()
         assert len(warnings) == 1 and "guard counts the failed logins of shared AAA accounts within this run only" in warnings[0]
         assert first.aaa_admit("netops@tacacs-prod", guard.Policy(), guard.owner(), "r1", "tacacs")["admitted"]
