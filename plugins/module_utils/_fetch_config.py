@@ -58,18 +58,24 @@ def check_save(save: dict[str, Any]) -> str | None:
     except (TypeError, ValueError):
         return f"mode {save['mode']!r} is not an octal file mode such as '0640'"
     filename = save.get("filename")
-    if filename and (os.sep in filename or filename in (".", "..")):
+    if filename and not plain_file_name(filename):
         return "filename must be a file name, not a path (use dir_path for the folder)"
     return None
 
 
+def plain_file_name(name: str) -> bool:
+    """True when ``name`` is one plain file name: not empty, ``.`` or ``..``, without a path
+    separator (``os.sep``, ``os.altsep``) or a NUL byte."""
+    separators = [sep for sep in (os.sep, os.altsep) if sep]
+    return name not in (".", "..", "") and "\0" not in name and not any(sep in name for sep in separators)
+
+
 def unsafe_file_name(save: dict[str, Any], device: str) -> str | None:
     """Why the backup file name of ``device`` is refused, or None: it must be one plain name in
-    ``dir_path``. Device names come from a source of truth, so ``../x`` or ``a/b`` must never
-    write outside (or below) the backup folder; neither may a NUL byte or an empty name."""
+    ``dir_path`` (``plain_file_name``). Device names come from a source of truth, so ``../x`` or
+    ``a/b`` must never write outside (or below) the backup folder."""
     filename = save.get("filename") or f"{device}.cfg"
-    separators = [sep for sep in (os.sep, os.altsep) if sep]
-    if filename in (".", "..", "") or "\0" in filename or any(sep in filename for sep in separators):
+    if not plain_file_name(filename):
         return (f"the backup file name {filename!r} is not a plain file name (it holds a path separator, or is "
                 "'..'): rename the device, or set the option filename")
     return None
