@@ -99,7 +99,7 @@ def invalid_options(device: str, problem: object) -> dict[str, Any]:
 
 
 def back_up_one(device: str, loop: dict[str, Any], save: dict[str, Any], read: Callable[[dict[str, Any]], dict[str, Any]],
-                *, check_mode: bool, want_diff: bool) -> dict[str, Any]:
+                *, check_mode: bool, want_diff: bool, facts: dict[str, Any] | None = None) -> dict[str, Any]:
     """Read one device's configuration with ``read(loop_params)`` and save it; the task's result.
 
     ``loop``: validated credential-loop options without ``commands``; ``save``: validated save
@@ -110,7 +110,9 @@ def back_up_one(device: str, loop: dict[str, Any], save: dict[str, Any], read: C
     ``no_command``, ``partial_output``, ``write_failed``) and names each credential tried with its
     outcome, and no facts (Ansible sets none for a failed task; the role's rescue publishes the
     fact from ``credential``, ``outcome`` and ``attempts``). Never the configuration, unless
-    ``save['return_content']``. Raises nothing for device problems.
+    ``save['return_content']``. ``facts`` (fleet mode): a dict that receives this device's
+    ``netraven_credential`` fact under its name, failed or not (its outcome: the result's).
+    Raises nothing for device problems.
     """
     command = _backup.command_for(loop["platform"], save["command"], save["platform_commands"])
     problem = _fetch_config.unsafe_file_name(save, device)
@@ -154,7 +156,16 @@ def back_up_one(device: str, loop: dict[str, Any], save: dict[str, Any], read: C
     result.pop("device", None)
     if not result.get("failed"):
         result["ansible_facts"] = {"netraven_credential": fact}
+    if facts is not None:
+        facts[device] = dict(fact, outcome=result.get("outcome") or fact["outcome"])
     return result
+
+
+def fleet_facts(results: dict[str, dict[str, Any]], facts: dict[str, Any]) -> dict[str, Any]:
+    """``{host: netraven_credential fact}`` for every host of a fleet run's ``results``, in their
+    order: the fact its backup gave (``facts``), or, for a host refused before any login (options,
+    no command), one with that result's outcome and no credential."""
+    return {name: facts.get(name) or credential_fact({"outcome": res.get("outcome")}) for name, res in results.items()}
 
 
 class ActionModule(ActionBase):
@@ -239,8 +250,8 @@ class ActionModule(ActionBase):
 
         Each host's options are resolved here (hostvars, the credentials lookup), one host at a
         time, while the pool already works on the hosts resolved before. Returns ``{"changed",
-        "hosts": {name: result}, "failed_hosts": [...], "elapsed_s", "devices_per_minute"}``;
-        never ``failed`` because a device failed. Raises AnsibleActionFail when the task does
+        "hosts": {name: result}, "facts": {name: netraven_credential fact}, "failed_hosts": [...],
+        "elapsed_s", "devices_per_minute"}``; never ``failed`` because a device failed. Raises AnsibleActionFail when the task does
         not run on the controller.
         """
         if not _device_task.runs_on_controller(self._connection):
@@ -251,6 +262,7 @@ class ActionModule(ActionBase):
         records: queue.SimpleQueue = queue.SimpleQueue()
         warnings: list[str] = []
         results: dict[str, dict[str, Any]] = {}
+        facts: dict[str, Any] = {}  # each device's netraven_credential, written by its own job
         started = time.monotonic()
         progress = _Progress(len(hosts), save["progress_interval"], started)
 
@@ -270,7 +282,8 @@ class ActionModule(ActionBase):
             def read(params: dict[str, Any]) -> dict[str, Any]:
                 return _cli_command.run(params, check_mode=check_mode, record=lambda attempt: records.put((name, attempt)),
                                         guard=guard)
-            return remove_values(back_up_one(name, loop, save, read, check_mode=check_mode, want_diff=want_diff), no_log)
+            return remove_values(back_up_one(name, loop, save, read, check_mode=check_mode, want_diff=want_diff, facts=facts),
+                                 no_log)
 
         with _cli_command.Recorder(store_url, args.get("job_id"), warnings.append, learn=boolean(args.get("learn", True), strict=False)) as recorder:
             def drain() -> None:
@@ -310,6 +323,7 @@ class ActionModule(ActionBase):
         out: dict[str, Any] = {
             "changed": False,  # each host's change is its own, published by the fleet_result_var task
             "hosts": results,
+            "facts": fleet_facts(results, facts),
             "failed_hosts": failed,
             "elapsed_s": round(elapsed, 3),
             "devices_per_minute": round(len(hosts) / elapsed * 60, 1) if elapsed > 0 else None,
@@ -337,7 +351,8 @@ class ActionModule(ActionBase):
     def _refuse_fleet(hosts: list[str], problem: str) -> dict[str, Any]:
         """A fleet result in which every host failed as ``invalid_options`` with ``problem`` (nothing sent)."""
         results = {name: invalid_options(name, problem) for name in dict.fromkeys(hosts)}
-        return {"changed": False, "hosts": results, "failed_hosts": sorted(results), "msg": f"0 device(s) backed up: {problem}"}
+        return {"changed": False, "hosts": results, "facts": fleet_facts(results, {}), "failed_hosts": sorted(results),
+                "msg": f"0 device(s) backed up: {problem}"}
 
     @staticmethod
     def _publish(fleet: Any, var: str, name: str) -> dict[str, Any]:

@@ -239,6 +239,15 @@ hosts:
   description: Fleet mode - each host's result, by inventory hostname.
   returned: fleet mode
   type: dict
+facts:
+  description:
+    - Fleet mode - each host's C(netraven_credential) fact, by inventory hostname, for the hosts that failed too
+      (their outcome is the failure word; a host refused before any login has no credential and 0 attempts).
+    - What the C(netraven.core.config_backup) role and the credential report read when only the failed hosts take
+      a task of their own (O(hosts) with the role's C(config_backup_fleet_failed_group)).
+  returned: fleet mode
+  type: dict
+  sample: {r1: {name: tacacs, username: netops, outcome: success, attempts: 1, time: "2026-12-01T02:00:07Z"}}
 failed_hosts:
   description: Fleet mode - the hosts whose backup failed.
   returned: fleet mode

@@ -10,8 +10,9 @@ playbook on the lab, per host and in fleet mode:
   does not know, fail as ``invalid_options`` with an error naming the host and the variables (issue 15);
 - a fleet option out of range (``workers: 0``) fails each host of the batch with the reason (a failed
   ``run_once`` task used to drop the other hosts from the recap);
-- in fleet mode only the host whose backup changed is ``changed`` in the recap (the batch task
-  used to give the first host every other host's change);
+- in fleet mode with a per-host step only the host whose backup changed is ``changed`` in the
+  recap (the batch task used to give the first host every other host's change), and the report
+  says the same;
 - a store warning names the store's URL (it was masked as a ``no_log`` value even without a password);
 - a metrics store on a PostgreSQL server that never answers costs one connect timeout per worker,
   not two per host and four more for the report, and the report is still written, from the run's facts.
@@ -99,12 +100,13 @@ def test_bad_names_and_options_fail_their_hosts_only(lab, silent_server, tmp_pat
     # fleet mode: the same refusals; only the host whose file changed is changed
     backup = tmp_path / "backups" / f"{GOOD}.cfg"
     backup.write_text(backup.read_text() + "! edited by hand\n")
-    fleet = run_playbook(env, inv, tmp_path, "-e", "config_backup_fleet=true")
+    fleet = run_playbook(env, inv, tmp_path, "-e", "config_backup_fleet=true", "-e", "config_backup_fleet_failed_group=")
     out = fleet.stdout + fleet.stderr
     assert fleet.returncode == 2, out[-4000:]
     _check_failed_hosts(tmp_path, out)
     recap = _recap(fleet.stdout)
     assert recap[GOOD]["changed"] >= 1 and all(recap[name]["changed"] == 0 for name in BAD), recap
+    assert json.loads((tmp_path / "report" / "report.json").read_text())["summary"]["changed"] == [GOOD]
     assert "! edited by hand" not in backup.read_text()
 
     # a fleet option out of range fails every host of the batch with the reason, none disappears from the recap

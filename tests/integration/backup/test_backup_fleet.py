@@ -1,8 +1,10 @@
 """Fleet mode of the backup (``-e config_backup_fleet=true``) against the lab, through the real
 ``netraven.core.backup`` playbook: one task backs up the batch in a thread pool, then each host
-gets its own result. Checked: the same backups, store records, facts and report as per-host
-mode, a per-host PLAY RECAP and retry file, progress lines on the console, and no canary secret
-anywhere at -vvvv; then the same variable set in the inventory only warns (per-host mode runs).
+the failed devices alone take a task of their own, in the playbook's last play. Checked: the same
+backups, store records and report as per-host mode, the failed devices in the PLAY RECAP and the
+retry file, their facts, progress lines on the console, and no canary secret anywhere at -vvvv;
+then, with ``config_backup_fleet_failed_group`` emptied, a per-host step for every device (recap
+and fact per host); then the same variable set in the inventory only warns (per-host mode runs).
 """
 from __future__ import annotations
 
@@ -41,11 +43,14 @@ def test_fleet_mode_backs_up_the_batch_with_per_host_results(lab, tmp_path: Path
     out = run.stdout + run.stderr
     assert run.returncode == 2, out[-4000:]
 
-    # one fleet task for the batch, then a per-host recap and retry file
+    # one fleet task for the batch; only the failed devices take a task of their own (the playbook's
+    # config_backup_fleet_failed_group), in the last play: they alone are in the recap and the retry file
     assert out.count("TASK [netraven.core.config_backup : Back up every device of the batch]") == 1
     assert re.search(r"netraven\.core\.fetch_config: 7/7 devices done, 3 failed in [\d.]+ s", out), out[-3000:]
+    assert "Take this device's result" not in out.split("PLAY [Fail the devices whose backup failed in fleet mode]")[0]
     recap = _recap(run.stdout)
-    assert all(recap[name]["failed"] == 0 for name in OK_DEVICES), recap
+    assert sorted(recap) == sorted(["localhost", OK_DEVICES[0], *FAILED]), recap  # OK_DEVICES[0] ran the batch task
+    assert recap[OK_DEVICES[0]]["failed"] == 0, recap
     assert all(recap[name]["failed"] == 1 for name in FAILED), recap
     for name, outcome in FAILED.items():
         assert f'"msg": "{outcome}: {name}: ' in out, name
@@ -62,11 +67,25 @@ def test_fleet_mode_backs_up_the_batch_with_per_host_results(lab, tmp_path: Path
         assert (stats["c-first"]["attempts"], stats["c-first"]["successes"], stats["c-first"]["failures"]) == (6, 2, 4)
         assert (stats["c-third"]["attempts"], stats["c-third"]["successes"], stats["c-third"]["failures"]) == (2, 1, 1)
         assert len(store.attempts(limit=1000)) == 14
-    facts = cached_facts(tmp_path / "facts")
-    assert facts["r3-third"]["netraven_credential"]["name"] == "c-third"
+    facts = cached_facts(tmp_path / "facts")  # the failed devices' facts; the others' are in the batch result
     assert facts["r4-none"]["netraven_credential"]["outcome"] == "auth_rejected"
+    assert "r3-third" not in facts
     report = json.loads((tmp_path / "report" / "report.json").read_text())
     assert sorted(report["summary"]["failed_devices"]) == sorted(FAILED)
+    assert sorted(report["summary"]["backed_up"]) == sorted(report["summary"]["changed"]) == sorted(OK_DEVICES)
+    third = next(d for d in report["devices"] if d["name"] == "r3-third")
+    assert (third["in_run"], third["outcome"]) == (True, "success"), third
+
+    # with the group emptied, every device takes its own result: a per-host recap and each host's fact
+    each = run_playbook(env, inv, tmp_path, "-e", "config_backup_fleet=true", "-e", "config_backup_fleet_failed_group=")
+    recap = _recap(each.stdout)
+    assert each.returncode == 2, (each.stdout + each.stderr)[-4000:]
+    assert all(recap[name]["failed"] == 0 for name in OK_DEVICES), recap
+    assert all(recap[name]["failed"] == 1 for name in FAILED), recap
+    assert sorted((tmp_path / "retry" / "backup.retry").read_text().split()) == sorted(FAILED)
+    assert cached_facts(tmp_path / "facts")["r3-third"]["netraven_credential"]["name"] == "c-third"
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    assert sorted(report["summary"]["backed_up"]) == sorted(OK_DEVICES) and report["summary"]["changed"] == []
 
     needles = list(CANARIES.values()) + [CONFIG_CANARY]
     assert not [n for n in needles if n in out]
