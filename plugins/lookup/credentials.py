@@ -487,7 +487,8 @@ class LookupModule(LookupBase):
         hostvars = variables.get("hostvars")
         if not isinstance(hostvars, Mapping) or host not in hostvars:
             raise AnsibleLookupError("netraven.core.credentials: unknown host %r (not in the inventory's hostvars)" % host)
-        host_vars = hostvars[host]
+        # The calling host's own variables are at hand: hostvars[host] would gather them all again.
+        host_vars = variables if variables.get("inventory_hostname") == host else hostvars[host]
         tags_vars = self._checked_tags(self.get_option("tags_vars"), "option tags_vars")
         groups = None
         if self.get_option("tags_from_groups"):

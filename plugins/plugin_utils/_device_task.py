@@ -112,8 +112,17 @@ def runs_on_controller(connection: Any) -> bool:
     return getattr(connection, "transport", None) == "local"
 
 
+class _OtherHost(ChainMap):  # pylint: disable=too-many-ancestors
+    """``variables_of`` for another host than the task's: its ``hostvars`` entry (templated on access)
+    under ``hostvars`` and ``inventory_hostname``; ``host`` names it."""
+
+    host: str = ""
+
+
 def host_variables(task_vars: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     """The variables of inventory host ``name`` (templated on access), not the delegated host's."""
+    if isinstance(task_vars, _OtherHost) and task_vars.host == name:
+        return task_vars.maps[-1]  # gathered once by variables_of (each hostvars[name] gathers them again)
     hostvars = task_vars.get("hostvars")
     if hostvars is not None and name in hostvars:
         return hostvars[name]
@@ -124,8 +133,10 @@ def variables_of(task_vars: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     """Host ``name``'s variables with ``hostvars`` added: what a lookup run for that host needs."""
     if task_vars.get("inventory_hostname") == name:
         return task_vars
-    return ChainMap({"hostvars": task_vars.get("hostvars"), "inventory_hostname": name},
-                    host_variables(task_vars, name))  # type: ignore[arg-type]  # read-only use: lookups only read it
+    scope = _OtherHost({"hostvars": task_vars.get("hostvars"), "inventory_hostname": name},
+                       host_variables(task_vars, name))  # type: ignore[arg-type]  # read-only use: lookups only read it
+    scope.host = name
+    return scope
 
 
 def _platform_value(value: Any) -> str | None:
