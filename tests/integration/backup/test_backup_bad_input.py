@@ -13,6 +13,7 @@ playbook on the lab, per host and in fleet mode:
 - in fleet mode with a per-host step only the host whose backup changed is ``changed`` in the
   recap (the batch task used to give the first host every other host's change), and the report
   says the same;
+- a report variable out of its choices stops the backup play before any device is contacted;
 - a store warning names the store's URL (it was masked as a ``no_log`` value even without a password);
 - a metrics store on a PostgreSQL server that never answers costs one connect timeout per worker,
   not two per host and four more for the report, and the report is still written, from the run's facts.
@@ -114,6 +115,13 @@ def test_bad_names_and_options_fail_their_hosts_only(lab, silent_server, tmp_pat
     recap = _recap(zero.stdout)
     assert zero.returncode == 2 and all(recap[name]["failed"] == 1 for name in (GOOD, *BAD)), zero.stdout[-3000:]
     assert f"invalid_options: {GOOD}: netraven.core.fetch_config: workers must be between 1 and 100" in zero.stdout
+
+    # a report variable out of its choices stops the play at the start, naming it, before any device is contacted
+    # (the playbook checks both roles' variables in one task)
+    logins = backup.stat().st_mtime_ns
+    wrong = run_playbook(env, inv, tmp_path, "-e", "credential_report_coverage_by=racks")
+    assert wrong.returncode == 2 and "credential_report_coverage_by" in wrong.stdout, wrong.stdout[-3000:]
+    assert "Back up the configuration" not in wrong.stdout and backup.stat().st_mtime_ns == logins
 
     # a store whose folder is missing: the warning names the store (a URL without a password is not masked)
     missing = f"sqlite:///{tmp_path / 'no-such-folder' / 'metrics.db'}"
