@@ -296,10 +296,12 @@ class ActionModule(ActionBase):
 
             with concurrent.futures.ThreadPoolExecutor(max_workers=save["workers"], thread_name_prefix="netraven") as pool:
                 pending: dict[concurrent.futures.Future, str] = {}
+                credentials = _device_task.FleetCredentials(self, hosts)
                 for name in hosts:
                     try:
                         variables = _device_task.variables_of(task_vars, name)
-                        loop, no_log = _validate(_device_task.loop_options(self, args, name, variables, store), LOOP_SPEC, name)
+                        loop, no_log = _validate(_device_task.loop_options(self, args, name, variables, store, credentials),
+                                                 LOOP_SPEC, name)
                         self._check(loop)
                     except Exception as exc:  # noqa: BLE001 - one host's bad input fails that host only
                         results[name] = invalid_options(name, exc)

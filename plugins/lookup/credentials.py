@@ -282,9 +282,8 @@ from ansible_collections.netraven.core.plugins.module_utils import _credential  
 from ansible_collections.netraven.core.plugins.module_utils._exceptions import exception_chain  # noqa: E402
 from ansible_collections.netraven.core.plugins.plugin_utils import _matching  # noqa: E402
 from ansible_collections.netraven.core.plugins.plugin_utils._type_words import type_word  # noqa: E402
-from ansible_collections.netraven.core.plugins.module_utils._metrics_store import (  # noqa: E402
-    MetricsStoreError, is_disabled, open_store, redact_url, store_file_missing,
-)
+from ansible_collections.netraven.core.plugins.module_utils._metrics_store import is_disabled  # noqa: E402
+from ansible_collections.netraven.core.plugins.plugin_utils._learned import last_working_names  # noqa: E402
 
 try:  # ansible-core >= 2.19
     from ansible.parsing.vault import EncryptedString as _VaultValue
@@ -296,32 +295,6 @@ except ImportError:  # pragma: no cover - older ansible-core
 display = Display()
 
 VAULT_HEADER = "$ANSIBLE_VAULT"
-
-
-def last_working_names(url: str | None, devices: list[str]) -> dict[str, str | None]:
-    """The last working credential name per device from the metrics store at ``url``.
-
-    ``url`` follows ``_metrics_store.open_store`` (``None`` = the per-user default store). A file
-    store that does not exist yet (the first run) has learned nothing: ``{}``, noted at -vvv. An
-    unreadable store gives ``{}`` with a warning; the caller then uses priority order. Never raises.
-    """
-    where = redact_url(url) if url else "the default metrics store"
-    try:
-        if is_disabled(url):
-            return {}
-        if store_file_missing(url):
-            display.vvv("netraven.core.credentials: %s does not exist yet (nothing learned); priority order" % where)
-            return {}
-        store = open_store(url, warn=display.warning)
-        try:
-            return {device: store.last_working(device) for device in devices}
-        finally:
-            store.close()
-    except Exception as exc:  # noqa: BLE001 - any store failure falls back to priority order
-        # MetricsStoreError messages name the URL without its password; other errors only by type.
-        detail = to_text(exc) if isinstance(exc, MetricsStoreError) else "%s reading %s" % (exc.__class__.__name__, where)
-        display.warning("netraven.core.credentials: cannot read the metrics store (%s); using priority order" % detail)
-        return {}
 
 
 def warn_untagged(hosts: list[str], default_tag: str, tags_vars: list[str] | None = None) -> None:

@@ -9,6 +9,7 @@ every host of the batch). Read top to bottom:
 - ``HOST_VARIABLES``: which option defaults to which host variable (one table);
 - ``loop_options``: a task's options completed from one inventory host's variables and the
   ``netraven.core.credentials`` lookup (options given in the task always win);
+- ``FleetCredentials``: the same lookup for every host of a fleet task, the learned order read once;
 - ``metrics_store_setting``: the ``metrics_store`` setting as every plugin of the collection
   sees it (Ansible's own option resolution of the ``netraven.core.metrics_store`` doc fragment:
   variable ``netraven_metrics_store``, environment ``NETRAVEN_METRICS_STORE``, ini
@@ -19,8 +20,9 @@ every host of the batch). Read top to bottom:
 """
 from __future__ import annotations
 
+import functools
 from collections import ChainMap
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ansible import constants as C
@@ -29,10 +31,12 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.loader import lookup_loader
 
 from ansible_collections.netraven.core.plugins.module_utils import _credential
+from ansible_collections.netraven.core.plugins.module_utils._metrics_store import is_disabled
 from ansible_collections.netraven.core.plugins.module_utils._platforms import netmiko_platforms
 from ansible_collections.netraven.core.plugins.module_utils._urls import url_password
 from ansible_collections.netraven.core.plugins.plugin_utils import _matching
 from ansible_collections.netraven.core.plugins.plugin_utils._devices import NETWORK_OS_MAP
+from ansible_collections.netraven.core.plugins.plugin_utils._learned import last_working_names
 
 CREDENTIALS_LOOKUP = "netraven.core.credentials"
 SETTINGS_LOOKUP = "netraven.core.credential_metrics"  # declares the netraven.core.metrics_store fragment's sources
@@ -208,12 +212,15 @@ def metrics_store_setting(loader: Any, templar: Any, variables: Mapping[str, Any
 
 
 def loop_options(action: Any, args: Mapping[str, Any], name: str, variables: Mapping[str, Any],
-                 store: str | None) -> dict[str, Any]:
+                 store: str | None, credentials: Callable[[str, Mapping[str, Any], dict[str, Any]], list[dict[str, Any]]] | None = None
+                 ) -> dict[str, Any]:
     """The credential loop's options for inventory host ``name``.
 
     ``action``: the calling action plugin (its loader and templar load the lookup). ``args``: the
     task's options. ``variables``: host ``name``'s variables (``variables_of``). ``store``: the
     ``metrics_store`` setting (``metrics_store_setting``), used when the task gives none.
+    ``credentials``: how the host's credentials are found, ``(name, variables, lookup_args) -> list``
+    (default ``credentials_for`` with ``action``; fleet mode gives a ``FleetCredentials``).
     Defaults come from ``HOST_VARIABLES`` (``host`` falls back to the inventory name,
     ``platform`` to ``platform_for``, ``host_key_checking`` to Ansible's setting), ``device`` is the inventory name, and the
     credentials are the ``netraven.core.credentials`` lookup's for the host (reduced to the
@@ -242,19 +249,29 @@ def loop_options(action: Any, args: Mapping[str, Any], name: str, variables: Map
         lookup_args = {key: value for key, value in lookup_args.items() if value is not None}
         if options.get("metrics_store"):
             lookup_args.setdefault("metrics_store", options["metrics_store"])
-        options["credentials"] = credentials_for(action, name, variables, lookup_args)
+        find = credentials or functools.partial(credentials_for, action)
+        options["credentials"] = find(name, variables, lookup_args)
     return options
 
 
-def credentials_for(action: Any, name: str, variables: Mapping[str, Any], lookup_args: dict[str, Any]) -> list[dict[str, Any]]:
-    """The ``netraven.core.credentials`` lookup's ordered credentials for host ``name``.
+def _credentials_lookup(action: Any) -> Any:
+    """A ``netraven.core.credentials`` lookup instance with the action's loader and templar.
+    Raises AnsibleActionFail when it cannot be loaded."""
+    lookup = lookup_loader.get(CREDENTIALS_LOOKUP, loader=action._loader, templar=action._templar)
+    if lookup is None:  # pragma: no cover - the lookup ships in this collection
+        raise AnsibleActionFail(f"lookup {CREDENTIALS_LOOKUP} not found; give the task 'credentials'")
+    return lookup
+
+
+def credentials_for(action: Any, name: str, variables: Mapping[str, Any], lookup_args: dict[str, Any],
+                    lookup: Any = None) -> list[dict[str, Any]]:
+    """The ``netraven.core.credentials`` lookup's ordered credentials for host ``name`` (``lookup``: an
+    instance to use, else one is loaded).
 
     Errors: AnsibleActionFail when the lookup is missing or fails (its message names the host or
     the credential; lookup errors never contain secrets).
     """
-    lookup = lookup_loader.get(CREDENTIALS_LOOKUP, loader=action._loader, templar=action._templar)
-    if lookup is None:  # pragma: no cover - the lookup ships in this collection
-        raise AnsibleActionFail(f"lookup {CREDENTIALS_LOOKUP} not found; give the task 'credentials'")
+    lookup = lookup or _credentials_lookup(action)
     try:
         found = lookup.run([name], variables=variables, **lookup_args)
     except Exception as exc:  # noqa: BLE001 - reported with the host's name
@@ -262,6 +279,34 @@ def credentials_for(action: Any, name: str, variables: Mapping[str, Any], lookup
     if len(found) == 1 and isinstance(found[0], list):  # one list per term
         found = found[0]
     return [{key: cred[key] for key in _credential.NAMES if key in cred} for cred in found]
+
+
+class FleetCredentials:
+    """``credentials_for`` for the hosts of one fleet task (``hosts``), as ``loop_options`` calls it.
+
+    One lookup instance serves every host, and for order ``learned`` (the default with a store) every
+    host's last working credential is read once, with one store connection for the batch
+    (``_learned.last_working_names``), instead of once per host; each host's credentials then come
+    from the lookup in priority order and the learned rule (``_matching.order_credentials``, the
+    lookup's own) puts that one first. Store, order and host variables otherwise as ``credentials_for``.
+    """
+
+    def __init__(self, action: Any, hosts: list[str]) -> None:
+        self._action, self._hosts = action, list(hosts)
+        self._lookup: Any = None
+        self._learned: dict[str | None, dict[str, str | None]] = {}
+
+    def __call__(self, name: str, variables: Mapping[str, Any], lookup_args: dict[str, Any]) -> list[dict[str, Any]]:
+        """Host ``name``'s credentials, first to try first. Errors: as ``credentials_for``."""
+        if self._lookup is None:
+            self._lookup = _credentials_lookup(self._action)
+        url = lookup_args.get("metrics_store")
+        if lookup_args.get("order") not in (None, "learned") or is_disabled(url):
+            return credentials_for(self._action, name, variables, lookup_args, lookup=self._lookup)
+        if url not in self._learned:
+            self._learned[url] = last_working_names(url, self._hosts)
+        found = credentials_for(self._action, name, variables, dict(lookup_args, order="priority"), lookup=self._lookup)
+        return _matching.order_credentials(found, "learned", self._learned[url].get(name))
 
 
 def shown_store_url(no_log: set[str], url: str | None) -> set[str]:

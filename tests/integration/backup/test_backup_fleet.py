@@ -76,8 +76,12 @@ def test_fleet_mode_backs_up_the_batch_with_per_host_results(lab, tmp_path: Path
     third = next(d for d in report["devices"] if d["name"] == "r3-third")
     assert (third["in_run"], third["outcome"]) == (True, "success"), third
 
-    # with the group emptied, every device takes its own result: a per-host recap and each host's fact
+    # with the group emptied, every device takes its own result: a per-host recap and each host's fact;
+    # learned order (read for the whole batch at once) tries each device's last working credential first
     each = run_playbook(env, inv, tmp_path, "-e", "config_backup_fleet=true", "-e", "config_backup_fleet_failed_group=")
+    with open_store(store_url) as store:
+        assert [a["credential"] for a in store.attempts(device="r3-third", limit=4)] == ["c-third", "c-third", "c-second", "c-first"]
+        assert [a["credential"] for a in store.attempts(device="r2-second", limit=3)] == ["c-second", "c-second", "c-first"]
     recap = _recap(each.stdout)
     assert each.returncode == 2, (each.stdout + each.stderr)[-4000:]
     assert all(recap[name]["failed"] == 0 for name in OK_DEVICES), recap
