@@ -188,9 +188,11 @@ def _split(runs: list[dict[str, Any]], devices: int) -> str:
     """Where the median fleet-mode playbook run's wall time went: the fleet task, the per-host result step, the rest."""
     run = sorted(runs, key=lambda r: r["wall_s"])[len(runs) // 2]
     step = sum(t["seconds"] for t in run["tasks"] if t["action"].endswith("fetch_config") and t["hosts"] == devices and devices > 1)
-    return (f"of the playbook's {run['wall_s']:.1f} s: fleet task {run['fleet_s']:.1f} s, per-host result step {step:.1f} s "
-            f"({step / devices * 1000:.0f} ms per host), the rest {run['wall_s'] - run['fleet_s'] - step:.1f} s "
-            "(ansible-playbook start-up, inventory, the report play)")
+    where = (f"per-host result step {step:.1f} s ({step / devices * 1000:.0f} ms per host)" if step
+             else "no per-host step (only failed devices take a task; none failed)")
+    return (f"of the playbook's {run['wall_s']:.1f} s: fleet task {run['fleet_s']:.1f} s, {where}, "
+            f"the rest {run['wall_s'] - run['fleet_s'] - step:.1f} s (ansible-playbook start-up and netmiko's import, "
+            "inventory, the argument check, the report)")
 
 
 # --------------------------------------------------------------------------------------------
