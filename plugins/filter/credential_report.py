@@ -80,6 +80,15 @@ options:
         (for the change counts; hosts in neither list wrote no backup)."
     type: dict
     default: {}
+  fleet:
+    description:
+      - The registered result of a fleet-mode C(netraven.core.fetch_config) task (with its O(netraven.core.fetch_config#module:hosts)):
+        its C(facts) and per-host results count as this run's for the hosts that are keys of O(run) (they win over
+        those hosts' facts, which may come from the fact cache), and the results that saved a backup count in
+        O(changes). What the P(netraven.core.credential_report#role) role passes when devices took no task of
+        their own.
+    type: dict
+    default: {}
   fail_on:
     description:
       - Flags that raise the report's gate (RV(_value.gate)); the role fails the play on them.
@@ -178,7 +187,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netraven.core.plugins.plugin_utils._report import aaa_accounts_from, build_report
+from ansible_collections.netraven.core.plugins.plugin_utils._report import aaa_accounts_from, build_report, with_fleet
 
 
 def _list_of_dicts(metrics: dict, key: str) -> list | None:
@@ -191,7 +200,7 @@ def _list_of_dicts(metrics: dict, key: str) -> list | None:
 
 
 def _credential_report(metrics, run=None, known=None, unused_days=30, window_days=30, labels=None,
-                       coverage_by="tags", changes=None, fail_on=None, aaa_credentials=None, aaa_policies=None):
+                       coverage_by="tags", changes=None, fail_on=None, aaa_credentials=None, aaa_policies=None, fleet=None):
     """Jinja entry point (see DOCUMENTATION); AnsibleFilterError names the missing or malformed key."""
     if not isinstance(metrics, dict):
         raise AnsibleFilterError("netraven.core.credential_report expects a dict with stats, bindings and attempts or counts")
@@ -200,6 +209,11 @@ def _credential_report(metrics, run=None, known=None, unused_days=30, window_day
     if int(window_days) < 1 or int(unused_days) < 1:
         raise AnsibleFilterError("netraven.core.credential_report: window_days and unused_days must be >= 1")
     run = {str(k): v for k, v in (run or {}).items() if isinstance(v, dict)}
+    changes = dict(changes or {})
+    if fleet:
+        if not isinstance(fleet, dict):
+            raise AnsibleFilterError("netraven.core.credential_report: fleet must be a dict (a fleet task's registered result)")
+        run, changes = with_fleet(run, changes, fleet)
     labels = {str(k): [str(t) for t in v] for k, v in (labels or {}).items() if isinstance(v, (list, tuple))}
     if parts["aaa_accounts"] is None and (parts["aaa"] or any(f.get("aaa_skipped") for f in run.values())):
         parts["aaa_accounts"] = aaa_accounts_from(parts["aaa"] or [], run, dict(aaa_credentials or {}), dict(aaa_policies or {}))
@@ -207,7 +221,7 @@ def _credential_report(metrics, run=None, known=None, unused_days=30, window_day
         return build_report(parts["stats"] or [], parts["bindings"] or [], parts["attempts"] or [], run=run,
                             known_names=[str(n) for n in known or []], unused_days=int(unused_days),
                             daily=parts["daily"], device_counts=parts["device_counts"], window_days=int(window_days),
-                            labels=labels or None, coverage_by=str(coverage_by), changes=dict(changes or {}),
+                            labels=labels or None, coverage_by=str(coverage_by), changes=changes,
                             aaa_accounts=parts["aaa_accounts"] or [], fail_on=list(fail_on or []))
     except ValueError as exc:
         raise AnsibleFilterError("netraven.core.credential_report: %s" % exc) from exc

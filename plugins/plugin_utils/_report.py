@@ -402,6 +402,27 @@ CREDENTIAL_TABLE_TITLE = "Credentials: cumulative over every run recorded in the
 DEVICE_TABLE_TITLE = "Devices: outcome and attempts of this run ('not run' = not in this run), bound credential from the store"
 
 
+def with_fleet(run: Mapping[str, Mapping[str, Any]], changes: Mapping[str, Any], fleet: Mapping[str, Any]
+               ) -> tuple[dict[str, Mapping[str, Any]], dict[str, list[str]]]:
+    """``run`` and ``changes`` (as ``build_report`` takes them) with a fleet-mode batch result added.
+
+    ``fleet``: the registered result of ``netraven.core.fetch_config`` with ``hosts``: ``facts``
+    (``{host: netraven_credential}``) and ``hosts`` (``{host: result}``; a result with a ``size`` wrote
+    or kept its backup, ``changed`` says which). Only the hosts that are keys of ``run`` (the report's
+    hosts) are taken, and for them the fleet's fact and result win (a fact from the fact cache may be
+    older). Returns new dicts; the inputs are not changed.
+    """
+    facts = fleet.get("facts") or {}
+    results = fleet.get("hosts") or {}
+    merged = {host: facts[host] if isinstance(facts.get(host), Mapping) else fact for host, fact in run.items()}
+    saved = {host: result for host, result in results.items()
+             if host in merged and isinstance(result, Mapping) and result.get("size") is not None}
+    kept = {key: [str(h) for h in changes.get(key) or [] if str(h) not in saved] for key in ("changed", "unchanged")}
+    kept["changed"] += [host for host, result in saved.items() if result.get("changed")]
+    kept["unchanged"] += [host for host, result in saved.items() if not result.get("changed")]
+    return merged, kept
+
+
 def build_report(
     stats: Iterable[Mapping[str, Any]],
     bindings: Iterable[Mapping[str, Any]],

@@ -11,7 +11,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.netraven.core.plugins.filter.credential_report import FilterModule
 from ansible_collections.netraven.core.plugins.plugin_utils import _backup
-from ansible_collections.netraven.core.plugins.plugin_utils._report import build_report, table
+from ansible_collections.netraven.core.plugins.plugin_utils._report import build_report, table, with_fleet
 
 ROOT = Path(__file__).resolve().parents[3]
 CONFIGS = ROOT / "tests" / "unit" / "redact" / "configs"
@@ -122,6 +122,26 @@ def test_filter_validates_its_input():
         flt([1])
     with pytest.raises(AnsibleFilterError, match="malformed metrics"):
         flt({"stats": [{"attempts": 1}]})
+
+
+def test_a_fleet_result_counts_as_this_runs_for_the_reports_hosts():
+    """Fleet mode with config_backup_fleet_failed_group: the devices took no task of their own, so the batch
+    result gives their facts and backups; it wins over an older (cached) fact; hosts outside run are left out."""
+    fact = {"name": "tacacs", "username": "netops", "outcome": "success", "attempts": 1, "time": "2026-11-29T11:00:00Z"}
+    fleet = {"facts": {"r1": fact, "r2": dict(fact, name=None, username=None, outcome="auth_rejected", attempts=2),
+                       "r9": fact},
+             "hosts": {"r1": {"changed": True, "size": 10}, "r2": {"failed": True, "outcome": "auth_rejected"},
+                       "r9": {"changed": False, "size": 3}}}
+    cached = dict(fact, time="2026-11-01T00:00:00Z")
+    run, changes = with_fleet({"r1": cached, "r2": {}, "r3": {}}, {"changed": [], "unchanged": ["r1", "r3"]}, fleet)
+    assert run == {"r1": fact, "r2": fleet["facts"]["r2"], "r3": {}}
+    assert changes == {"changed": ["r1"], "unchanged": ["r3"]}
+
+    flt = FilterModule().filters()["credential_report"]
+    out = flt({"stats": STATS, "bindings": BINDINGS, "attempts": ATTEMPTS}, run={"r1": {}, "r2": {}}, fleet=fleet)
+    assert out["summary"]["failed_devices"] == ["r2"] and out["summary"]["changed"] == ["r1"]
+    with pytest.raises(AnsibleFilterError, match="fleet must be a dict"):
+        flt({"stats": STATS, "bindings": BINDINGS, "attempts": ATTEMPTS}, fleet=["r1"])
 
 
 @pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.cfg")), ids=lambda p: p.name)
