@@ -322,8 +322,10 @@ class ActionModule(ActionBase):
                 opened.close()
         elapsed = time.monotonic() - started
         failed = sorted(name for name, res in results.items() if res.get("failed"))
+        changed = [res for res in results.values() if res.get("changed")]
         out: dict[str, Any] = {
-            "changed": False,  # each host's change is its own, published by the fleet_result_var task
+            # Each host's change is its own, published by a fleet_result_var task, unless no such task runs.
+            "changed": bool(save["batch_changes"] and changed),
             "hosts": results,
             "facts": fleet_facts(results, facts),
             "failed_hosts": failed,
@@ -331,6 +333,8 @@ class ActionModule(ActionBase):
             "devices_per_minute": round(len(hosts) / elapsed * 60, 1) if elapsed > 0 else None,
             "msg": f"{len(hosts)} device(s) in {elapsed:.1f} s with {save['workers']} workers: {len(failed)} failed",
         }
+        if save["batch_changes"] and want_diff:
+            out["diff"] = [res["diff"] for res in changed if res.get("diff")]
         if warnings:
             out["warnings"] = warnings
         progress.show(in_flight=0, final=True)

@@ -82,11 +82,11 @@ options:
     default: {}
   fleet:
     description:
-      - The registered result of a fleet-mode C(netraven.core.fetch_config) task (with its O(netraven.core.fetch_config#module:hosts)):
+      - "The registered result of a fleet-mode C(netraven.core.fetch_config) task (with its O(netraven.core.fetch_config#module:hosts)):
         its C(facts) and per-host results count as this run's for the hosts that are keys of O(run) (they win over
         those hosts' facts, which may come from the fact cache), and the results that saved a backup count in
         O(changes). What the P(netraven.core.credential_report#role) role passes when devices took no task of
-        their own.
+        their own."
     type: dict
     default: {}
   fail_on:

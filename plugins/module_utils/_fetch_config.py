@@ -33,6 +33,7 @@ def save_argument_spec() -> dict[str, dict[str, Any]]:
         hosts=dict(type="list", elements="str"),
         workers=dict(type="int", default=20),
         progress_interval=dict(type="float", default=10.0),
+        batch_changes=dict(type="bool", default=False),
         fleet_result_var=dict(type="str"),
         fleet_requested=dict(type="bool", default=False),
     )

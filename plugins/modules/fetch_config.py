@@ -121,6 +121,14 @@ options:
       - Fleet mode - seconds between two progress lines (devices done and failed, in flight, rate, time left).
     type: float
     default: 10
+  batch_changes:
+    description:
+      - Fleet mode - the fleet task itself reports C(changed) when any device's backup changed, and under
+        C(--diff) shows each changed device's diff. For plays in which the devices take no task of their own; with
+        a O(fleet_result_var) task per host leave it V(false), so that each change is shown once, on its host.
+      - The role P(netraven.core.config_backup#role) sets it with C(config_backup_fleet_failed_group).
+    type: bool
+    default: false
   fleet_result_var:
     description:
       - Fleet mode, second task - the name of the variable the fleet task registered; this host's part of

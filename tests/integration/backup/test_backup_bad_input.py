@@ -108,6 +108,12 @@ def test_bad_names_and_options_fail_their_hosts_only(lab, silent_server, tmp_pat
     recap = _recap(fleet.stdout)
     assert recap[GOOD]["changed"] >= 1 and all(recap[name]["changed"] == 0 for name in BAD), recap
     assert json.loads((tmp_path / "report" / "report.json").read_text())["summary"]["changed"] == [GOOD]
+    # and with only the failed devices taking a task (the playbook's default), the batch task shows the change and its diff
+    backup.write_text(backup.read_text() + "! edited by hand\n")
+    grouped = run_playbook(env, inv, tmp_path, "-e", "config_backup_fleet=true", "--diff")
+    batch = grouped.stdout.split("Back up every device of the batch]")[1].split("TASK [")[0]
+    assert "-! edited by hand" in batch and re.search(r"^changed: \[", batch, re.M), batch[-3000:]
+    assert json.loads((tmp_path / "report" / "report.json").read_text())["summary"]["changed"] == [GOOD]
     assert "! edited by hand" not in backup.read_text()
 
     # a fleet option out of range fails every host of the batch with the reason, none disappears from the recap

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,8 @@ def test_fleet_mode_backs_up_the_batch_with_per_host_results(lab, tmp_path: Path
     assert out.count("TASK [netraven.core.config_backup : Back up every device of the batch]") == 1
     assert re.search(r"netraven\.core\.fetch_config: 7/7 devices done, 3 failed in [\d.]+ s", out), out[-3000:]
     assert "Take this device's result" not in out.split("PLAY [Fail the devices whose backup failed in fleet mode]")[0]
+    batch = out.split("TASK [netraven.core.config_backup : Back up every device of the batch]")[1].split("TASK [")[0]
+    assert f"changed: [{OK_DEVICES[0]}]" in batch, batch[-2000:]  # no per-host step: the batch task shows the changes
     recap = _recap(run.stdout)
     assert sorted(recap) == sorted(["localhost", OK_DEVICES[0], *FAILED]), recap  # OK_DEVICES[0] ran the batch task
     assert recap[OK_DEVICES[0]]["failed"] == 0, recap
@@ -67,6 +70,9 @@ def test_fleet_mode_backs_up_the_batch_with_per_host_results(lab, tmp_path: Path
         assert (stats["c-first"]["attempts"], stats["c-first"]["successes"], stats["c-first"]["failures"]) == (6, 2, 4)
         assert (stats["c-third"]["attempts"], stats["c-third"]["successes"], stats["c-third"]["failures"]) == (2, 1, 1)
         assert len(store.attempts(limit=1000)) == 14
+    commit = subprocess.run(["git", "-C", str(tmp_path / "backups"), "log", "-1", "--format=%B"], capture_output=True, text=True,
+                            check=True).stdout
+    assert f"devices that failed in this run (their files are not in this commit): {', '.join(sorted(FAILED))}" in commit, commit
     facts = cached_facts(tmp_path / "facts")  # the failed devices' facts; the others' are in the batch result
     assert facts["r4-none"]["netraven_credential"]["outcome"] == "auth_rejected"
     assert "r3-third" not in facts
