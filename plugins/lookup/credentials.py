@@ -282,8 +282,7 @@ from ansible_collections.netraven.core.plugins.module_utils import _credential  
 from ansible_collections.netraven.core.plugins.module_utils._exceptions import exception_chain  # noqa: E402
 from ansible_collections.netraven.core.plugins.plugin_utils import _matching  # noqa: E402
 from ansible_collections.netraven.core.plugins.plugin_utils._type_words import type_word  # noqa: E402
-from ansible_collections.netraven.core.plugins.module_utils._metrics_store import is_disabled  # noqa: E402
-from ansible_collections.netraven.core.plugins.plugin_utils._learned import last_working_names  # noqa: E402
+from ansible_collections.netraven.core.plugins.plugin_utils._learned import last_working_names, uses_learned_order  # noqa: E402
 
 try:  # ansible-core >= 2.19
     from ansible.parsing.vault import EncryptedString as _VaultValue
@@ -576,15 +575,12 @@ class LookupModule(LookupBase):
 
     def _order(self, hosts: list[str]) -> tuple[str, dict]:
         """The order to use and, for ``learned``, the last working credential per host."""
-        url = self.get_option("metrics_store")
-        disabled = is_disabled(url)
-        order = self.get_option("order") or ("priority" if disabled else "learned")
-        if order != "learned":
-            return order, {}
-        if disabled:
+        url, order = self.get_option("metrics_store"), self.get_option("order")
+        if uses_learned_order(order, url):
+            return "learned", last_working_names(url, hosts)
+        if order == "learned":
             display.warning("netraven.core.credentials: order=learned but metrics_store is none; using priority order")
-            return "priority", {}
-        return order, last_working_names(url, hosts)
+        return "priority", {}
 
     # -- output ------------------------------------------------------------------------------
 

@@ -31,12 +31,11 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.loader import lookup_loader
 
 from ansible_collections.netraven.core.plugins.module_utils import _credential
-from ansible_collections.netraven.core.plugins.module_utils._metrics_store import is_disabled
 from ansible_collections.netraven.core.plugins.module_utils._platforms import netmiko_platforms
 from ansible_collections.netraven.core.plugins.module_utils._urls import url_password
 from ansible_collections.netraven.core.plugins.plugin_utils import _matching
 from ansible_collections.netraven.core.plugins.plugin_utils._devices import NETWORK_OS_MAP
-from ansible_collections.netraven.core.plugins.plugin_utils._learned import last_working_names
+from ansible_collections.netraven.core.plugins.plugin_utils._learned import last_working_names, uses_learned_order
 
 CREDENTIALS_LOOKUP = "netraven.core.credentials"
 SETTINGS_LOOKUP = "netraven.core.credential_metrics"  # declares the netraven.core.metrics_store fragment's sources
@@ -301,7 +300,7 @@ class FleetCredentials:
         if self._lookup is None:
             self._lookup = _credentials_lookup(self._action)
         url = lookup_args.get("metrics_store")
-        if lookup_args.get("order") not in (None, "learned") or is_disabled(url):
+        if not uses_learned_order(lookup_args.get("order"), url):
             return credentials_for(self._action, name, variables, lookup_args, lookup=self._lookup)
         if url not in self._learned:
             self._learned[url] = last_working_names(url, self._hosts)

@@ -18,6 +18,16 @@ from ansible_collections.netraven.core.plugins.module_utils._metrics_store impor
 display = Display()
 
 
+def uses_learned_order(order: str | None, url: str | None) -> bool:
+    """Whether the credentials lookup orders by learned order with a store to read it from.
+
+    ``order``: the lookup's option (``priority``, ``learned``, or None for its default); ``url``: its
+    ``metrics_store``. The default is ``learned`` unless the store is off (``none``), then ``priority``;
+    an explicit ``learned`` with the store off falls back to priority order too (the lookup warns).
+    """
+    return (order or "learned") == "learned" and not is_disabled(url)
+
+
 def last_working_names(url: str | None, devices: list[str]) -> dict[str, str | None]:
     """The last working credential name per device from the metrics store at ``url``.
 
