@@ -248,8 +248,8 @@ class ActionModule(ActionBase):
     def _fleet(self, args: dict[str, Any], save: dict[str, Any], store: str | None, task_vars: dict[str, Any]) -> dict[str, Any]:
         """Back up every host of ``save['hosts']`` in a pool of ``save['workers']`` threads.
 
-        Each host's options are resolved here (hostvars, the credentials lookup), one host at a
-        time, while the pool already works on the hosts resolved before. Returns ``{"changed",
+        Every host's options are resolved here first (hostvars, the credentials lookup), then the
+        pool starts (bench/README.md, P6B: resolving them alongside the pool's threads was slower). Returns ``{"changed",
         "hosts": {name: result}, "facts": {name: netraven_credential fact}, "failed_hosts": [...],
         "elapsed_s", "devices_per_minute"}``; never ``failed`` because a device failed. Raises AnsibleActionFail when the task does
         not run on the controller.
@@ -294,24 +294,23 @@ class ActionModule(ActionBase):
                         return
                     recorder.record(device, attempt)
 
+            # Every host's options first, then the pool: resolving them (templating, the lookup) is CPU work
+            # in this thread, and alongside 50 or more SSH threads it took twice as long and held back the pool.
+            credentials = _device_task.FleetCredentials(self, hosts)
+            ready: list[tuple[str, dict[str, Any], set[str]]] = []
+            for name in hosts:
+                try:
+                    variables = _device_task.variables_of(task_vars, name)
+                    loop, no_log = _validate(_device_task.loop_options(self, args, name, variables, store, credentials),
+                                             LOOP_SPEC, name)
+                    self._check(loop)
+                except Exception as exc:  # noqa: BLE001 - one host's bad input fails that host only
+                    results[name] = invalid_options(name, exc)
+                    progress.done(failed=True)
+                    continue
+                ready.append((name, loop, _device_task.shown_store_url(no_log, loop.get("metrics_store"))))
             with concurrent.futures.ThreadPoolExecutor(max_workers=save["workers"], thread_name_prefix="netraven") as pool:
-                pending: dict[concurrent.futures.Future, str] = {}
-                credentials = _device_task.FleetCredentials(self, hosts)
-                for name in hosts:
-                    try:
-                        variables = _device_task.variables_of(task_vars, name)
-                        loop, no_log = _validate(_device_task.loop_options(self, args, name, variables, store, credentials),
-                                                 LOOP_SPEC, name)
-                        self._check(loop)
-                    except Exception as exc:  # noqa: BLE001 - one host's bad input fails that host only
-                        results[name] = invalid_options(name, exc)
-                        progress.done(failed=True)
-                        continue
-                    pending[pool.submit(job, name, loop, _device_task.shown_store_url(no_log, loop.get("metrics_store")),
-                                        guard_for(loop))] = name
-                    drain()
-                    self._collect(pending, results, progress, timeout=0)
-                    progress.maybe_show(in_flight=len(pending))
+                pending = {pool.submit(job, name, loop, no_log, guard_for(loop)): name for name, loop, no_log in ready}
                 while pending:
                     drain()
                     self._collect(pending, results, progress, timeout=min(1.0, save["progress_interval"]))
