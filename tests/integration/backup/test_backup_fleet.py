@@ -4,7 +4,7 @@ the failed devices alone take a task of their own, in the playbook's last play. 
 backups, store records and report as per-host mode, the failed devices in the PLAY RECAP and the
 retry file, their facts, progress lines on the console, and no canary secret anywhere at -vvvv;
 then, with ``config_backup_fleet_failed_group`` emptied, a per-host step for every device (recap
-and fact per host); then the same variable set in the inventory only warns (per-host mode runs).
+and fact per host); with ``serial``, the last batch's report counting every batch's devices; then the same variable set in the inventory only warns (per-host mode runs).
 """
 from __future__ import annotations
 
@@ -23,6 +23,27 @@ from backup_helpers import (CANARIES, CONFIG_CANARY, FAILED, OK_DEVICES, cached_
                             playbook_env, run_playbook, write_inventory)
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
+
+
+SERIAL_PLAYBOOK = """
+- name: Fleet mode in batches of two
+  hosts: all
+  connection: local
+  gather_facts: false
+  serial: 2
+  vars:
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+    config_backup_fleet: true
+  roles:
+    - netraven.core.config_backup
+  post_tasks:
+    - name: Report after each batch
+      ansible.builtin.import_role:
+        name: netraven.core.credential_report
+      run_once: true
+      vars:
+        credential_report_hosts: "{{ ansible_play_hosts_all }}"
+"""
 
 
 def _recap(stdout: str) -> dict:
@@ -96,6 +117,17 @@ def test_fleet_mode_backs_up_the_batch_with_per_host_results(lab, tmp_path: Path
     assert cached_facts(tmp_path / "facts")["r3-third"]["netraven_credential"]["name"] == "c-third"
     report = json.loads((tmp_path / "report" / "report.json").read_text())
     assert sorted(report["summary"]["backed_up"]) == sorted(OK_DEVICES) and report["summary"]["changed"] == []
+
+    # serial (the per-host step, as backup.rst says): the last batch's report still counts the earlier batches'
+    # devices (from their facts; the registered batch result is the last batch's)
+    (tmp_path / "serial.yml").write_text(SERIAL_PLAYBOOK)
+    serial = subprocess.run([str(Path(run.args[0])), "serial.yml", "-i", str(inv), "--limit", ",".join(OK_DEVICES),
+                             "-e", f"config_backup_dir={tmp_path / 'serial-backups'}", "-e", f"credential_report_dir={tmp_path / 'serial'}"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert serial.returncode == 0, serial.stdout[-3000:]
+    assert serial.stdout.count("TASK [netraven.core.config_backup : Back up every device of the batch]") == 2
+    report = json.loads((tmp_path / "serial" / "report.json").read_text())
+    assert sorted(report["summary"]["backed_up"]) == sorted(OK_DEVICES), report["summary"]
 
     needles = list(CANARIES.values()) + [CONFIG_CANARY]
     assert not [n for n in needles if n in out]
