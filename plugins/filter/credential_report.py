@@ -187,8 +187,6 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netraven.core.plugins.plugin_utils._report import aaa_accounts_from, build_report, with_fleet
-
 
 def _list_of_dicts(metrics: dict, key: str) -> list | None:
     value = metrics.get(key)
@@ -202,6 +200,10 @@ def _list_of_dicts(metrics: dict, key: str) -> list | None:
 def _credential_report(metrics, run=None, known=None, unused_days=30, window_days=30, labels=None,
                        coverage_by="tags", changes=None, fail_on=None, aaa_credentials=None, aaa_policies=None, fleet=None):
     """Jinja entry point (see DOCUMENTATION); AnsibleFilterError names the missing or malformed key."""
+    # Imported here, not at the top: Ansible loads every filter file of the collection when a task uses any
+    # one of its filters, so each file must load cheaply (bench/README.md, P8).
+    # pylint: disable-next=import-outside-toplevel
+    from ansible_collections.netraven.core.plugins.plugin_utils._report import aaa_accounts_from, build_report, with_fleet
     if not isinstance(metrics, dict):
         raise AnsibleFilterError("netraven.core.credential_report expects a dict with stats, bindings and attempts or counts")
     parts = {key: _list_of_dicts(metrics, key) for key in ("stats", "bindings", "attempts", "daily", "device_counts", "aaa_accounts",
