@@ -4,7 +4,8 @@ the failed devices alone take a task of their own, in the playbook's last play. 
 backups, store records and report as per-host mode, the failed devices in the PLAY RECAP and the
 retry file, their facts, progress lines on the console, and no canary secret anywhere at -vvvv;
 then, with ``config_backup_fleet_failed_group`` emptied, a per-host step for every device (recap
-and fact per host); with ``serial``, the last batch's report counting every batch's devices; then the same variable set in the inventory only warns (per-host mode runs).
+and fact per host); with ``serial``, the last batch's report counting every batch's devices; then
+the same variable set in the inventory only warns (per-host mode runs).
 """
 from __future__ import annotations
 
