@@ -16,7 +16,9 @@ value group of each of its ``values`` patterns. The table's ``every_line`` rules
 are applied to every line after that: the password of a URL with ``user:password@``
 (RFC 3986 section 3.2.1 userinfo; ``boot system ftp://``, ``archive`` ``path``, ``copy``
 targets...), crypt-style hashes (``$1$``, ``$5$``, ``$6$``, ``$8$``, ``$9$``) and values on
-lines Junos marks ``## SECRET-DATA``.
+lines Junos marks ``## SECRET-DATA``. A line in which the rules found nothing, and which no
+block-dependent rule applies to, is remembered (``_CLEAN_LINES``), so the next configuration that
+has it again (fleet mode: many similar devices in one process) skips the rules for it.
 
 Covered (vendor syntax as documented in the vendors' configuration guides):
 Cisco IOS/IOS-XE/NX-OS/ASA and Arista EOS ``enable secret|password``, ``username ...
@@ -177,6 +179,16 @@ RULES: tuple[Rule, ...] = (
 
 _KEYWORD_RULES = tuple(rule for rule in RULES if not rule.every_line)
 _EVERY_LINE_RULES = tuple(rule for rule in RULES if rule.every_line)
+_BLOCK_RULES = tuple(rule for rule in _KEYWORD_RULES if rule.parent is not None)
+
+_CLEAN_LINES: set[str] = set()
+"""Lines ``redact_line`` left as they were and that no block-dependent rule (``parent``) applies to,
+so that they stay as they are in any block: ``redact_config`` skips the rules for them the next
+time it meets them, in this process (fleet mode redacts many similar configurations in one
+process: the same interface, NTP or logging lines again and again). A line is only added when the
+rules found no secret in it, so the set holds what the backups hold. At most ``_CLEAN_LINES_MAX``
+lines; past that, nothing more is added."""
+_CLEAN_LINES_MAX = 100_000
 
 
 def _replace_val(pattern: Pattern[str], line: str) -> str:
@@ -237,6 +249,16 @@ def _split_ending(raw: str) -> tuple[str, str]:
     return body, raw[len(body):]
 
 
+def _redact_remembering(line: str, parent: str) -> str:
+    """``redact_line(line, parent)``; a line it leaves unchanged goes into ``_CLEAN_LINES`` when no
+    block-dependent rule applies to it (under another block such a rule could find a secret)."""
+    redacted = redact_line(line, parent)
+    if (redacted == line and len(_CLEAN_LINES) < _CLEAN_LINES_MAX
+            and not any(rule.applies.search(line) for rule in _BLOCK_RULES)):
+        _CLEAN_LINES.add(line)
+    return redacted
+
+
 def redact_config(text: str) -> str:
     """Return ``text`` with every recognised secret value replaced by ``<removed>``.
 
@@ -256,7 +278,7 @@ def redact_config(text: str) -> str:
         if body and not body[0].isspace():
             cisco_parent = body
         parent = " ".join(junos_path) if junos_path else cisco_parent
-        out.append(redact_line(body, parent) + ending)
+        out.append((body if body in _CLEAN_LINES else _redact_remembering(body, parent)) + ending)
         # Junos curly format: keep the path of open blocks ("snmp", "system login" ...).
         if stripped.endswith("{") and not stripped.startswith("#"):
             junos_path.append(stripped[:-1].strip())

@@ -313,3 +313,27 @@ def test_non_text_input_names_a_plain_type():
         assert str(err.value).endswith(word)
     with pytest.raises(TypeError, match="expects a str, got mapping$"):
         redact_config(parsed["config"])  # type: ignore[arg-type]
+
+
+def test_remembered_clean_lines_change_no_result():
+    """Lines in which the rules found nothing are remembered (fleet mode redacts many similar
+    configurations in one process); every sample gives the same text with and without them."""
+    from ansible_collections.netraven.core.plugins.plugin_utils import _redact  # pylint: disable=import-outside-toplevel
+
+    texts = {name: (CONFIGS / name).read_text(encoding="utf-8") for name in sorted(KNOWN)}
+    _redact._CLEAN_LINES.clear()  # pylint: disable=protected-access
+    first = {name: redact_config(text) for name, text in texts.items()}
+    remembered = set(_redact._CLEAN_LINES)  # pylint: disable=protected-access
+    assert remembered  # the samples share lines ('!', 'no shutdown' ...)
+    assert {name: redact_config(text) for name, text in texts.items()} == first
+    for name, (secrets, _count) in KNOWN.items():
+        assert not [s for s in secrets if any(s in line for line in remembered)], name
+
+
+@pytest.mark.parametrize("first_block, then_block", [("interface Gi1", "tacacs server T"), ("tacacs server T", "interface Gi1")])
+def test_a_line_a_block_rule_applies_to_is_never_remembered(first_block, then_block):
+    """' key abc' is a secret inside an AAA block only: meeting it elsewhere first must not make the
+    redaction skip it inside one later (the block-dependent rules are checked before remembering)."""
+    for block in (first_block, then_block):
+        expected = f" key {M}" if block.startswith("tacacs") else " key abc123"
+        assert redact_config(f"{block}\n key abc123\n!\n") == f"{block}\n{expected}\n!\n"
