@@ -47,6 +47,42 @@ SERIAL_PLAYBOOK = """
 """
 
 
+# The backup guide's own-playbook recipe in fleet group mode: the report with the role's default hosts (every
+# inventory host) in the backup's play, the failed devices failed in a last play.
+OWN_PLAYBOOK = """
+- name: Back up, then report
+  hosts: all
+  connection: local
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+    config_backup_fleet: true
+    config_backup_fleet_failed_group: backup_failed
+  tasks:
+    - name: Back up, then always report
+      block:
+        - name: Back up
+          ansible.builtin.import_role:
+            name: netraven.core.config_backup
+      always:
+        - name: Report
+          ansible.builtin.import_role:
+            name: netraven.core.credential_report
+          run_once: true
+          delegate_to: localhost
+
+- name: Fail the devices whose backup failed
+  hosts: "{{ groups['backup_failed'] | default([]) }}"
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: Fail each
+      ansible.builtin.import_role:
+        name: netraven.core.config_backup
+        tasks_from: fleet_result
+"""
+
+
 def _recap(stdout: str) -> dict:
     """PLAY RECAP lines -> {host: {ok, changed, failed, ...}}."""
     return {m.group(1): {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m.group(2))}
@@ -72,7 +108,7 @@ def test_fleet_mode_backs_up_the_batch_with_per_host_results(lab, tmp_path: Path
     assert re.search(r"netraven\.core\.fetch_config: 7/7 devices done, 3 failed in [\d.]+ s", out), out[-3000:]
     assert "Take this device's result" not in out.split("PLAY [Fail the devices whose backup failed in fleet mode]")[0]
     batch = out.split("TASK [netraven.core.config_backup : Back up every device of the batch]")[1].split("TASK [")[0]
-    assert f"changed: [{OK_DEVICES[0]}]" in batch, batch[-2000:]  # no per-host step: the batch task shows the changes
+    assert f"changed: [{OK_DEVICES[0]} -> localhost]" in batch, batch[-2000:]  # no per-host step: the batch task shows the changes
     recap = _recap(run.stdout)
     assert sorted(recap) == sorted(["localhost", OK_DEVICES[0], *FAILED]), recap  # OK_DEVICES[0] ran the batch task
     assert recap[OK_DEVICES[0]]["failed"] == 0, recap
@@ -129,6 +165,19 @@ def test_fleet_mode_backs_up_the_batch_with_per_host_results(lab, tmp_path: Path
     assert serial.stdout.count("TASK [netraven.core.config_backup : Back up every device of the batch]") == 2
     report = json.loads((tmp_path / "serial" / "report.json").read_text())
     assert sorted(report["summary"]["backed_up"]) == sorted(OK_DEVICES), report["summary"]
+
+    # the own-playbook recipe in group mode under --limit without the first inventory host: the report (the role's
+    # default hosts, every inventory host) finds the batch result on its own host, not on the first report host
+    (tmp_path / "own.yml").write_text(OWN_PLAYBOOK)
+    limited = sorted(OK_DEVICES)[1:] + ["r4-none"]
+    own = subprocess.run([str(Path(run.args[0])), "own.yml", "-i", str(inv), "--limit", ",".join(limited),
+                          "-e", f"config_backup_dir={tmp_path / 'own-backups'}", "-e", f"credential_report_dir={tmp_path / 'own'}"],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert own.returncode == 2, own.stdout[-3000:]
+    summary = json.loads((tmp_path / "own" / "report.json").read_text())["summary"]
+    # (the devices outside the limit count from their cached facts of the runs before: the role's default hosts)
+    assert summary["changed"] == sorted(OK_DEVICES)[1:], summary  # a new folder: every backup of the batch is new
+    assert "r4-none" in summary["failed_devices"], summary
 
     needles = list(CANARIES.values()) + [CONFIG_CANARY]
     assert not [n for n in needles if n in out]
