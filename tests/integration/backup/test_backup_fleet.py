@@ -179,6 +179,14 @@ def test_fleet_mode_backs_up_the_batch_with_per_host_results(lab, tmp_path: Path
     assert summary["changed"] == sorted(OK_DEVICES)[1:], summary  # a new folder: every backup of the batch is new
     assert "r4-none" in summary["failed_devices"], summary
 
+    # a first host with its own ansible_connection: the batch task runs on the controller all the same
+    (inv / "host_vars").mkdir(exist_ok=True)
+    (inv / "host_vars" / "r1-first.yml").write_text("ansible_connection: ansible.builtin.ssh\n")
+    ssh_first = run_playbook(env, inv, tmp_path, "-e", "config_backup_fleet=true", "--limit", ",".join(OK_DEVICES))
+    (inv / "host_vars" / "r1-first.yml").unlink()
+    assert ssh_first.returncode == 0, ssh_first.stdout[-3000:]
+    assert re.search(r"fetch_config: 4/4 devices done, 0 failed", ssh_first.stdout), ssh_first.stdout[-3000:]
+
     needles = list(CANARIES.values()) + [CONFIG_CANARY]
     assert not [n for n in needles if n in out]
     for folder in ("backups", "facts", "report"):
