@@ -309,12 +309,20 @@ class ActionModule(ActionBase):
                     progress.done(failed=True)
                     continue
                 ready.append((name, loop, _device_task.shown_store_url(no_log, loop.get("metrics_store"))))
+            # Each job, as it ends, puts (name, future) here: this thread waits on one queue, however many are left.
+            finished: queue.SimpleQueue = queue.SimpleQueue()
+
+            def ended(name: str, future: concurrent.futures.Future) -> None:
+                finished.put((name, future))
+
             with concurrent.futures.ThreadPoolExecutor(max_workers=save["workers"], thread_name_prefix="netraven") as pool:
-                pending = {pool.submit(job, name, loop, no_log, guard_for(loop)): name for name, loop, no_log in ready}
-                while pending:
+                for name, loop, no_log in ready:
+                    pool.submit(job, name, loop, no_log, guard_for(loop)).add_done_callback(functools.partial(ended, name))
+                left = len(ready)
+                while left:
                     drain()
-                    self._collect(pending, results, progress, timeout=min(1.0, save["progress_interval"]))
-                    progress.maybe_show(in_flight=len(pending))
+                    left -= self._collect(finished, results, progress, timeout=min(1.0, save["progress_interval"]))
+                    progress.maybe_show(in_flight=min(left, save["workers"]))
             drain()
         for opened in guard_store:
             if opened is not None:
@@ -340,17 +348,23 @@ class ActionModule(ActionBase):
         return out
 
     @staticmethod
-    def _collect(pending: dict, results: dict[str, dict[str, Any]], progress: "_Progress", timeout: float) -> None:
-        """Move finished futures of ``pending`` into ``results`` (waiting up to ``timeout`` seconds)."""
-        done = concurrent.futures.wait(list(pending), timeout=timeout, return_when=concurrent.futures.FIRST_COMPLETED).done
-        for future in done:
-            name = pending.pop(future)
-            try:
-                results[name] = future.result()
-            except Exception as exc:  # noqa: BLE001 - a bug for one device must not lose the others
-                results[name] = {"failed": True, "changed": False, "outcome": "internal_error",
-                                 "msg": f"internal_error: {name}: {type(exc).__name__}: {exc}"}
-            progress.done(failed=bool(results[name].get("failed")))
+    def _collect(finished: queue.SimpleQueue, results: dict[str, dict[str, Any]], progress: "_Progress", timeout: float) -> int:
+        """Move the finished jobs of ``finished`` (``(name, future)``) into ``results``: waits up to
+        ``timeout`` seconds for the first, then takes those already there. Returns how many it moved."""
+        moved = 0
+        try:
+            name, future = finished.get(timeout=timeout)
+            while True:
+                try:
+                    results[name] = future.result()
+                except Exception as exc:  # noqa: BLE001 - a bug for one device must not lose the others
+                    results[name] = {"failed": True, "changed": False, "outcome": "internal_error",
+                                     "msg": f"internal_error: {name}: {type(exc).__name__}: {exc}"}
+                progress.done(failed=bool(results[name].get("failed")))
+                moved += 1
+                name, future = finished.get_nowait()
+        except queue.Empty:
+            return moved
 
     @staticmethod
     def _refuse_fleet(hosts: list[str], problem: str) -> dict[str, Any]:
