@@ -128,14 +128,15 @@ def back_up_one(device: str, loop: dict[str, Any], save: dict[str, Any], read: C
     for key in ("stdout_lines", "invocation"):
         result.pop(key, None)
     result["path"] = path
+    if result.get("failed") and not result.get("outcome"):
+        result["outcome"] = "no_credentials"  # no credential to try: the word the message, the fact and the report share
     fact = credential_fact(result)
 
     if result.get("outcome") == _outcomes.COMMAND_REJECTED:
         line = _cli_errors.first_error(text, _cli_errors.rules_for(loop["platform"], loop.get("command_errors"))) or ""
         result["msg"] = _backup.rejected_message(device, command, line, path)
     elif result.get("failed"):
-        word = result.get("outcome") or "no_credentials"
-        result["msg"] = f"{word}: {result.get('msg', '')}"
+        result["msg"] = f"{result['outcome']}: {result.get('msg', '')}"
     elif check_mode:
         result["msg"] = f"check mode: logged in with {result['credential']['name']}; configuration not read"
     else:
