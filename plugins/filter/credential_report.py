@@ -92,6 +92,7 @@ options:
   fail_on:
     description:
       - Flags that raise the report's gate (RV(_value.gate)); the role fails the play on them.
+      - A list, or one string of flags separated by commas (C(never_attempted,unused)).
     type: list
     elements: str
     choices: [no_credential_works, never_successful, unused, never_attempted, failed_devices, needs_login_prompt_rule,
@@ -185,7 +186,12 @@ _value:
       elements: str
 """
 
+from collections.abc import Mapping
+
 from ansible.errors import AnsibleFilterError
+
+from ansible_collections.netraven.core.plugins.plugin_utils._role_options import option_list
+from ansible_collections.netraven.core.plugins.plugin_utils._type_words import type_word
 
 
 def _list_of_dicts(metrics: dict, key: str) -> list | None:
@@ -197,9 +203,30 @@ def _list_of_dicts(metrics: dict, key: str) -> list | None:
     return value
 
 
+def _mapping(value, name: str) -> dict:
+    """``value`` (None: empty) as a dict; AnsibleFilterError naming the option when it is not a mapping."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise AnsibleFilterError("netraven.core.credential_report: %s must be a dict, got %s" % (name, type_word(value)))
+    return dict(value)
+
+
+def _days(value, name: str) -> int:
+    """``value`` as a whole number of days >= 1; AnsibleFilterError naming the option otherwise."""
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        raise AnsibleFilterError("netraven.core.credential_report: %s must be a whole number of days, got %s"
+                                 % (name, type_word(value))) from None
+    if days < 1:
+        raise AnsibleFilterError("netraven.core.credential_report: %s must be >= 1" % name)
+    return days
+
+
 def _credential_report(metrics, run=None, known=None, unused_days=30, window_days=30, labels=None,
                        coverage_by="tags", changes=None, fail_on=None, aaa_credentials=None, aaa_policies=None, fleet=None):
-    """Jinja entry point (see DOCUMENTATION); AnsibleFilterError names the missing or malformed key."""
+    """Jinja entry point (see DOCUMENTATION); AnsibleFilterError names the missing or malformed key or option."""
     # Imported here, not at the top: Ansible loads every filter file of the collection when a task uses any
     # one of its filters, so each file must load cheaply (bench/README.md, P8).
     # pylint: disable-next=import-outside-toplevel
@@ -208,23 +235,27 @@ def _credential_report(metrics, run=None, known=None, unused_days=30, window_day
         raise AnsibleFilterError("netraven.core.credential_report expects a dict with stats, bindings and attempts or counts")
     parts = {key: _list_of_dicts(metrics, key) for key in ("stats", "bindings", "attempts", "daily", "device_counts", "aaa_accounts",
                                                            "aaa")}
-    if int(window_days) < 1 or int(unused_days) < 1:
-        raise AnsibleFilterError("netraven.core.credential_report: window_days and unused_days must be >= 1")
-    run = {str(k): v for k, v in (run or {}).items() if isinstance(v, dict)}
-    changes = dict(changes or {})
+    window_days, unused_days = _days(window_days, "window_days"), _days(unused_days, "unused_days")
+    run = {str(k): v for k, v in _mapping(run, "run").items() if isinstance(v, Mapping)}
+    changes = _mapping(changes, "changes")
     if fleet:
-        if not isinstance(fleet, dict):
-            raise AnsibleFilterError("netraven.core.credential_report: fleet must be a dict (a fleet task's registered result)")
+        fleet = _mapping(fleet, "fleet")
+        if not all(isinstance(fleet.get(key) or {}, Mapping) for key in ("hosts", "facts")):
+            raise AnsibleFilterError("netraven.core.credential_report: fleet: hosts and facts must be dicts (a fleet task's registered result)")
         run, changes = with_fleet(run, changes, fleet)
-    labels = {str(k): [str(t) for t in v] for k, v in (labels or {}).items() if isinstance(v, (list, tuple))}
+    labels = {str(k): [str(t) for t in v] for k, v in _mapping(labels, "labels").items() if isinstance(v, (list, tuple))}
+    try:
+        fail_on = option_list(fail_on, "fail_on") if fail_on is not None else []
+    except TypeError as exc:
+        raise AnsibleFilterError("netraven.core.credential_report: %s" % exc) from None
     if parts["aaa_accounts"] is None and (parts["aaa"] or any(f.get("aaa_skipped") for f in run.values())):
         parts["aaa_accounts"] = aaa_accounts_from(parts["aaa"] or [], run, dict(aaa_credentials or {}), dict(aaa_policies or {}))
     try:
         return build_report(parts["stats"] or [], parts["bindings"] or [], parts["attempts"] or [], run=run,
-                            known_names=[str(n) for n in known or []], unused_days=int(unused_days),
-                            daily=parts["daily"], device_counts=parts["device_counts"], window_days=int(window_days),
+                            known_names=[str(n) for n in known or []], unused_days=unused_days,
+                            daily=parts["daily"], device_counts=parts["device_counts"], window_days=window_days,
                             labels=labels or None, coverage_by=str(coverage_by), changes=changes,
-                            aaa_accounts=parts["aaa_accounts"] or [], fail_on=list(fail_on or []))
+                            aaa_accounts=parts["aaa_accounts"] or [], fail_on=fail_on)
     except ValueError as exc:
         raise AnsibleFilterError("netraven.core.credential_report: %s" % exc) from exc
     except (KeyError, TypeError) as exc:

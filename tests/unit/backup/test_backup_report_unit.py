@@ -124,6 +124,30 @@ def test_filter_validates_its_input():
         flt({"stats": [{"attempts": 1}]})
 
 
+@pytest.mark.parametrize("options, words", [
+    ({"run": ["r1"]}, "run must be a dict, got list"),
+    ({"run": "r1"}, "run must be a dict, got str"),
+    ({"labels": ["a"]}, "labels must be a dict, got list"),
+    ({"changes": ["a"]}, "changes must be a dict, got list"),
+    ({"fleet": {"hosts": ["r1"]}}, "fleet: hosts and facts must be dicts"),
+    ({"unused_days": "abc"}, "unused_days must be a whole number of days, got str"),
+    ({"window_days": 0}, "window_days must be >= 1"),
+    ({"fail_on": {"a": 1}}, "fail_on: expected a list or a comma-separated string"),
+])
+def test_filter_names_the_option_that_is_wrong(options, words):
+    """A new-user trial: these gave raw Python errors (no filter name, no option) or, on 2.16, an empty failure."""
+    flt = FilterModule().filters()["credential_report"]
+    with pytest.raises(AnsibleFilterError, match="netraven.core.credential_report: " + re.escape(words)):
+        flt({"stats": STATS, "bindings": BINDINGS, "attempts": ATTEMPTS}, **options)
+
+
+def test_filter_fail_on_takes_one_flag_as_a_string():
+    """fail_on='never_attempted' is one flag (as the role's variable), not the letters n, e, v ..."""
+    flt = FilterModule().filters()["credential_report"]
+    out = flt({"stats": STATS, "bindings": BINDINGS, "attempts": ATTEMPTS}, known=["x"], fail_on="never_attempted")
+    assert out["gate"]["fail_on"] == ["never_attempted"]
+
+
 def test_a_fleet_result_counts_as_this_runs_for_the_reports_hosts():
     """Fleet mode with config_backup_fleet_failed_group: the devices took no task of their own, so the batch
     result gives their facts and backups; it wins over an older (cached) fact; hosts outside run are left out."""
