@@ -39,6 +39,9 @@ NO_PLATFORM = {  # host: what the error says (issue 15: the platform rule of hos
     "r4-unmapped": "no platform: netraven_platform is not set and ansible_network_os 'acme.os.os' (not in the platform map)",
 }
 BAD = (*ESCAPING, TYPO, *NO_PLATFORM)
+# Connection variables Ansible cannot template: per host, every task of the host fails before it runs (its rescue
+# too, so it has no fact); the report still counts it as a failed device, as fleet mode does.
+BAD_CONNECTION = "r5-badport"
 
 
 def _recap(stdout: str) -> dict:
@@ -61,6 +64,7 @@ def _inventory(folder: Path, running, spec: dict) -> Path:
         for name in ESCAPING} | {
         "r3-noplatform": {"ansible_host": "127.0.0.1", "ansible_port": port, "netraven_tags": ["ios"]},
         "r4-unmapped": {"ansible_host": "127.0.0.1", "ansible_port": port, "ansible_network_os": "acme.os.os", "netraven_tags": ["ios"]},
+        BAD_CONNECTION: {"ansible_host": "127.0.0.1", "ansible_port": "notaport", "netraven_platform": "cisco_ios", "netraven_tags": ["ios"]},
     }}}))
     (inv / "group_vars" / "all.yml").write_text(yaml.safe_dump({
         "netraven_credentials": spec["credentials"],
@@ -78,8 +82,9 @@ def _check_failed_hosts(folder: Path, out: str) -> None:
     for name, problem in NO_PLATFORM.items():
         assert f"invalid_options: {name}: {problem}" in out, name
     report = json.loads((folder / "report" / "report.json").read_text())
-    assert sorted(report["summary"]["failed_devices"]) == sorted(BAD), report["summary"]
-    assert {d["name"]: d["outcome"] for d in report["devices"] if d["name"] in BAD} == dict.fromkeys(BAD, "invalid_options")
+    failed = (*BAD, BAD_CONNECTION)
+    assert sorted(report["summary"]["failed_devices"]) == sorted(failed), report["summary"]
+    assert {d["name"]: d["outcome"] for d in report["devices"] if d["name"] in failed} == dict.fromkeys(failed, "invalid_options")
 
 
 def test_bad_names_and_options_fail_their_hosts_only(lab, silent_server, tmp_path: Path, ansible_env: dict) -> None:
