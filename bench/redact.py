@@ -42,7 +42,7 @@ def main() -> int:
     texts = [path.read_text(encoding="utf-8") for path in sorted(CONFIGS.glob("*.cfg"))]
     lines = sum(len(text.splitlines()) for text in texts)
     fresh, again, reference = [], [], None
-    for _ in range(RUNS):
+    for _run in range(RUNS):
         _redact._CLEAN_LINES.clear()  # pylint: disable=protected-access
         seconds, out = one_pass(texts)
         fresh.append(seconds)
