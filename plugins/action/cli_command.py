@@ -33,7 +33,7 @@ from ansible_collections.netraven.core.plugins.module_utils import _metrics_stor
 from ansible_collections.netraven.core.plugins.plugin_utils import _device_task
 
 logging.getLogger("paramiko").addHandler(logging.NullHandler())  # no transport tracebacks on the console
-_device_task.preload_lookups()  # once, in the main process before the forks (see its docstring)
+_device_task.preload()  # once, in the main process before the forks (see its docstring)
 
 MODULE = "netraven.core.cli_command"
 ARGUMENT_SPEC = _cli_command.argument_spec()
@@ -76,6 +76,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp: str | None = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         """Return the module's result for this host (``failed`` when no credential worked)."""
+        _device_task.freeze_inherited_heap()
         task_vars = task_vars or {}
         result = super().run(tmp, task_vars)
         name = task_vars.get("inventory_hostname", "")

@@ -49,7 +49,7 @@ from ansible_collections.netraven.core.plugins.plugin_utils import _device_task
 from ansible_collections.netraven.core.plugins.plugin_utils._redact import redact_config
 
 logging.getLogger("paramiko").addHandler(logging.NullHandler())  # no transport tracebacks on the console
-_device_task.preload_lookups()  # once, in the main process before the forks (see its docstring)
+_device_task.preload()  # once, in the main process before the forks (see its docstring)
 
 display = Display()
 MODULE = "netraven.core.fetch_config"
@@ -176,6 +176,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp: str | None = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         """Return the backup's result for this host, or the fleet's result (see DOCUMENTATION)."""
+        _device_task.freeze_inherited_heap()
         task_vars = task_vars or {}
         result = super().run(tmp, task_vars)
         args = dict(self._task.args)

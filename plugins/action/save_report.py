@@ -6,6 +6,11 @@
 ``ansible.builtin.copy``/``template``/``file`` run module processes even for the controller; the
 report's three files cost several of them per run. Here they are written in the worker, with the
 same atomic writer as the backups (``_files.save``), and never reported as a change.
+
+The role netraven.core.credential_report builds the report in this task's ``data`` argument and
+lets the task render the Markdown (``markdown_template``) and HTML (``html_title``) pages from it,
+so the report is built once and never passes through a fact (one task instead of two, and the
+report's data is not templated again: bench/README.md, P7 and P8).
 """
 from __future__ import annotations
 
@@ -13,18 +18,29 @@ import json
 import os
 from typing import Any
 
-from ansible.errors import AnsibleActionFail
+from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.netraven.core.plugins.plugin_utils._files import save
 
+try:  # ansible-core 2.19 templates only trusted text (the template action and lookup trust their file)
+    from ansible.template import trust_as_template
+except ImportError:  # before 2.19 every string is a template
+    def trust_as_template(value: str) -> str:
+        """Before ansible-core 2.19: the text as given."""
+        return value
+
 SPEC: dict[str, dict[str, Any]] = dict(
     dir=dict(type="path", required=True), data=dict(type="dict"), markdown=dict(type="str"),
-    html=dict(type="str"), mode=dict(type="str", default="0640"),
+    markdown_template=dict(type="str"), data_var=dict(type="str", default="report"),
+    html=dict(type="str"), html_title=dict(type="str"), return_keys=dict(type="list", elements="str", default=[]),
+    mode=dict(type="str", default="0640"),
 )
 FILES = (("data", "report.json"), ("markdown", "report.md"), ("html", "report.html"))
 """(option, file name), in the order they are written."""
+MUTUALLY_EXCLUSIVE = (("markdown", "markdown_template"), ("html", "html_title"))
+"""Options that give the same file."""
 
 
 def render(option: str, value: Any) -> str:
@@ -46,6 +62,15 @@ class ActionModule(ActionBase):
         if checked.error_messages:
             raise AnsibleActionFail("netraven.core.save_report: " + "; ".join(checked.error_messages))
         params = checked.validated_parameters
+        for first, second in MUTUALLY_EXCLUSIVE:
+            if params[first] is not None and params[second] is not None:
+                raise AnsibleActionFail(f"netraven.core.save_report: give {first} or {second}, not both")
+        if (params["markdown_template"] is not None or params["html_title"] is not None) and params["data"] is None:
+            raise AnsibleActionFail("netraven.core.save_report: markdown_template and html_title render data; give data")
+        if params["markdown_template"] is not None:
+            params["markdown"] = self._render_template(params["markdown_template"], params["data_var"], params["data"], task_vars or {})
+        if params["html_title"] is not None:
+            params["html"] = self._render_html(params["data"], params["html_title"])
         try:
             mode = int(params["mode"], 8)
         except ValueError:
@@ -62,4 +87,36 @@ class ActionModule(ActionBase):
                 raise AnsibleActionFail(f"netraven.core.save_report: cannot write {path}: {exc.strerror}") from None
             paths.append(path)
         result.update(changed=False, paths=paths)
+        if params["return_keys"]:
+            result["data"] = {key: params["data"][key] for key in params["return_keys"] if key in (params["data"] or {})}
         return result
+
+    def _render_template(self, name: str, data_var: str, data: dict[str, Any], task_vars: dict[str, Any]) -> str:
+        """The Jinja template ``name`` (found as ``ansible.builtin.template`` finds its ``src``: the role's
+        ``templates`` folder first) rendered with the task's variables and ``data_var`` = ``data``, as the
+        template lookup renders it (trailing newlines kept, backslashes not escaped). AnsibleActionFail
+        names a template that is missing or does not render."""
+        try:
+            path = self._find_needle("templates", name)
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+        except (AnsibleError, OSError) as exc:
+            reason = (str(exc).splitlines() or [type(exc).__name__])[0]  # not the folders Ansible searched
+            raise AnsibleActionFail(f"netraven.core.save_report: cannot read the template {name}: {reason}") from None
+        templar = self._templar.copy_with_new_env(available_variables=dict(task_vars, **{data_var: data}))
+        try:
+            return str(templar.template(trust_as_template(text), preserve_trailing_newlines=True, escape_backslashes=False))
+        except AnsibleError as exc:
+            raise AnsibleActionFail(f"netraven.core.save_report: the template {name} does not render: {exc}") from None
+
+    @staticmethod
+    def _render_html(data: dict[str, Any], title: str) -> str:
+        """The credential report's HTML page for ``data`` (as the filter netraven.core.credential_report_html renders it)."""
+        # Imported when used: the HTML page is only for the credential report.
+        # pylint: disable-next=import-outside-toplevel
+        from ansible_collections.netraven.core.plugins.plugin_utils._report_html import render_html
+        try:
+            return render_html(data, title=title)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise AnsibleActionFail("netraven.core.save_report: html_title: data is not a credential report (%s: %s); build it "
+                                    "with netraven.core.credential_report" % (exc.__class__.__name__, exc)) from None

@@ -33,10 +33,6 @@ import time
 
 from typing import Any
 
-try:
-    import psycopg
-except ImportError:  # only postgresql:// stores need it; open_sql_store says so clearly
-    psycopg = None  # type: ignore[assignment]
 
 from ansible_collections.netraven.core.plugins.module_utils import _aaa_guard
 from ansible_collections.netraven.core.plugins.module_utils import _connect_memo
@@ -52,6 +48,7 @@ from ansible_collections.netraven.core.plugins.module_utils._metrics_store impor
     MetricsStoreError,
     Figure,
     format_ts,
+    parse_store_url,
     redact_url,
     stats_row,
     utc_now,
@@ -61,6 +58,35 @@ BUSY_TIMEOUT_S = 30.0
 PG_CONNECT_TIMEOUT_S = 10
 COUNTER_SHARDS = 16  # counter rows per credential; see netraven_credential_counters
 PG_MIGRATION_LOCK = 0x6E657472  # "netr": advisory lock key held while a schema migration runs
+
+
+def postgresql_driver() -> Any:
+    """The ``psycopg`` module (version 3), imported on first use; None when it is not installed.
+
+    Imported here, not at the top of this file: only ``postgresql://`` stores need it, and its
+    import (about 45 ms, with psycopg-binary) would otherwise be paid by every process that loads
+    the store, SQLite users included: ansible-core's main process before it forks (bench P8: about
+    0.09 s of a 20-device backup). ``preload_postgresql_driver`` imports it ahead for the runs whose
+    store is PostgreSQL. Raises nothing (an ImportError means "not installed").
+    """
+    try:
+        import psycopg  # pylint: disable=import-outside-toplevel
+    except ImportError:  # only postgresql:// stores need it; open_sql_store says so clearly
+        return None
+    return psycopg
+
+
+def preload_postgresql_driver(url: str | None) -> bool:
+    """Import ``psycopg`` now when ``url`` (a ``metrics_store`` setting, or None) names a PostgreSQL
+    store; True when it is loaded afterwards. For the action plugins, which call it when ansible-core
+    imports them in its main process, with the setting from the environment or ansible.cfg, so that
+    every forked worker inherits the driver instead of importing it again. Never raises.
+    """
+    try:
+        parsed = parse_store_url(url) if url is not None else None
+    except MetricsStoreError:
+        return False  # the task that opens this store says what is wrong with it
+    return parsed is not None and parsed[0] == "postgresql" and postgresql_driver() is not None
 
 
 def _figures(version: int, figures: tuple = FIGURES) -> list[Figure]:
@@ -479,6 +505,7 @@ class PostgresStore(SqlStore):
         earlier = _connect_memo.recent_failure(url)
         if earlier:
             raise self.error(earlier)
+        psycopg = postgresql_driver()
         try:
             self._conn = psycopg.connect(url, **kwargs)
         except psycopg.Error as exc:
@@ -537,7 +564,7 @@ def open_sql_store(kind: str, url: str, target: str, warn=None) -> SqlStore:
     """
     if kind == "sqlite":
         return SqliteStore(url, target, warn=warn)
-    if psycopg is None:
+    if postgresql_driver() is None:
         raise MetricsStoreError(
             "metrics store %s: the Python package psycopg (version 3) is required for PostgreSQL stores "
             "on the host that runs this code; install it with: pip install 'psycopg[binary]'" % redact_url(url)

@@ -14,8 +14,9 @@ description:
     controller, atomically (a temporary file in the same folder, fsync, rename), creating the folder
     (mode C(0750)) when missing.
   - The work is done by the action plugin in the controller's worker process, with no module process;
-    the role P(netraven.core.credential_report#role) uses it after building the report with the
-    P(netraven.core.credential_report#filter) filter.
+    the role P(netraven.core.credential_report#role) builds the report with the
+    P(netraven.core.credential_report#filter) filter in O(data) and lets this task render the Markdown
+    (O(markdown_template)) and HTML (O(html_title)) pages from it, so the report is built once, in one task.
   - The files are rewritten every run (they carry the time they were made), so the task never reports
     C(changed) for them.
 options:
@@ -27,11 +28,41 @@ options:
     description: The report's data model (the filter's result), written as C(report.json) (sorted keys, indented).
     type: dict
   markdown:
-    description: The Markdown rendering, written as C(report.md).
+    description:
+      - The Markdown rendering, written as C(report.md).
+      - Mutually exclusive with O(markdown_template).
     type: str
+  markdown_template:
+    description:
+      - A Jinja template rendered into C(report.md), found as M(ansible.builtin.template) finds its C(src)
+        (the role's C(templates) folder first), with the task's variables and O(data) as the variable named
+        by O(data_var); rendered as the P(ansible.builtin.template#lookup) lookup renders (trailing newlines
+        kept). Requires O(data).
+      - Mutually exclusive with O(markdown).
+    type: str
+  data_var:
+    description: The variable name under which O(markdown_template) sees O(data).
+    type: str
+    default: report
   html:
-    description: The HTML page, written as C(report.html).
+    description:
+      - The HTML page, written as C(report.html).
+      - Mutually exclusive with O(html_title).
     type: str
+  html_title:
+    description:
+      - Write C(report.html) as the credential report's page for O(data) (what the
+        P(netraven.core.credential_report_html#filter) filter renders), with this title. O(data) must be
+        built by the P(netraven.core.credential_report#filter) filter.
+      - Mutually exclusive with O(html).
+    type: str
+  return_keys:
+    description:
+      - Top-level keys of O(data) to return under RV(data), for the tasks that follow (for example the
+        tables to print and the gate to check) without a fact holding the whole report.
+    type: list
+    elements: str
+    default: []
   mode:
     description: File mode of the files, as an octal string.
     type: str
@@ -60,6 +91,22 @@ EXAMPLES = r"""
     markdown: "{{ lookup('ansible.builtin.template', 'report.md.j2') }}"
     html: "{{ report | netraven.core.credential_report_html }}"
   run_once: true
+
+- name: Build the credential report and write its three files in one task (as the role does)
+  netraven.core.save_report:
+    dir: /srv/reports
+    data: "{{ store_data | netraven.core.credential_report }}"
+    markdown_template: report.md.j2  # sees the report as the variable credential_report_data
+    data_var: credential_report_data
+    html_title: Credential report
+    return_keys: [summary, gate]
+  register: written
+  run_once: true
+
+- name: Fail on the report's flags
+  ansible.builtin.fail:
+    msg: "{{ written.data.gate.message }}"
+  when: written.data.gate.message is not none
 """
 
 RETURN = r"""
@@ -69,6 +116,11 @@ paths:
   type: list
   elements: str
   sample: [/srv/reports/report.json, /srv/reports/report.md, /srv/reports/report.html]
+data:
+  description: The keys of O(data) named in O(return_keys), with their values.
+  returned: when O(return_keys) is not empty
+  type: dict
+  sample: {gate: {message: null}}
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -78,8 +130,10 @@ def main() -> None:
     """The module only validates: its action plugin writes the files on the controller."""
     module = AnsibleModule(argument_spec=dict(
         dir=dict(type="path", required=True), data=dict(type="dict"), markdown=dict(type="str"),
-        html=dict(type="str"), mode=dict(type="str", default="0640"),
-    ), supports_check_mode=True)
+        markdown_template=dict(type="str"), data_var=dict(type="str", default="report"),
+        html=dict(type="str"), html_title=dict(type="str"), return_keys=dict(type="list", elements="str", default=[]),
+        mode=dict(type="str", default="0640"),
+    ), mutually_exclusive=[("markdown", "markdown_template"), ("html", "html_title")], supports_check_mode=True)
     module.fail_json(msg="netraven.core.save_report runs in its action plugin on the controller; it cannot run as a module")
 
 

@@ -14,13 +14,18 @@ every host of the batch). Read top to bottom:
   sees it (Ansible's own option resolution of the ``netraven.core.metrics_store`` doc fragment:
   variable ``netraven_metrics_store``, environment ``NETRAVEN_METRICS_STORE``, ini
   ``[netraven] metrics_store``);
-- ``preload_lookups``: the lookups loaded once, before the forks (called when an action plugin is imported);
+- ``preload``: the lookups (and the PostgreSQL driver, for a PostgreSQL store set in the environment or
+  ansible.cfg) loaded once, before the forks (called when an action plugin is imported);
 - ``runs_on_controller``: whether the task's connection is the controller itself, so the
-  credential loop can run in the worker instead of shipping the module.
+  credential loop can run in the worker instead of shipping the module;
+- ``freeze_inherited_heap``: the objects a worker inherited from the main process left out of
+  garbage collection for the task.
 """
 from __future__ import annotations
 
 import functools
+import gc
+import multiprocessing
 from collections import ChainMap
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -31,6 +36,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.loader import lookup_loader
 
 from ansible_collections.netraven.core.plugins.module_utils import _credential
+from ansible_collections.netraven.core.plugins.module_utils import _metrics_store_sql
 from ansible_collections.netraven.core.plugins.module_utils._platforms import netmiko_platforms
 from ansible_collections.netraven.core.plugins.module_utils._urls import url_password
 from ansible_collections.netraven.core.plugins.plugin_utils import _matching
@@ -94,20 +100,48 @@ not in it that is a netmiko device_type once ``-`` is read as ``_`` (slug ``cisc
 Listed in docs/docsite/rst/any_inventory.rst (a unit test compares)."""
 
 
-def preload_lookups() -> None:
-    """Load the classes and option definitions of the two lookups the action plugins use, now.
+def preload() -> None:
+    """Load, now, the classes and option definitions of the two lookups the action plugins use, and
+    the PostgreSQL driver when the ``metrics_store`` setting of the environment or ansible.cfg
+    (``NETRAVEN_METRICS_STORE``, ``[netraven] metrics_store``) names a PostgreSQL store.
 
     Called at the top of the action plugin files, which ansible-core imports once in its main
     process before it forks a worker per host and task: each worker then inherits them instead of
     importing the lookup files and parsing their documentation again (about 15 ms per host and
-    task, measured in bench P6A). Loads code only: no connection, thread or file is opened. Never
-    raises (it is only a speed-up; the task loads them itself when this could not).
+    task, measured in bench P6A), or importing psycopg again (about 45 ms). A store set only by the
+    variable ``netraven_metrics_store`` is not known yet: its driver is imported by each worker that
+    opens it (once per fleet task; per host in per-host mode, see docs/docsite/rst/metrics.rst).
+    Loads code only: no connection, thread or file is opened. Never raises (it is only a speed-up;
+    the task loads what it needs itself when this could not).
     """
     for name in (CREDENTIALS_LOOKUP, SETTINGS_LOOKUP):
         try:
             lookup_loader.get(name, class_only=True)
         except Exception:  # noqa: BLE001 - see the docstring  # pylint: disable=broad-except
             pass
+    try:
+        _metrics_store_sql.preload_postgresql_driver(metrics_store_setting(None, None, {}))
+    except Exception:  # noqa: BLE001 - see the docstring  # pylint: disable=broad-except
+        pass
+
+
+def freeze_inherited_heap() -> bool:
+    """In a forked worker process, move every object it inherited from ansible-core's main process
+    (inventory, variables, loaded plugins and libraries) to the collector's permanent generation
+    (``gc.freeze``); True when it did, False in any other process (a test calling the plugin).
+
+    The worker runs one task and exits, and those objects outlive it, yet each full collection
+    walks all of them again: at 1,000 inventory hosts one takes about 0.1 s, and a fleet task that
+    allocates for a thousand devices triggers several (bench/README.md, P7). Objects the task
+    creates are collected as usual. Source: the Python documentation of ``gc.freeze``, whose use
+    case is the same (a process that forks without exec); ansible-core forks a ``WorkerProcess``
+    (multiprocessing, fork start method) per host and task, so ``multiprocessing.parent_process()``
+    is set there and only there.
+    """
+    if multiprocessing.parent_process() is None:
+        return False
+    gc.freeze()
+    return True
 
 
 def runs_on_controller(connection: Any) -> bool:

@@ -125,7 +125,7 @@ def test_in_process_imports_netmiko_once_and_matches_the_module_path(lab, tmp_pa
     # the controller's main process (r1-r3 share it through the fork) and the module process for r4
     assert len(pids) == 2, pids
     assert len(set(pids)) == 2
-    # the credentials lookup, too, is loaded once, by the main process, before the forks (preload_lookups)
+    # the credentials lookup, too, is loaded once, by the main process, before the forks (_device_task.preload)
     lookup_pids = (tmp_path / "netmiko-imports.log.lookup").read_text().split()
     assert lookup_pids == [pids[0]], (lookup_pids, pids)
 
