@@ -20,13 +20,13 @@ playbook run in ansible-core's main process before it forks; nothing connects at
 """
 from __future__ import annotations
 
-import concurrent.futures
 import datetime
 import functools
 import logging
-import queue
+import os
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any, Callable
 
 from ansible.errors import AnsibleActionFail
@@ -46,6 +46,7 @@ from ansible_collections.netraven.core.plugins.module_utils import _metrics_stor
 from ansible_collections.netraven.core.plugins.module_utils import _outcomes
 from ansible_collections.netraven.core.plugins.plugin_utils import _backup
 from ansible_collections.netraven.core.plugins.plugin_utils import _device_task
+from ansible_collections.netraven.core.plugins.plugin_utils import _fleet_pool
 from ansible_collections.netraven.core.plugins.plugin_utils._redact import redact_config
 
 logging.getLogger("paramiko").addHandler(logging.NullHandler())  # no transport tracebacks on the console
@@ -96,6 +97,13 @@ def invalid_options(device: str, problem: object) -> dict[str, Any]:
     text = str(problem)
     text = text if text.startswith(f"{device}:") else f"{device}: {text}"
     return {"failed": True, "changed": False, "outcome": "invalid_options", "msg": f"invalid_options: {text}"}
+
+
+def internal_error(device: str, exc: Exception) -> dict[str, Any]:
+    """The result of a device whose backup raised ``exc`` (a bug): failed, outcome ``internal_error``, the
+    exception's class and text (the code that raised it never puts a secret in an exception)."""
+    return {"failed": True, "changed": False, "outcome": "internal_error",
+            "msg": f"internal_error: {device}: {type(exc).__name__}: {exc}"}
 
 
 def back_up_one(device: str, loop: dict[str, Any], save: dict[str, Any], read: Callable[[dict[str, Any]], dict[str, Any]],
@@ -248,90 +256,109 @@ class ActionModule(ActionBase):
     # -- fleet mode ------------------------------------------------------------------------
 
     def _fleet(self, args: dict[str, Any], save: dict[str, Any], store: str | None, task_vars: dict[str, Any]) -> dict[str, Any]:
-        """Back up every host of ``save['hosts']`` in a pool of ``save['workers']`` threads.
+        """Back up every host of ``save['hosts']`` with ``save['workers']`` threads in all, in one process or
+        in ``save['processes']`` forked ones (``_fleet_pool``).
 
         Every host's options are resolved here first (hostvars, the credentials lookup), then the
         pool starts (bench/README.md, P6B: resolving them alongside the pool's threads was slower). Returns ``{"changed",
         "hosts": {name: result}, "facts": {name: netraven_credential fact}, "failed_hosts": [...],
-        "elapsed_s", "devices_per_minute"}``; never ``failed`` because a device failed. Raises AnsibleActionFail when the task does
-        not run on the controller.
+        "elapsed_s", "devices_per_minute", "processes"}``; never ``failed`` because a device failed. Raises AnsibleActionFail
+        when the task does not run on the controller.
         """
         if not _device_task.runs_on_controller(self._connection):
             raise AnsibleActionFail(f"{MODULE}: fleet mode (hosts) runs on the controller; use connection: local")
         check_mode = bool(self._play_context.check_mode)
         want_diff = bool(self._play_context.diff)
         hosts = list(dict.fromkeys(save["hosts"]))
-        records: queue.SimpleQueue = queue.SimpleQueue()
         warnings: list[str] = []
         results: dict[str, dict[str, Any]] = {}
-        facts: dict[str, Any] = {}  # each device's netraven_credential, written by its own job
+        facts: dict[str, Any] = {}  # each device's netraven_credential
         started = time.monotonic()
         progress = _Progress(len(hosts), save["progress_interval"], started)
-
         store_url = store if args.get("metrics_store") is None else args["metrics_store"]
-        guard_lock = threading.Lock()
-        guard_store: list[Any] = []  # the AAA guard's own connection, opened for the first host that needs it
+        tick_s = min(1.0, save["progress_interval"])
 
-        def guard_for(loop: dict[str, Any]) -> _aaa_guard.Guard | None:
-            if not _cli_command.needs_guard(loop.get("credentials")):
-                return None
-            if not guard_store:
-                guard_store.append(_cli_command.guard_store(store_url, warnings.append))
-            return _aaa_guard.Guard(guard_store[0], _aaa_guard.parse_policies(loop.get("aaa")), warn=warnings.append,
-                                    lock=guard_lock)
+        # Every host's options first, then the pool: resolving them (templating, the lookup) is CPU work
+        # in this thread, and alongside 50 or more SSH threads it took twice as long and held back the pool.
+        credentials = _device_task.FleetCredentials(self, hosts)
+        ready: list[tuple[str, tuple[dict[str, Any], set[str]]]] = []
+        for name in hosts:
+            try:
+                variables = _device_task.variables_of(task_vars, name)
+                loop, no_log = _validate(_device_task.loop_options(self, args, name, variables, store, credentials), LOOP_SPEC, name)
+                self._check(loop)
+            except Exception as exc:  # noqa: BLE001 - one host's bad input fails that host only
+                results[name] = invalid_options(name, exc)
+                progress.done(failed=True)
+                continue
+            ready.append((name, (loop, _device_task.shown_store_url(no_log, loop.get("metrics_store")))))
 
-        def job(name: str, loop: dict[str, Any], no_log: set[str], guard: _aaa_guard.Guard | None) -> dict[str, Any]:
-            def read(params: dict[str, Any]) -> dict[str, Any]:
-                return _cli_command.run(params, check_mode=check_mode, record=lambda attempt: records.put((name, attempt)),
-                                        guard=guard)
-            return remove_values(back_up_one(name, loop, save, read, check_mode=check_mode, want_diff=want_diff, facts=facts),
-                                 no_log)
+        def run_share(share: Sequence[tuple[str, Any]], on_result: Callable[[str, Any], None], tick: Callable[[int], None],
+                      workers: int) -> None:
+            """Back up ``share`` in a pool of ``workers`` threads of this process, with this process's own store."""
+            guard_lock = threading.Lock()
+            guard_store: list[Any] = []  # the AAA guard's own connection, opened for the first host that needs it
 
-        with _cli_command.Recorder(store_url, args.get("job_id"), warnings.append, learn=boolean(args.get("learn", True), strict=False)) as recorder:
-            def drain() -> None:
-                while True:
-                    try:
-                        device, attempt = records.get_nowait()
-                    except queue.Empty:
-                        return
-                    recorder.record(device, attempt)
+            def guard_for(loop: dict[str, Any]) -> _aaa_guard.Guard | None:
+                if not _cli_command.needs_guard(loop.get("credentials")):
+                    return None
+                with guard_lock:
+                    if not guard_store:
+                        guard_store.append(_cli_command.guard_store(store_url, warnings.append))
+                return _aaa_guard.Guard(guard_store[0], _aaa_guard.parse_policies(loop.get("aaa")), warn=warnings.append,
+                                        lock=guard_lock)
 
-            # Every host's options first, then the pool: resolving them (templating, the lookup) is CPU work
-            # in this thread, and alongside 50 or more SSH threads it took twice as long and held back the pool.
-            credentials = _device_task.FleetCredentials(self, hosts)
-            ready: list[tuple[str, dict[str, Any], set[str]]] = []
-            for name in hosts:
-                try:
-                    variables = _device_task.variables_of(task_vars, name)
-                    loop, no_log = _validate(_device_task.loop_options(self, args, name, variables, store, credentials),
-                                             LOOP_SPEC, name)
-                    self._check(loop)
-                except Exception as exc:  # noqa: BLE001 - one host's bad input fails that host only
-                    results[name] = invalid_options(name, exc)
-                    progress.done(failed=True)
-                    continue
-                ready.append((name, loop, _device_task.shown_store_url(no_log, loop.get("metrics_store"))))
-            # Each job, as it ends, puts (name, future) here: this thread waits on one queue, however many are left.
-            finished: queue.SimpleQueue = queue.SimpleQueue()
+            def job(name: str, item: tuple[dict[str, Any], set[str]], record: Callable[[dict[str, Any]], None]) -> tuple[dict[str, Any], Any]:
+                loop, no_log = item
+                guard = guard_for(loop)
+                fact: dict[str, Any] = {}
 
-            def ended(name: str, future: concurrent.futures.Future) -> None:
-                finished.put((name, future))
+                def read(params: dict[str, Any]) -> dict[str, Any]:
+                    return _cli_command.run(params, check_mode=check_mode, record=record, guard=guard)
+                result = back_up_one(name, loop, save, read, check_mode=check_mode, want_diff=want_diff, facts=fact)
+                return remove_values(result, no_log), fact.get(name)
 
-            with concurrent.futures.ThreadPoolExecutor(max_workers=save["workers"], thread_name_prefix="netraven") as pool:
-                for name, loop, no_log in ready:
-                    pool.submit(job, name, loop, no_log, guard_for(loop)).add_done_callback(functools.partial(ended, name))
-                left = len(ready)
-                while left:
-                    drain()
-                    left -= self._collect(finished, results, progress, timeout=min(1.0, save["progress_interval"]))
-                    progress.maybe_show(in_flight=min(left, save["workers"]))
-            drain()
-        for opened in guard_store:
-            if opened is not None:
-                opened.close()
+            learn = boolean(args.get("learn", True), strict=False)
+            try:
+                with _cli_command.Recorder(store_url, args.get("job_id"), warnings.append, learn=learn) as recorder:
+                    _fleet_pool.run_threads(share, job, workers=workers, record=recorder.record, on_result=on_result,
+                                            failed=lambda name, exc: (internal_error(name, exc), None), tick=tick, tick_s=tick_s)
+            finally:
+                for opened in guard_store:
+                    if opened is not None:
+                        opened.close()
+
+        def collect(name: str, value: tuple[dict[str, Any], Any]) -> None:
+            results[name], fact = value
+            if fact is not None:
+                facts[name] = fact
+            progress.done(failed=bool(results[name].get("failed")))
+
+        processes = _fleet_pool.process_count(save["processes"], save["workers"], len(ready), os.cpu_count())
+        if processes == 1:
+            run_share(ready, collect, progress.maybe_show, save["workers"])
+        else:
+            threads = -(-save["workers"] // processes)
+
+            def in_child(share: Sequence[tuple[str, Any]], send: Callable[[Any], None]) -> None:
+                run_share(share, lambda name, value: send(("result", name, value)), lambda _in_flight: None, threads)
+                send(("warnings", warnings))
+
+            def on_message(message: Any) -> None:
+                if message[0] == "result":
+                    collect(message[1], message[2])
+                elif message[0] == "warnings":
+                    warnings.extend(text for text in message[1] if text not in warnings)
+
+            missing = _fleet_pool.run_processes(_fleet_pool.deal(ready, processes), in_child, on_message=on_message,
+                                                tick=progress.maybe_show, threads=threads, tick_s=tick_s)
+            for name, reason in missing.items():
+                collect(name, ({"failed": True, "changed": False, "outcome": "internal_error",
+                                "msg": f"internal_error: {name}: {reason}"}, None))
         elapsed = time.monotonic() - started
         failed = sorted(name for name, res in results.items() if res.get("failed"))
         changed = [res for res in results.values() if res.get("changed")]
+        results = {name: results[name] for name in hosts if name in results}  # the batch's order, whichever process ended first
         out: dict[str, Any] = {
             # Each host's change is its own, published by a fleet_result_var task, unless no such task runs.
             "changed": bool(save["batch_changes"] and changed),
@@ -340,7 +367,9 @@ class ActionModule(ActionBase):
             "failed_hosts": failed,
             "elapsed_s": round(elapsed, 3),
             "devices_per_minute": round(len(hosts) / elapsed * 60, 1) if elapsed > 0 else None,
-            "msg": f"{len(hosts)} device(s) in {elapsed:.1f} s with {save['workers']} workers: {len(failed)} failed",
+            "processes": processes,
+            "msg": (f"{len(hosts)} device(s) in {elapsed:.1f} s with {save['workers']} workers"
+                    f"{f' in {processes} processes' if processes > 1 else ''}: {len(failed)} failed"),
         }
         if save["batch_changes"] and want_diff:
             out["diff"] = [res["diff"] for res in changed if res.get("diff")]
@@ -348,25 +377,6 @@ class ActionModule(ActionBase):
             out["warnings"] = warnings
         progress.show(in_flight=0, final=True)
         return out
-
-    @staticmethod
-    def _collect(finished: queue.SimpleQueue, results: dict[str, dict[str, Any]], progress: "_Progress", timeout: float) -> int:
-        """Move the finished jobs of ``finished`` (``(name, future)``) into ``results``: waits up to
-        ``timeout`` seconds for the first, then takes those already there. Returns how many it moved."""
-        moved = 0
-        try:
-            name, future = finished.get(timeout=timeout)
-            while True:
-                try:
-                    results[name] = future.result()
-                except Exception as exc:  # noqa: BLE001 - a bug for one device must not lose the others
-                    results[name] = {"failed": True, "changed": False, "outcome": "internal_error",
-                                     "msg": f"internal_error: {name}: {type(exc).__name__}: {exc}"}
-                progress.done(failed=bool(results[name].get("failed")))
-                moved += 1
-                name, future = finished.get_nowait()
-        except queue.Empty:
-            return moved
 
     @staticmethod
     def _refuse_fleet(hosts: list[str], problem: str) -> dict[str, Any]:

@@ -32,6 +32,7 @@ def save_argument_spec() -> dict[str, dict[str, Any]]:
         return_content=dict(type="bool", default=False),
         hosts=dict(type="list", elements="str"),
         workers=dict(type="int", default=20),
+        processes=dict(type="int", default=0),
         progress_interval=dict(type="float", default=10.0),
         batch_changes=dict(type="bool", default=False),
         fleet_result_var=dict(type="str"),
@@ -50,6 +51,8 @@ def check_save(save: dict[str, Any]) -> str | None:
     """The first problem with validated save options, or None (names the option, never a value)."""
     if not 1 <= save["workers"] <= WORKERS_MAX:
         return f"workers must be between 1 and {WORKERS_MAX}"
+    if not 0 <= save["processes"] <= save["workers"]:
+        return "processes must be 0 (automatic) or between 1 and workers"
     if save["progress_interval"] <= 0:
         return "progress_interval must be a positive number of seconds"
     if not 0 <= save["min_size_ratio"] <= 1:

@@ -113,9 +113,21 @@ options:
     elements: str
   workers:
     description:
-      - Fleet mode - the most devices backed up at once (threads), 1 to 100.
+      - Fleet mode - the most devices backed up at once (threads, in all processes), 1 to 100.
     type: int
     default: 20
+  processes:
+    description:
+      - Fleet mode - how many processes share the O(workers) threads. A process runs its threads' Python under
+        one lock (the GIL), so one process uses about one CPU core; several use several. Each process is
+        forked from the task's worker after every host's options are resolved, opens its own metrics store
+        connection and sends each device's result back as it ends.
+      - V(0) (automatic) - one process per 25 workers, at most one per CPU of the controller and one per
+        50 devices (V(100) workers on a 4-core controller - 4 processes of 25 threads). V(1) keeps every
+        thread in the task's own process.
+      - At most O(workers).
+    type: int
+    default: 0
   progress_interval:
     description:
       - Fleet mode - seconds between two progress lines (devices done and failed, in flight, rate, time left).
@@ -269,6 +281,11 @@ devices_per_minute:
   description: Fleet mode - devices backed up per minute.
   returned: fleet mode
   type: float
+processes:
+  description: Fleet mode - how many processes backed the devices up (see O(processes)).
+  returned: fleet mode
+  type: int
+  sample: 2
 stdout:
   description: The module alone (on a jump host) returns the configuration to the action plugin, which removes it.
   returned: never from the action plugin

@@ -13,8 +13,8 @@ own account (username), so one scenario's lockout cannot leak into another:
   never locked, every device backed up;
 - ``netops-d`` (wrong password) and ``netops-f`` (right, refused on 3): two concurrent
   ansible-runner jobs sharing one PostgreSQL store: never locked;
-- ``netops-e``: the wrong password in fleet mode (20 threads in one worker), metrics off (the
-  per-run scratch store): never locked.
+- ``netops-e``, ``netops-j``: the wrong password in fleet mode (20 threads in one worker, then shared by
+  two processes forked from it), metrics off (the per-run scratch store): never locked.
 - ``netops-g``: proven by a run that is over (its login older than ``proven_for``), then a wrong
   password at 20 forks: one probe, never locked (break-it trial, issue 17 fixes item 1);
 - ``netops-h``: locked on the lab server, then backed up with the guard: ``locked_out`` of the
@@ -49,14 +49,15 @@ def lab_spec() -> dict:
     """30 IOS devices on AAA server tacacs-prod; a local account works everywhere."""
     creds = [{"name": "local", "username": "localadm", "password": LOCAL_PASSWORD, "tags": ["default"]},
              {"name": "retired", "username": "retired", "password": RETIRED_PASSWORD, "tags": ["default"]}]
-    for user in ("netops-a", "netops-b", "netops-c", "netops-d", "netops-e", "netops-f", "netops-g", "netops-h", "netops-i"):
+    for user in ("netops-a", "netops-b", "netops-c", "netops-d", "netops-e", "netops-f", "netops-g", "netops-h", "netops-i",
+                 "netops-j"):
         creds.append({"name": f"tacacs-{user}", "username": user, "password": f"Right-{user}-7c1", "tags": ["default"],
                       "aaa": "tacacs-prod"})
     devices = []
     for i in range(1, DEVICES + 1):
         name = f"d{i:02d}"
         accept = ["local"] + [f"tacacs-{u}" for u in ("netops-a", "netops-b", "netops-d", "netops-e", "netops-g", "netops-h",
-                                                      "netops-i")]
+                                                      "netops-i", "netops-j")]
         if name not in REJECTING:
             accept += ["tacacs-netops-c", "tacacs-netops-f"]
         if name in STILL_RETIRED:
@@ -149,17 +150,20 @@ def test_with_the_guard_a_wrong_password_never_locks(aaa_lab, tmp_path, ansible_
     assert row in report and "- Shared AAA accounts whose attempt budget ran out: netops-b@tacacs-prod" in report
 
 
-def test_fleet_mode_without_a_metrics_store_never_locks(aaa_lab, tmp_path, ansible_env):
-    inv = write_inventory(tmp_path, aaa_lab, credentials("netops-e", WRONG, guarded=True), "none", GUARD)
+@pytest.mark.parametrize("user, processes", [("netops-e", 1), ("netops-j", 2)])
+def test_fleet_mode_without_a_metrics_store_never_locks(aaa_lab, tmp_path, ansible_env, user, processes):
+    inv = write_inventory(tmp_path, aaa_lab, credentials(user, WRONG, guarded=True), "none", GUARD)
     run = run_playbook(playbook_env(ansible_env, tmp_path), inv, tmp_path, "-e", "config_backup_git=false",
-                       "-e", "config_backup_fleet=true", "-e", "config_backup_workers=20")
+                       "-e", "config_backup_fleet=true", "-e", "config_backup_workers=20", "-e", f"config_backup_processes={processes}",
+                       verbosity="-v")
     assert run.returncode == 0, run.stdout[-4000:]
-    seen = account(aaa_lab, "netops-e")
+    assert f"with 20 workers{' in 2 processes' if processes > 1 else ''}: 0 failed" in run.stdout, run.stdout[-3000:]
+    seen = account(aaa_lab, user)
     assert seen.get("locks", 0) == 0 and 1 <= seen["max_streak"] <= THRESHOLD - 2, seen
     assert backed_up(tmp_path) == {d["name"] for d in aaa_lab.devices}
     report = json.loads((tmp_path / "report" / "report.json").read_text())  # fleet mode's facts reach the report
-    assert report["summary"]["aaa_budget_exhausted"] == ["netops-e@tacacs-prod"]
-    assert report["summary"]["aaa_skipped_credentials"] == ["tacacs-netops-e"]
+    assert report["summary"]["aaa_budget_exhausted"] == [f"{user}@tacacs-prod"]
+    assert report["summary"]["aaa_skipped_credentials"] == [f"tacacs-{user}"]
     assert (run.stdout + run.stderr).count("within this run only") == 1, run.stderr  # metrics off: said once for the run
 
 

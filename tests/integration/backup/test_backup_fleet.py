@@ -1,7 +1,7 @@
 """Fleet mode of the backup (``-e config_backup_fleet=true``) against the lab, through the real
 ``netraven.core.backup`` playbook: one task backs up the batch in a thread pool, then each host
-the failed devices alone take a task of their own, in the playbook's last play. Checked: the same
-backups, store records and report as per-host mode, the failed devices in the PLAY RECAP and the
+the failed devices alone take a task of their own, in the playbook's last play. Checked (the batch in
+two processes, then in one): the same backups, store records and report as per-host mode, the failed devices in the PLAY RECAP and the
 retry file, their facts, progress lines on the console, and no canary secret anywhere at -vvvv;
 then, with ``config_backup_fleet_failed_group`` emptied, a per-host step for every device (recap
 and fact per host); with ``serial``, the last batch's report counting every batch's devices; then
@@ -97,8 +97,10 @@ def test_fleet_mode_backs_up_the_batch_with_per_host_results(lab, tmp_path: Path
     env = dict(playbook_env(ansible_env, tmp_path), ANSIBLE_RETRY_FILES_ENABLED="True",
                ANSIBLE_RETRY_FILES_SAVE_PATH=str(tmp_path / "retry"))
 
+    # in two processes (config_backup_processes; automatic gives one for 3 workers): each backs up its share
+    # with its own store connection; the later runs use one
     run = run_playbook(env, inv, tmp_path, "-e", "config_backup_fleet=true", "-e", "config_backup_workers=3",
-                       "-e", "config_backup_progress_interval=0.2", verbosity="-vvvv")
+                       "-e", "config_backup_processes=2", "-e", "config_backup_progress_interval=0.2", verbosity="-vvvv")
     out = run.stdout + run.stderr
     assert run.returncode == 2, out[-4000:]
 
@@ -106,6 +108,7 @@ def test_fleet_mode_backs_up_the_batch_with_per_host_results(lab, tmp_path: Path
     # config_backup_fleet_failed_group), in the last play: they alone are in the recap and the retry file
     assert out.count("TASK [netraven.core.config_backup : Back up every device of the batch]") == 1
     assert re.search(r"netraven\.core\.fetch_config: 7/7 devices done, 3 failed in [\d.]+ s", out), out[-3000:]
+    assert re.search(r'"msg": "7 device\(s\) in [\d.]+ s with 3 workers in 2 processes: 3 failed"', out), out[-3000:]
     assert "Take this device's result" not in out.split("PLAY [Fail the devices whose backup failed in fleet mode]")[0]
     batch = out.split("TASK [netraven.core.config_backup : Back up every device of the batch]")[1].split("TASK [")[0]
     assert f"changed: [{OK_DEVICES[0]} -> localhost]" in batch, batch[-2000:]  # no per-host step: the batch task shows the changes
