@@ -33,6 +33,7 @@ from common import (BIN, CREDENTIALS, BenchError, ansible_env, auth_attempts, la
 
 HERE = Path(__file__).resolve().parent
 RAW_POOL = HERE / "raw_pool.py"
+FLEET_FLOOR = HERE / "backup" / "floor_fleet.yml"
 CALLBACKS = HERE / "callback_plugins"
 
 
@@ -139,6 +140,12 @@ class Sides:
             run["fleet_s"] = fleet[0]["elapsed_s"]
         return run
 
+    def floor(self, forks: int) -> dict[str, Any]:
+        """One bench/backup/floor_fleet.yml run (one run_once debug task over the same hosts)."""
+        self.count += 1
+        return _timed([str(BIN / "ansible-playbook"), str(FLEET_FLOOR), "-i", str(self.inv), "-f", str(forks)], ansible_env(),
+                      self.work / f"floor-{self.count}.log", self.work, self.running.pid)
+
     def ping(self, forks: int) -> dict[str, Any]:
         """One bench/backup/floor.yml run (ansible.builtin.ping on every device, connection local)."""
         self.count += 1
@@ -226,10 +233,14 @@ def p6a_per_host(work: Path, devices: int, runs: int, forks: int, profile: bool 
     }
 
 
-def _fleet_sizes(sides: Sides, workers_list: list[int], runs: int, forks: int) -> dict[int, dict[str, Any]]:
-    """For each pool size, ``runs`` alternating rounds of fleet mode and the raw pool; rounds outside, sizes inside."""
+def _fleet_sizes(sides: Sides, workers_list: list[int], runs: int, forks: int,
+                 floors: list[dict[str, Any]] | None = None) -> dict[int, dict[str, Any]]:
+    """For each pool size, ``runs`` alternating rounds of fleet mode and the raw pool; rounds outside, sizes inside.
+    ``floors``: a list that receives one bench/backup/floor_fleet.yml run per round (its first run)."""
     got: dict[int, dict[str, list]] = {w: {"ours": [], "raw": []} for w in workers_list}
     for run in range(runs):
+        if floors is not None:
+            floors.append(sides.floor(forks))
         for workers in workers_list:
             pair = [("ours", lambda w=workers: sides.backup(forks, w)), ("raw", lambda w=workers: sides.raw(w))]
             if run % 2:
@@ -243,19 +254,37 @@ def _fleet_sizes(sides: Sides, workers_list: list[int], runs: int, forks: int) -
     return out
 
 
+def _floor_note(size: dict[str, Any], floor_s: float, goal: float) -> str:
+    """What the fixed cost of ansible-playbook leaves for the backup's own steps at one pool size.
+
+    Floor = the one-task playbook (``floor_s``) + the raw script's netmiko import + its pool alone: a
+    fleet-mode playbook whose fleet task were exactly as fast as the raw pool and that did nothing else.
+    """
+    raw_wall, pool, imported = _med(size["raw"], "wall_s"), _med(size["raw"], "pool_s"), _med(size["raw"], "import_s")
+    floor = floor_s + imported + pool
+    left = goal * raw_wall - floor
+    ours = sorted(size["ours"], key=lambda r: r["wall_s"])[len(size["ours"]) // 2]
+    own = ours["wall_s"] - ours["fleet_s"] - floor_s - imported
+    return (f"floor {floor / raw_wall:.2f}x (the one-task playbook {floor_s:.2f} s + netmiko's import {imported:.2f} s + the pool "
+            f"alone {pool:.2f} s), so the goal leaves {left:.2f} s for everything the backup adds (argument check, report, "
+            f"git step, role ends; here {own:.2f} s)")
+
+
 def p6b_fleet(work: Path, devices: int, workers_list: list[int], runs: int, forks: int) -> dict[str, Any]:
     """P6b: fleet mode at each pool size vs the raw pool of that size; whole playbook and the fleet task alone."""
     sides = Sides("bench-p6b", devices, work)
+    floors: list[dict[str, Any]] = []
     try:
-        sizes = _fleet_sizes(sides, workers_list, runs, forks)
+        sizes = _fleet_sizes(sides, workers_list, runs, forks, floors)
     finally:
         sides.close()
     worst = max(s["whole"]["median"] for s in sizes.values())
+    floor_s = _med(floors, "wall_s")
     detail = "; ".join(
         f"{w} workers: whole playbook {s['whole']['median']:g}x ({s['whole']['min']:g}-{s['whole']['max']:g}; "
         f"{_med(s['ours'], 'wall_s'):.2f} s vs raw script {_med(s['raw'], 'wall_s'):.2f} s), "
         f"fleet task alone {s['task']['median']:g}x the pool alone ({_med(s['ours'], 'fleet_s'):.2f} s vs {_med(s['raw'], 'pool_s'):.2f} s); "
-        f"{_split(s['ours'], devices)}"
+        f"{_split(s['ours'], devices)}; {_floor_note(s, floor_s, 1.4)}"
         for w, s in sizes.items())
     return {
         "id": "P6B", "title": f"fleet mode, {devices} devices, " + " / ".join(str(w) for w in workers_list)
@@ -263,7 +292,8 @@ def p6b_fleet(work: Path, devices: int, workers_list: list[int], runs: int, fork
         "figure": worst, "unit": "x (worst size; whole netraven.core.backup playbook / whole raw pool script)",
         "detail": detail, "goal": "<= 1.4", "met": worst <= 1.4,
         "load_avg_1m": [x for s in sizes.values() for x in _loads(s["ours"], s["raw"])],
-        "sizes": {str(w): s for w, s in sizes.items()}, "params": {"devices": devices, "workers": workers_list, "runs": runs, "forks": forks},
+        "sizes": {str(w): s for w, s in sizes.items()}, "floor_runs": floors,
+        "params": {"devices": devices, "workers": workers_list, "runs": runs, "forks": forks},
     }
 
 
