@@ -22,6 +22,7 @@ from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.netraven.core.plugins.module_utils._save_report import ARGUMENT_SPEC, MUTUALLY_EXCLUSIVE
 from ansible_collections.netraven.core.plugins.plugin_utils._files import save
 
 try:  # ansible-core 2.19 templates only trusted text (the template action and lookup trust their file)
@@ -31,16 +32,8 @@ except ImportError:  # before 2.19 every string is a template
         """Before ansible-core 2.19: the text as given."""
         return value
 
-SPEC: dict[str, dict[str, Any]] = dict(
-    dir=dict(type="path", required=True), data=dict(type="dict"), markdown=dict(type="str"),
-    markdown_template=dict(type="str"), data_var=dict(type="str", default="report"),
-    html=dict(type="str"), html_title=dict(type="str"), return_keys=dict(type="list", elements="str", default=[]),
-    mode=dict(type="str", default="0640"),
-)
 FILES = (("data", "report.json"), ("markdown", "report.md"), ("html", "report.html"))
 """(option, file name), in the order they are written."""
-MUTUALLY_EXCLUSIVE = (("markdown", "markdown_template"), ("html", "html_title"))
-"""Options that give the same file."""
 
 
 def render(option: str, value: Any) -> str:
@@ -58,13 +51,10 @@ class ActionModule(ActionBase):
     def run(self, tmp: str | None = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         """Return ``{"changed": False, "paths": [...]}``; AnsibleActionFail names the file that could not be written."""
         result = super().run(tmp, task_vars)
-        checked = ArgumentSpecValidator(SPEC).validate(dict(self._task.args))
+        checked = ArgumentSpecValidator(ARGUMENT_SPEC, mutually_exclusive=MUTUALLY_EXCLUSIVE).validate(dict(self._task.args))
         if checked.error_messages:
             raise AnsibleActionFail("netraven.core.save_report: " + "; ".join(checked.error_messages))
         params = checked.validated_parameters
-        for first, second in MUTUALLY_EXCLUSIVE:
-            if params[first] is not None and params[second] is not None:
-                raise AnsibleActionFail(f"netraven.core.save_report: give {first} or {second}, not both")
         if (params["markdown_template"] is not None or params["html_title"] is not None) and params["data"] is None:
             raise AnsibleActionFail("netraven.core.save_report: markdown_template and html_title render data; give data")
         if params["markdown_template"] is not None:
@@ -87,8 +77,8 @@ class ActionModule(ActionBase):
                 raise AnsibleActionFail(f"netraven.core.save_report: cannot write {path}: {exc.strerror}") from None
             paths.append(path)
         result.update(changed=False, paths=paths)
-        if params["return_keys"]:
-            result["data"] = {key: params["data"][key] for key in params["return_keys"] if key in (params["data"] or {})}
+        if params["return_sections"]:
+            result["data"] = {key: params["data"][key] for key in params["return_sections"] if key in (params["data"] or {})}
         return result
 
     def _render_template(self, name: str, data_var: str, data: dict[str, Any], task_vars: dict[str, Any]) -> str:

@@ -56,7 +56,7 @@ options:
         built by the P(netraven.core.credential_report#filter) filter.
       - Mutually exclusive with O(html).
     type: str
-  return_keys:
+  return_sections:
     description:
       - Top-level keys of O(data) to return under RV(data), for the tasks that follow (for example the
         tables to print and the gate to check) without a fact holding the whole report.
@@ -99,7 +99,7 @@ EXAMPLES = r"""
     markdown_template: report.md.j2  # sees the report as the variable credential_report_data
     data_var: credential_report_data
     html_title: Credential report
-    return_keys: [summary, gate]
+    return_sections: [summary, gate]
   register: written
   run_once: true
 
@@ -117,23 +117,20 @@ paths:
   elements: str
   sample: [/srv/reports/report.json, /srv/reports/report.md, /srv/reports/report.html]
 data:
-  description: The keys of O(data) named in O(return_keys), with their values.
-  returned: when O(return_keys) is not empty
+  description: The keys of O(data) named in O(return_sections), with their values.
+  returned: when O(return_sections) is not empty
   type: dict
   sample: {gate: {message: null}}
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.netraven.core.plugins.module_utils._save_report import ARGUMENT_SPEC, MUTUALLY_EXCLUSIVE
+
 
 def main() -> None:
     """The module only validates: its action plugin writes the files on the controller."""
-    module = AnsibleModule(argument_spec=dict(
-        dir=dict(type="path", required=True), data=dict(type="dict"), markdown=dict(type="str"),
-        markdown_template=dict(type="str"), data_var=dict(type="str", default="report"),
-        html=dict(type="str"), html_title=dict(type="str"), return_keys=dict(type="list", elements="str", default=[]),
-        mode=dict(type="str", default="0640"),
-    ), mutually_exclusive=[("markdown", "markdown_template"), ("html", "html_title")], supports_check_mode=True)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, mutually_exclusive=MUTUALLY_EXCLUSIVE, supports_check_mode=True)
     module.fail_json(msg="netraven.core.save_report runs in its action plugin on the controller; it cannot run as a module")
 
 
