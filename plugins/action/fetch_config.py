@@ -338,9 +338,7 @@ class ActionModule(ActionBase):
         if processes == 1:
             run_share(ready, collect, progress.maybe_show, save["workers"])
         else:
-            threads = -(-save["workers"] // processes)
-
-            def in_child(share: Sequence[tuple[str, Any]], send: Callable[[Any], None]) -> None:
+            def in_child(share: Sequence[tuple[str, Any]], threads: int, send: Callable[[Any], None]) -> None:
                 run_share(share, lambda name, value: send(("result", name, value)), lambda _in_flight: None, threads)
                 send(("warnings", warnings))
 
@@ -350,8 +348,9 @@ class ActionModule(ActionBase):
                 elif message[0] == "warnings":
                     warnings.extend(text for text in message[1] if text not in warnings)
 
-            missing = _fleet_pool.run_processes(_fleet_pool.deal(ready, processes), in_child, on_message=on_message,
-                                                tick=progress.maybe_show, threads=threads, tick_s=tick_s)
+            missing = _fleet_pool.run_processes(_fleet_pool.deal(ready, processes), in_child,
+                                                threads=_fleet_pool.split_workers(save["workers"], processes),
+                                                on_message=on_message, tick=progress.maybe_show, tick_s=tick_s)
             for name, reason in missing.items():
                 collect(name, ({"failed": True, "changed": False, "outcome": "internal_error",
                                 "msg": f"internal_error: {name}: {reason}"}, None))

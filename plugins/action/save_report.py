@@ -57,6 +57,10 @@ class ActionModule(ActionBase):
         params = checked.validated_parameters
         if (params["markdown_template"] is not None or params["html_title"] is not None) and params["data"] is None:
             raise AnsibleActionFail("netraven.core.save_report: markdown_template and html_title render data; give data")
+        unknown = [key for key in params["return_sections"] if key not in (params["data"] or {})]
+        if unknown:
+            raise AnsibleActionFail(f"netraven.core.save_report: return_sections: data has no {', '.join(map(repr, unknown))} "
+                                    f"(it has: {', '.join(sorted(map(str, params['data'] or {}))) or 'nothing'})")
         if params["markdown_template"] is not None:
             params["markdown"] = self._render_template(params["markdown_template"], params["data_var"], params["data"], task_vars or {})
         if params["html_title"] is not None:
@@ -78,7 +82,7 @@ class ActionModule(ActionBase):
             paths.append(path)
         result.update(changed=False, paths=paths)
         if params["return_sections"]:
-            result["data"] = {key: params["data"][key] for key in params["return_sections"] if key in (params["data"] or {})}
+            result["data"] = {key: params["data"][key] for key in params["return_sections"]}
         return result
 
     def _render_template(self, name: str, data_var: str, data: dict[str, Any], task_vars: dict[str, Any]) -> str:

@@ -51,8 +51,8 @@ def check_save(save: dict[str, Any]) -> str | None:
     """The first problem with validated save options, or None (names the option, never a value)."""
     if not 1 <= save["workers"] <= WORKERS_MAX:
         return f"workers must be between 1 and {WORKERS_MAX}"
-    if not 0 <= save["processes"] <= save["workers"]:
-        return "processes must be 0 (automatic) or between 1 and workers"
+    if save["processes"] < 0:
+        return "processes must be 0 (automatic) or a positive number (at most workers are used)"
     if save["progress_interval"] <= 0:
         return "progress_interval must be a positive number of seconds"
     if not 0 <= save["min_size_ratio"] <= 1:

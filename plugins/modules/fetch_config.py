@@ -113,7 +113,7 @@ options:
     elements: str
   workers:
     description:
-      - Fleet mode - the most devices backed up at once (threads, in all processes), 1 to 100.
+      - Fleet mode - the most devices backed up at once (threads, shared by all processes), 1 to 100.
     type: int
     default: 20
   processes:
@@ -125,7 +125,8 @@ options:
       - V(0) (automatic) - one process per 25 workers, at most one per CPU of the controller and one per
         50 devices (V(100) workers on a 4-core controller - 4 processes of 25 threads). V(1) keeps every
         thread in the task's own process.
-      - At most O(workers).
+      - More than O(workers) or than the devices with valid options are not used (each process needs a thread
+        and a device); the O(workers) threads are shared among the processes and add up to O(workers).
     type: int
     default: 0
   progress_interval:

@@ -59,7 +59,8 @@ options:
   return_sections:
     description:
       - Top-level keys of O(data) to return under RV(data), for the tasks that follow (for example the
-        tables to print and the gate to check) without a fact holding the whole report.
+        tables to print and the gate to check) without a fact holding the whole report. A key that O(data)
+        does not have is an error.
     type: list
     elements: str
     default: []
@@ -84,11 +85,13 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Write the report
+# templates/credentials.md.j2 next to the playbook (a template of your own: the role's report.md.j2 lives in
+# the role's templates folder, where only the role's own tasks find it by name)
+- name: Write a report built elsewhere
   netraven.core.save_report:
     dir: /srv/reports
     data: "{{ report }}"
-    markdown: "{{ lookup('ansible.builtin.template', 'report.md.j2') }}"
+    markdown: "{{ lookup('ansible.builtin.template', 'credentials.md.j2') }}"
     html: "{{ report | netraven.core.credential_report_html }}"
   run_once: true
 
@@ -96,7 +99,7 @@ EXAMPLES = r"""
   netraven.core.save_report:
     dir: /srv/reports
     data: "{{ store_data | netraven.core.credential_report }}"
-    markdown_template: report.md.j2  # sees the report as the variable credential_report_data
+    markdown_template: credentials.md.j2  # sees the report as the variable credential_report_data
     data_var: credential_report_data
     html_title: Credential report
     return_sections: [summary, gate]

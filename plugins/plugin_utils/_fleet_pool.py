@@ -7,7 +7,8 @@ Read top to bottom:
 
 - ``process_count``: how many processes a fleet task uses (the option ``processes``; 0 = one per
   ``THREADS_PER_PROCESS`` workers, at most one per CPU, at least ``DEVICES_PER_PROCESS`` devices each);
-- ``deal``: the devices dealt to the processes;
+- ``deal``, ``split_workers``: the devices dealt to the processes, and the workers (threads) shared
+  among them so that they add up to ``workers``;
 - ``run_threads``: the jobs of one process in a pool of threads; the calling thread writes the
   attempts the jobs queue (the metrics store is used from one thread) and takes their results;
 - ``run_processes``: one forked child per share, each running its share (``run_threads``) and
@@ -50,7 +51,7 @@ def process_count(requested: int, workers: int, devices: int, cpus: int | None) 
     ``DEVICES_PER_PROCESS`` devices. Always at least 1.
     """
     if requested > 0:
-        wanted = min(requested, workers, devices)
+        wanted = min(requested, workers, devices)  # more would leave a process without a thread or a device
     else:
         wanted = min(workers // THREADS_PER_PROCESS, cpus or 1, devices // DEVICES_PER_PROCESS)
     return max(1, wanted)
@@ -60,6 +61,12 @@ def deal(items: Sequence[Any], parts: int) -> list[list[Any]]:
     """``items`` dealt round robin into ``parts`` lists (each in the items' order), so that devices
     that sort together (a site, a slow model) are spread over the processes."""
     return [list(items[start::parts]) for start in range(parts)]
+
+
+def split_workers(workers: int, parts: int) -> list[int]:
+    """``workers`` threads shared by ``parts`` processes: as even as can be, adding up to ``workers``
+    (never more sessions at once than the option allows: it protects AAA servers and login lines)."""
+    return [workers // parts + (1 if index < workers % parts else 0) for index in range(parts)]
 
 
 def run_threads(items: Sequence[tuple[str, Any]], job: Job, *, workers: int, record: Callable[[str, dict], None],
@@ -109,25 +116,27 @@ def run_threads(items: Sequence[tuple[str, Any]], job: Job, *, workers: int, rec
                     name, future = finished.get_nowait()
             except queue.Empty:
                 pass
-            tick(min(left, workers))
+            if left:
+                tick(min(left, workers))
     drain()
 
 
-def run_processes(shares: Sequence[Sequence[tuple[str, Any]]], run_share: Callable[[Sequence[tuple[str, Any]], Callable[[Any], None]], None],
-                  *, on_message: Callable[[Any], None], tick: Callable[[int], None], threads: int, tick_s: float) -> dict[str, str]:
-    """Fork one child per share; each runs ``run_share(share, send)`` and exits.
+def run_processes(shares: Sequence[Sequence[tuple[str, Any]]],
+                  run_share: Callable[[Sequence[tuple[str, Any]], int, Callable[[Any], None]], None],
+                  *, threads: Sequence[int], on_message: Callable[[Any], None], tick: Callable[[int], None], tick_s: float) -> dict[str, str]:
+    """Fork one child per share; child ``i`` runs ``run_share(shares[i], threads[i], send)`` and exits.
 
     In the child, ``send(message)`` passes a picklable message to the parent, which hands it to
     ``on_message(message)`` as it comes (results as devices end: progress stays live). Messages
     ``("result", name, value)`` count a device of the share as reported. SIGTERM and SIGINT kill a
     child at once (ansible-core stops a worker by signalling its process group, children
-    included). In the parent, ``tick(in_flight)`` every ``tick_s`` seconds at least (``in_flight``:
-    each running child's unreported devices, at most ``threads`` per child). Returns ``{name:
+    included). In the parent, ``tick(in_flight)`` every ``tick_s`` seconds at least while children run
+    (``in_flight``: each running child's unreported devices, at most its ``threads``). Returns ``{name:
     reason}`` for the devices their child did not report (it crashed or was killed), after every
     child exited. Raises OSError when a child cannot be forked (before any child started).
     """
     children: list[tuple[int, Connection, list[str]]] = []
-    for share in shares:
+    for share, share_threads in zip(shares, threads):
         reader, writer = Pipe(duplex=False)
         pid = os.fork()
         if pid == 0:  # the child: run the share, report, exit without returning into ansible-core
@@ -138,7 +147,7 @@ def run_processes(shares: Sequence[Sequence[tuple[str, Any]]], run_share: Callab
                 reader.close()
                 for _pid, other, _names in children:
                     other.close()
-                run_share(share, writer.send)
+                run_share(share, share_threads, writer.send)
                 writer.send(("end",))
                 code = 0
             except BaseException as exc:  # noqa: BLE001 - report the class only: a message could quote anything
@@ -152,6 +161,7 @@ def run_processes(shares: Sequence[Sequence[tuple[str, Any]]], run_share: Callab
         children.append((pid, reader, [name for name, _item in share]))
 
     unreported = {reader: set(names) for _pid, reader, names in children}
+    most = {reader: count for (_pid, reader, _names), count in zip(children, threads)}
     crashed: dict[Connection, str] = {}
     open_readers = [reader for _pid, reader, _names in children]
     while open_readers:
@@ -167,7 +177,9 @@ def run_processes(shares: Sequence[Sequence[tuple[str, Any]]], run_share: Callab
             elif message[0] == "crash":
                 crashed[reader] = message[1]
             on_message(message)
-        tick(sum(min(len(unreported[reader]), threads) for reader in open_readers))
+        in_flight = sum(min(len(unreported[reader]), most[reader]) for reader in open_readers)
+        if in_flight:  # none left: the caller shows its final line
+            tick(in_flight)
     for pid, reader, _names in children:
         reader.close()
         os.waitpid(pid, 0)
