@@ -99,11 +99,12 @@ def invalid_options(device: str, problem: object) -> dict[str, Any]:
     return {"failed": True, "changed": False, "outcome": "invalid_options", "msg": f"invalid_options: {text}"}
 
 
-def internal_error(device: str, exc: Exception) -> dict[str, Any]:
-    """The result of a device whose backup raised ``exc`` (a bug): failed, outcome ``internal_error``, the
-    exception's class and text (the code that raised it never puts a secret in an exception)."""
-    return {"failed": True, "changed": False, "outcome": "internal_error",
-            "msg": f"internal_error: {device}: {type(exc).__name__}: {exc}"}
+def internal_error(device: str, why: Exception | str) -> dict[str, Any]:
+    """The result of a device whose backup did not end normally: failed, outcome ``internal_error``
+    and ``why`` in the message: an exception its job raised (a bug; class and text: the code that
+    raised it never puts a secret in an exception), or what happened to its fleet process."""
+    reason = f"{type(why).__name__}: {why}" if isinstance(why, Exception) else why
+    return {"failed": True, "changed": False, "outcome": "internal_error", "msg": f"internal_error: {device}: {reason}"}
 
 
 def back_up_one(device: str, loop: dict[str, Any], save: dict[str, Any], read: Callable[[dict[str, Any]], dict[str, Any]],
@@ -352,8 +353,7 @@ class ActionModule(ActionBase):
                                                 threads=_fleet_pool.split_workers(save["workers"], processes),
                                                 on_message=on_message, tick=progress.maybe_show, tick_s=tick_s)
             for name, reason in missing.items():
-                collect(name, ({"failed": True, "changed": False, "outcome": "internal_error",
-                                "msg": f"internal_error: {name}: {reason}"}, None))
+                collect(name, (internal_error(name, reason), None))
         elapsed = time.monotonic() - started
         failed = sorted(name for name, res in results.items() if res.get("failed"))
         changed = [res for res in results.values() if res.get("changed")]
