@@ -33,7 +33,6 @@ import time
 
 from typing import Any
 
-
 from ansible_collections.netraven.core.plugins.module_utils import _aaa_guard
 from ansible_collections.netraven.core.plugins.module_utils import _connect_memo
 from ansible_collections.netraven.core.plugins.module_utils._metrics_store import (

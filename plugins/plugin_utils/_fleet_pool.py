@@ -32,7 +32,7 @@ import queue
 import signal
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, Pipe, wait
-from typing import Any
+from typing import Any, cast
 
 THREADS_PER_PROCESS = 25
 """With ``processes: 0``, one process per this many workers (threads)."""
@@ -133,9 +133,10 @@ def run_processes(shares: Sequence[Sequence[tuple[str, Any]]],
     included). In the parent, ``tick(in_flight)`` every ``tick_s`` seconds at least while children run
     (``in_flight``: each running child's unreported devices, at most its ``threads``). Returns ``{name:
     reason}`` for the devices their child did not report (it crashed or was killed), after every
-    child exited. Raises OSError when a child cannot be forked (before any child started).
+    child exited. Raises OSError when a child cannot be forked; the children forked before it run
+    their shares to the end, unread (the task fails).
     """
-    children: list[tuple[int, Connection, list[str]]] = []
+    children: list[tuple[int, Connection, list[str], int]] = []
     for share, share_threads in zip(shares, threads):
         reader, writer = Pipe(duplex=False)
         pid = os.fork()
@@ -145,7 +146,7 @@ def run_processes(shares: Sequence[Sequence[tuple[str, Any]]],
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 reader.close()
-                for _pid, other, _names in children:
+                for _pid, other, _names, _threads in children:
                     other.close()
                 run_share(share, share_threads, writer.send)
                 writer.send(("end",))
@@ -158,15 +159,15 @@ def run_processes(shares: Sequence[Sequence[tuple[str, Any]]],
             finally:
                 os._exit(code)  # pylint: disable=protected-access
         writer.close()
-        children.append((pid, reader, [name for name, _item in share]))
+        children.append((pid, reader, [name for name, _item in share], share_threads))
 
-    unreported = {reader: set(names) for _pid, reader, names in children}
-    most = {reader: count for (_pid, reader, _names), count in zip(children, threads)}
+    unreported = {reader: set(names) for _pid, reader, names, _threads in children}
+    most = {reader: count for _pid, reader, _names, count in children}
     crashed: dict[Connection, str] = {}
-    open_readers = [reader for _pid, reader, _names in children]
+    open_readers = [reader for _pid, reader, _names, _threads in children]
     while open_readers:
         for ready in wait(open_readers, timeout=tick_s):
-            reader = next(conn for conn in open_readers if conn is ready)
+            reader = cast(Connection, ready)  # wait() returns the objects it was given
             try:
                 message = reader.recv()
             except (EOFError, OSError):
@@ -180,11 +181,11 @@ def run_processes(shares: Sequence[Sequence[tuple[str, Any]]],
         in_flight = sum(min(len(unreported[reader]), most[reader]) for reader in open_readers)
         if in_flight:  # none left: the caller shows its final line
             tick(in_flight)
-    for pid, reader, _names in children:
+    for pid, reader, _names, _threads in children:
         reader.close()
         os.waitpid(pid, 0)
     missing: dict[str, str] = {}
-    for _pid, reader, names in children:
+    for _pid, reader, names, _threads in children:
         reason = f"its fleet process ended ({crashed[reader]}) before it reported" if reader in crashed else \
             "its fleet process ended before it reported"
         missing.update({name: reason for name in names if name in unreported[reader]})
